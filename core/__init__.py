@@ -1,0 +1,11 @@
+"""Kitwork's core: modules, composed models, hooks, migrations.
+
+The core knows no business word; everything a database can do comes from the
+modules active in it.
+"""
+from . import errors, fields
+from .database import Database
+from .hookspecs import hookimpl, hookspec
+from .model import Model
+
+__all__ = ["Database", "Model", "errors", "fields", "hookimpl", "hookspec"]

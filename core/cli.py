@@ -1,0 +1,114 @@
+"""The ``kitwork`` command.
+
+Every command takes ``--db URL``; without it the URL comes from
+``KITWORK_DATABASE_URL``, else ``sqlite:///kitwork.db``.  A user error prints
+one line on stderr and exits with status 1.
+"""
+import argparse
+import importlib
+import sys
+
+from . import errors
+from .database import Database
+
+COMMANDS = {}
+
+
+def command(name, help):
+    def decorate(function):
+        COMMANDS[name] = (function, help)
+        return function
+    return decorate
+
+
+@command("init", "create the database if needed and activate modules (default: every built-in module)")
+def init(args, out):
+    db = Database(args.db)
+    names = args.module or sorted(n for n, m in db.available_modules().items() if m.package.startswith("modules."))
+    new = db.activate(*names)
+    out.write(f"{db!r}: activated {', '.join(new) if new else 'nothing new'}\n")
+    out.write(f"active modules: {', '.join(db.active_modules)}\n")
+
+
+@command("modules", "list every available module and whether it is active")
+def list_modules(args, out):
+    db = Database(args.db)
+    active = set(db.active_modules)
+    rows = [("name", "version", "depends", "state")]
+    for name, manifest in sorted(db.available_modules().items()):
+        rows.append((name, manifest.version, ", ".join(manifest.depends) or "-",
+                     "active" if name in active else "not active"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+
+
+@command("activate", "activate modules (and their dependencies) in an existing database")
+def activate(args, out):
+    db = Database(args.db)
+    if not db.active_modules:
+        raise errors.UserError(f"{db!r} is not a Kitwork database yet: run 'kitwork init' first")
+    new = db.activate(*args.names)
+    out.write(f"activated {', '.join(new)}\n" if new else "nothing to activate: already active\n")
+
+
+@command("upgrade", "apply the pending migrations of the active modules")
+def upgrade(args, out):
+    db = Database(args.db)
+    if not db.active_modules:
+        raise errors.UserError(f"{db!r} is not a Kitwork database yet: run 'kitwork init' first")
+    changed = db.upgrade()
+    for name, (old, new) in changed.items():
+        out.write(f"{name}: {old} -> {new}\n")
+    out.write(f"up to date: {', '.join(db.active_modules)}\n")
+
+
+@command("revision", "(module authors) autogenerate a migration for a module from its models")
+def revision(args, out):
+    from .revision import generate
+    path = generate(args.module, args.message)
+    out.write(f"{path}\n" if path else f"no difference: {args.module}'s migrations match its models\n")
+
+
+@command("demo", "walk through what Kitwork does, on a fresh SQLite database")
+def demo(args, out):
+    from .demo import run
+    run(args.db, out)
+
+
+def parser():
+    main_parser = argparse.ArgumentParser(prog="kitwork", description="Kitwork, a modular order-to-supply engine.")
+    subparsers = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (function, help) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help, description=help)
+        sub.add_argument("--db", metavar="URL", help="SQLAlchemy database URL "
+                         "(default: $KITWORK_DATABASE_URL, else sqlite:///kitwork.db)")
+        sub.set_defaults(function=function)
+        if name == "init":
+            sub.add_argument("--module", action="append", metavar="NAME", help="a module to activate (repeatable)")
+        elif name == "activate":
+            sub.add_argument("names", nargs="+", metavar="NAME")
+        elif name == "revision":
+            sub.add_argument("module", metavar="MODULE", help="module name, or module+extra for an integration")
+            sub.add_argument("-m", "--message", required=True)
+    return main_parser
+
+
+def main(argv=None, out=None):
+    out = out or sys.stdout
+    args = parser().parse_args(argv)
+    try:
+        args.function(args, out)
+    except errors.UserError as exc:
+        message = " ".join(str(exc).split())
+        sys.stderr.write(f"kitwork {args.command}: error: {message}\n")
+        return 1
+    return 0
+
+
+def run():
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

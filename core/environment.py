@@ -1,0 +1,44 @@
+"""The environment: one transaction seen through one pool."""
+
+
+class Environment:
+    """What module code works with: ``env[model]``, ``env.hooks``, ``env.execute``.
+
+    ``env[name]`` is the composed model class bound to this transaction (a
+    small subclass made once per transaction and model), so class methods
+    reach the transaction through ``cls._env`` without global state.
+    """
+
+    def __init__(self, database, pool, connection):
+        self.database = database
+        self.pool = pool
+        self.connection = connection
+        self.hooks = pool.hooks.hook
+        self._bound = {}
+        self._cache = {}
+        self._generation = 0
+
+    def __getitem__(self, name):
+        bound = self._bound.get(name)
+        if bound is None:
+            model = self.pool[name]
+            bound = self._bound[name] = type(model.__name__, (model,), {"_env": self, "__module__": model.__module__})
+        return bound
+
+    def __contains__(self, name):
+        return name in self.pool.models
+
+    def execute(self, statement, parameters=None):
+        """Execute a SQLAlchemy statement in this transaction."""
+        return self.connection.execute(statement, parameters)
+
+    def _cache_for(self, name):
+        cache = self._cache.get(name)
+        if cache is None:
+            cache = self._cache[name] = {}
+        return cache
+
+    def _invalidate(self):
+        """Forget every cached value: called after any change."""
+        self._cache.clear()
+        self._generation += 1

@@ -1,0 +1,52 @@
+"""Errors a user can cause.
+
+Every error that bad input, a wrong module name or a transition from the wrong
+state can provoke is a :class:`UserError`: its ``str()`` is a sentence meant for
+the user (which record, which field, what to do).  Anything else escaping from
+Kitwork is a bug.
+"""
+
+
+class UserError(Exception):
+    """Base of every error a user can cause."""
+
+
+class ValidationError(UserError):
+    """Input that does not fit a model's fields or rules.
+
+    ``errors`` maps a field name to the list of messages about it; ``record``
+    names the record (or the position in a batch) the errors are about.
+    """
+
+    def __init__(self, message, errors=None, record=None):
+        super().__init__(message)
+        self.errors = dict(errors or {})
+        self.record = record
+
+
+class WorkflowError(UserError):
+    """A transition that is not allowed from a record's current state."""
+
+
+class AccessError(UserError):
+    """A change the API does not allow (e.g. writing a read-only field)."""
+
+
+class ModuleError(UserError):
+    """A problem with the module graph."""
+
+
+class ModuleNotFound(ModuleError):
+    """A module name that no installed package provides."""
+
+
+class MissingDependency(ModuleNotFound):
+    """A module depends on (or is extended by) a module that is not available."""
+
+
+class DependencyCycle(ModuleError):
+    """Modules that depend on each other in a loop; ``cycle`` lists them."""
+
+    def __init__(self, cycle):
+        self.cycle = list(cycle)
+        super().__init__("dependency cycle between modules: " + " -> ".join(self.cycle))

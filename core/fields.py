@@ -1,0 +1,351 @@
+"""Field types.
+
+A field is declared on a model class (or on a module's extension of it) and,
+once the pool has composed the model, is the descriptor through which records
+read their values.  Each field knows three things about itself: the column
+that stores it (if any), how to validate input for it (a marshmallow field),
+and how to turn a stored value into what a record shows.
+"""
+import copy
+import datetime
+import decimal
+
+import marshmallow
+import sqlalchemy as sa
+from marshmallow import validate as mm_validate
+
+from . import schema
+
+
+class Field:
+    """Base of every field.
+
+    ``required`` fields may not be empty; ``readonly`` fields are set by the
+    model's own code, never through the public ``create``/``write``;
+    ``default`` is a value or a callable without argument (a model may also
+    define ``default_<field>()`` as a class method, which wins).
+    """
+
+    stored = True
+    python_type = object
+
+    def __init__(self, string=None, *, required=False, readonly=False, default=None,
+                 help="", unique=False, index=False):
+        self.string = string
+        self.required = required
+        self.readonly = readonly
+        self.default = default
+        self.help = help
+        self.unique = unique
+        self.index = index
+        self.name = None         # set by the pool
+        self.model_name = None   # set by the pool
+        self.owner = None        # the module (or module+extra) that declared it
+
+    def bind(self, name, model_name, owner):
+        """A copy of the field for one composed model (fields are shared by pools)."""
+        field = copy.copy(self)
+        field.name, field.model_name, field.owner = name, model_name, owner
+        return field
+
+    # -- storage ---------------------------------------------------------
+    def sql_type(self):
+        raise TypeError(f"{type(self).__name__} is not stored in a column")
+
+    def column(self):
+        column = sa.Column(self.name, self.sql_type(), nullable=not self.required,
+                           unique=self.unique or None, index=self.index or None)
+        return column
+
+    def to_sql(self, value):
+        """Convert a (validated) Python value to what the column stores."""
+        return value
+
+    # -- input and output --------------------------------------------------
+    def schema_field(self):
+        """The marshmallow field validating input for (and dumping) this field."""
+        return self.marshmallow_class(**self.schema_options())
+
+    marshmallow_class = marshmallow.fields.Raw
+
+    def schema_options(self):
+        return {"required": False, "allow_none": not self.required,
+                "metadata": {"string": self.string, "help": self.help}}
+
+    # -- reading -----------------------------------------------------------
+    def to_record(self, value, record):
+        """What ``record.<field>`` returns for the cached ``value``."""
+        return value
+
+    def __get__(self, record, owner):
+        if record is None:
+            return self
+        return self.to_record(record._read(self), record)
+
+    def __set__(self, record, value):
+        raise AttributeError(
+            f"{self.model_name}.{self.name} cannot be assigned; use {self.model_name}.write()")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.model_name}.{self.name}>"
+
+
+class Char(Field):
+    python_type = str
+    marshmallow_class = schema.String
+
+    def __init__(self, string=None, *, size=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.size = size
+
+    def sql_type(self):
+        return sa.String(self.size)
+
+    def schema_options(self):
+        options = super().schema_options()
+        if self.size:
+            options["validate"] = mm_validate.Length(max=self.size)
+        return options
+
+
+class Text(Field):
+    python_type = str
+    marshmallow_class = schema.String
+
+    def sql_type(self):
+        return sa.Text()
+
+
+class Integer(Field):
+    python_type = int
+    marshmallow_class = schema.Integer
+
+    def sql_type(self):
+        return sa.Integer()
+
+
+class Float(Field):
+    """A float, rounded to ``digits`` decimal places when given."""
+
+    python_type = float
+    marshmallow_class = schema.Float
+
+    def __init__(self, string=None, *, digits=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.digits = digits
+
+    def sql_type(self):
+        return sa.Float()
+
+    def to_sql(self, value):
+        if value is None or self.digits is None:
+            return value
+        return round(float(value), self.digits)
+
+
+class Numeric(Field):
+    """A ``decimal.Decimal`` with ``digits`` places (prices, amounts)."""
+
+    python_type = decimal.Decimal
+    marshmallow_class = schema.Decimal
+
+    def __init__(self, string=None, *, digits=2, precision=16, **kwargs):
+        super().__init__(string, **kwargs)
+        self.digits = digits
+        self.precision = precision
+        self._quantum = decimal.Decimal(1).scaleb(-digits)
+
+    def sql_type(self):
+        return sa.Numeric(self.precision, self.digits)
+
+    def to_sql(self, value):
+        if value is None:
+            return None
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value))
+        return value.quantize(self._quantum, rounding=decimal.ROUND_HALF_EVEN)
+
+    def to_record(self, value, record):
+        if value is None or isinstance(value, decimal.Decimal):
+            return value
+        return decimal.Decimal(str(value)).quantize(self._quantum)
+
+    def schema_options(self):
+        return {**super().schema_options(), "as_string": True}
+
+
+class Boolean(Field):
+    python_type = bool
+    marshmallow_class = schema.Boolean
+
+    def __init__(self, string=None, *, default=False, **kwargs):
+        super().__init__(string, default=default, **kwargs)
+
+    def sql_type(self):
+        return sa.Boolean()
+
+    def to_record(self, value, record):
+        return bool(value)
+
+
+class Date(Field):
+    python_type = datetime.date
+    marshmallow_class = schema.Date
+
+    def sql_type(self):
+        return sa.Date()
+
+
+class DateTime(Field):
+    python_type = datetime.datetime
+    marshmallow_class = schema.DateTime
+
+    def sql_type(self):
+        return sa.DateTime()
+
+
+class Selection(Field):
+    """One value out of ``options`` (a list of ``(value, label)``).
+
+    Other modules add options with :meth:`Selection.extend` in their extension
+    of the model; the composed model sees the options of its active modules.
+    """
+
+    python_type = str
+    marshmallow_class = schema.String
+
+    def __init__(self, options, string=None, *, size=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.options = list(options)
+        self.size = size
+
+    @staticmethod
+    def extend(options):
+        """Declare, in a model extension, options to add to an inherited selection."""
+        return SelectionExtension(options)
+
+    @property
+    def values(self):
+        return [value for value, _ in self.options]
+
+    def sql_type(self):
+        # The column is deliberately not constrained to the options: a module
+        # adding an option must not need to migrate another module's table.
+        return sa.String(self.size or 32)
+
+    def schema_options(self):
+        return {**super().schema_options(),
+                "validate": mm_validate.OneOf(self.values, error="Must be one of: {choices}.")}
+
+
+class SelectionExtension:
+    """Options an extension adds to a Selection it inherits (see ``Selection.extend``)."""
+
+    def __init__(self, options):
+        self.options = list(options)
+
+    def apply(self, field, name):
+        if not isinstance(field, Selection):
+            raise TypeError(f"Selection.extend() on {name!r}, which is not a Selection field")
+        extended = copy.copy(field)
+        extended.options = field.options + [o for o in self.options if o not in field.options]
+        return extended
+
+
+class Many2One(Field):
+    """A reference to one record of ``target``; reads as a record or None.
+
+    ``ondelete`` says what happens to this record when the target is deleted:
+    ``restrict`` (refuse), ``cascade`` (delete this record too) or
+    ``set null``; the default is ``restrict`` for a required field and
+    ``set null`` otherwise.
+    """
+
+    python_type = int
+    ONDELETE = ("restrict", "cascade", "set null")
+
+    def __init__(self, target, string=None, *, ondelete=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.target = target
+        ondelete = ondelete or ("restrict" if kwargs.get("required") else "set null")
+        if ondelete not in self.ONDELETE:
+            raise ValueError(f"ondelete must be one of {self.ONDELETE}, not {ondelete!r}")
+        self.ondelete = ondelete
+        self.index = True
+
+    def sql_type(self):
+        return sa.Integer()
+
+    def column(self):
+        table = self.target.replace(".", "_")
+        column = sa.Column(self.name, sa.Integer(),
+                           sa.ForeignKey(f"{table}.id", ondelete=self.ondelete.upper()),
+                           nullable=not self.required, index=True)
+        return column
+
+    def to_sql(self, value):
+        return getattr(value, "id", value)
+
+    def schema_field(self):
+        return schema.Reference(self.target, **self.schema_options())
+
+    def to_record(self, value, record):
+        if value is None:
+            return None
+        return record._related(self, value)
+
+
+class One2Many(Field):
+    """The records of ``target`` whose Many2One ``field`` points to this one.
+
+    In ``create`` it takes a list of dicts (children created with the parent);
+    in ``write`` a list of actions: ``("create", [dicts])``,
+    ``("write", [ids], values)``, ``("delete", [ids])``.
+    """
+
+    stored = False
+
+    def __init__(self, target, field, string=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.target = target
+        self.field = field
+
+    def column(self):
+        return None
+
+    def schema_field(self):
+        return schema.Children(**self.schema_options())
+
+    def to_record(self, value, record):
+        return record._related(self, value)
+
+
+class Function(Field):
+    """A computed, read-only field.
+
+    ``getter`` names a class method ``getter(records, name) -> {id: value}``
+    computing the values of many records at once; ``field`` says the type.
+    """
+
+    stored = False
+
+    def __init__(self, field, getter):
+        super().__init__(field.string, readonly=True, help=field.help)
+        self.field = field
+        self.getter = getter
+
+    def bind(self, name, model_name, owner):
+        bound = super().bind(name, model_name, owner)
+        bound.field = self.field.bind(name, model_name, owner)
+        return bound
+
+    def column(self):
+        return None
+
+    def schema_field(self):
+        field = self.field.schema_field()
+        field.dump_only = True
+        return field
+
+    def to_record(self, value, record):
+        return self.field.to_record(value, record)

@@ -1,0 +1,22 @@
+"""The hooks the core itself calls.
+
+Modules implement them with ``@core.hookimpl``.  Every hook is called with
+keyword arguments only.
+"""
+import pluggy
+
+PROJECT = "kitwork"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def core_modules_activated(env, modules):
+    """Called once per activation, after the newly activated modules' tables exist.
+
+    ``env`` is the environment of the activation's transaction, composed with
+    every module now active; ``modules`` is the tuple of module names newly
+    activated, in dependency order.  Use it to create the records a module
+    needs from the start (units of measure, a default warehouse).  Raising
+    aborts the whole activation.  The return value is ignored.
+    """

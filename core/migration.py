@@ -1,0 +1,159 @@
+"""Per-module migrations with alembic.
+
+One alembic environment and one version table serve every module; each
+module's revisions live in its own ``migrations/`` folder, in a version branch
+labelled with the module's name whose first revision ``depends_on`` the
+branches of the module's dependencies.  What a module adds to the models of
+another module it merely integrates with (an *extra*) lives in a branch
+labelled ``module+extra``, upgraded once both are active.
+
+Alembic is asked to upgrade ``<branch>@head`` for each enabled branch, never
+``heads``: which modules are active is Kitwork's business (its module table),
+not alembic's.
+"""
+import os
+from pathlib import Path
+
+import alembic
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+import sqlalchemy as sa
+
+from . import errors, modules
+
+# alembic 1.16 renamed the option; both mean "split version_locations on os.pathsep".
+PATH_SEPARATOR_OPTION = "path_separator" if tuple(
+    int(p) for p in alembic.__version__.split(".")[:2]) >= (1, 16) else "version_path_separator"
+IGNORED_TABLES = {"alembic_version", "kitwork_module"}
+
+
+def config(connection, available, metadata=None, include_object=None):
+    """An alembic Config seeing the version folders of every available module.
+
+    Every *available* module's folder is listed, not just the active ones:
+    the version table may name a revision of any module once active.
+    """
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
+    folders = [str(m.migrations) for m in available.values() if m.migrations is not None]
+    cfg.set_main_option(PATH_SEPARATOR_OPTION, "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(folders))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["metadata"] = metadata
+    cfg.attributes["include_object"] = include_object
+    return cfg
+
+
+def branch_labels(cfg):
+    script = ScriptDirectory.from_config(cfg)
+    return {label for revision in script.walk_revisions() for label in revision.branch_labels}
+
+
+def enabled_branches(manifests, labels):
+    """The branches to keep at head for these active modules, in dependency order."""
+    names = {m.name for m in manifests}
+    result = [m.name for m in manifests if m.name in labels]
+    for manifest in manifests:
+        for extra in manifest.extras:
+            branch = modules.owner(manifest.name, extra)
+            if extra in names and branch in labels:
+                result.append(branch)
+    return result
+
+
+def upgrade(connection, available, manifests, only=None):
+    """Bring the enabled branches (or those of ``only``) to their heads."""
+    cfg = config(connection, available)
+    branches = enabled_branches(manifests, branch_labels(cfg))
+    for branch in branches:
+        if only is None or branch in only:
+            command.upgrade(cfg, f"{branch}@head")
+    return branches
+
+
+def differences(connection, metadata):
+    """What autogenerate finds between the database and the composed models."""
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True,
+        "include_object": lambda obj, name, kind, reflected, compare_to: not (
+            kind == "table" and name in IGNORED_TABLES),
+    })
+    return compare_metadata(context, metadata)
+
+
+def _without_implied(names, available):
+    """``names`` less those another of them already depends on.
+
+    alembic loses track of a dependency listed twice (directly, and through
+    another dependency), so a branch depends on the smallest set.
+    """
+    implied = set()
+    for name in names:
+        implied.update(n for n in modules.resolve([name], available) if n != name)
+    return [n for n in names if n not in implied]
+
+
+def _branch_metadata(pool, branch, existing):
+    """The composed tables, where a table ``branch`` creates keeps only its own columns.
+
+    Columns other branches add to that table belong in their own revisions.
+    """
+    metadata = sa.MetaData(naming_convention=pool.metadata.naming_convention)
+    for table in pool.metadata.sorted_tables:
+        if table.name in existing or pool.owner_of(table.name) != branch:
+            table.to_metadata(metadata)
+            continue
+        columns = [
+            sa.Column(c.name, c.type,
+                      *[sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in c.foreign_keys],
+                      primary_key=c.primary_key, nullable=c.nullable, unique=c.unique, index=c.index)
+            for c in table.columns if c.primary_key or pool.owner_of(table.name, c.name) == branch]
+        sa.Table(table.name, metadata, *columns)
+    return metadata
+
+
+def revision(connection, available, manifests, pool, branch, message):
+    """Autogenerate a revision holding what ``branch`` owns and the database lacks.
+
+    The database must be at the head of every enabled branch.  Returns the
+    path of the new revision file.
+    """
+    module_name = branch.split("+")[0]
+    manifest = available.get(module_name)
+    if manifest is None or module_name not in [m.name for m in manifests]:
+        raise errors.ModuleError(f"module {module_name!r} is not active in this database")
+    if "+" in branch and branch.split("+")[1] not in manifest.extras:
+        raise errors.ModuleError(f"{branch!r}: {branch.split('+')[1]!r} is not an extra of {module_name!r}")
+
+    def owned(obj, name, kind, reflected, compare_to):
+        if reflected:
+            return False
+        if kind == "table":   # a table another branch owns is compared for this branch's columns
+            return pool.owner_of(name) == branch or compare_to is not None
+        if kind == "column":
+            return pool.owner_of(obj.table.name, name) == branch
+        columns = list(getattr(obj, "columns", ()))
+        return not columns or pool.owner_of(obj.table.name, columns[0].name) == branch
+
+    folder = manifest.path / "migrations"
+    folder.mkdir(exist_ok=True)
+    existing = set(sa.inspect(connection).get_table_names())
+    cfg = config(connection, available, _branch_metadata(pool, branch, existing), owned)
+    labels = branch_labels(cfg)
+    prefix = branch.replace("+", "_")
+    options = {"rev_id": f"{prefix}_{len(list(folder.glob(f'{prefix}_*.py'))) + 1:04d}"}
+    if branch in labels:
+        options["head"] = f"{branch}@head"
+    else:
+        if "+" in branch:
+            depends = [module_name, branch.split("+")[1]]
+        else:
+            depends = list(manifest.depends)
+        depends = [d for d in _without_implied(depends, available) if d in labels]
+        options.update(head="base", branch_label=branch, depends_on=depends or None)
+    script = command.revision(cfg, message=message, autogenerate=True,
+                              version_path=str(folder), **options)
+    return Path(script.path)

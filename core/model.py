@@ -1,0 +1,556 @@
+"""Models and their records.
+
+A model is defined by one module as a subclass of :class:`Model` and extended
+by others with plain classes carrying the same ``_name``; the pool composes
+them.  Through ``env[name]`` one gets the composed class bound to a
+transaction, whose class methods are the record API:
+
+``create``, ``write`` and ``delete`` are the doors of the API: they check the
+input (types, required and read-only fields, selection values) before
+anything is written.  ``_create``, ``_write`` and ``_delete`` do the work; a
+module calls them when it changes records on the system's behalf (a workflow
+setting ``state``, quoting creating line components).  Both paths end in
+``validate(records)``, the per-model rules that extensions override.
+
+Records hold only their id; values live in the transaction's cache, filled a
+whole batch at a time (every record returned by one call shares a prefetch
+group), and emptied by any change.  Reading a field of N records costs one
+query per field kind, not N.
+"""
+import marshmallow
+import sqlalchemy as sa
+
+from . import errors
+from . import fields as kfields
+
+CHUNK = 2000   # ids per IN (...) list: well under every backend's parameter limit
+
+
+def chunks(seq, size=CHUNK):
+    seq = list(seq)
+    for start in range(0, len(seq), size):
+        yield seq[start:start + size]
+
+
+class Prefetch:
+    """The ids of records returned together; reading one reads them all."""
+
+    __slots__ = ("ids", "derived")
+
+    def __init__(self, ids):
+        self.ids = ids
+        self.derived = {}
+
+
+class Model:
+    """Base of a model definition; see the module docstring."""
+
+    _name = None
+    _description = ""
+    _order = (("id", "ASC"),)
+
+    # Set by the pool on the composed class:
+    _fields = {}
+    _table = None
+    _schema = None
+    _pool = None
+    # Set on the class bound to a transaction:
+    _env = None
+
+    def __init__(self, id, prefetch=None):
+        self.id = id
+        self._prefetch = prefetch or Prefetch([id])
+
+    def __repr__(self):
+        return f"{self._name}({self.id})"
+
+    def __eq__(self, other):
+        return isinstance(other, Model) and other._name == self._name and other.id == self.id
+
+    def __hash__(self):
+        return hash((self._name, self.id))
+
+    @property
+    def rec_name(self):
+        """How the record is named in messages: its name or code when it has one."""
+        for name in ("rec_name_field", "name", "number", "code"):
+            if name in self._fields and self._fields[name].stored:
+                value = getattr(self, name)
+                if value:
+                    return f"{self._name} {self.id} ({value})"
+        return f"{self._name} {self.id}"
+
+    # -- records -------------------------------------------------------------
+    @classmethod
+    def _records(cls, ids):
+        prefetch = Prefetch(list(ids))
+        return [cls(id_, prefetch) for id_ in prefetch.ids]
+
+    @classmethod
+    def browse(cls, ids):
+        """Records of the given ids (read lazily, a whole batch at a time)."""
+        return cls._records(getattr(i, "id", i) for i in ids)
+
+    def _read(self, field):
+        cache = self._env._cache_for(self._name)
+        values = cache.get(self.id)
+        if values is None or field.name not in values:
+            type(self)._fetch(self._prefetch.ids, field)
+            values = cache.get(self.id)
+            if values is None:
+                raise errors.UserError(f"{self._name} {self.id} does not exist (it may have been deleted)")
+        return values[field.name]
+
+    def _related(self, field, value):
+        """The record(s) a Many2One / One2Many value designates, prefetched together."""
+        env = self._env
+        target = env[field.target]
+        key = (field.name, env._generation)
+        prefetch = self._prefetch.derived.get(key)
+        if prefetch is None:
+            cache = env._cache_for(self._name)
+            ids = []
+            for id_ in self._prefetch.ids:
+                related = cache.get(id_, {}).get(field.name)
+                if related is None:
+                    continue
+                if isinstance(related, tuple):
+                    ids.extend(related)
+                else:
+                    ids.append(related)
+            prefetch = self._prefetch.derived[key] = Prefetch(list(dict.fromkeys(ids)))
+        if isinstance(value, tuple):
+            return [target(id_, prefetch) for id_ in value]
+        return target(value, prefetch)
+
+    @classmethod
+    def _fetch(cls, ids, field):
+        """Fill the cache with ``field`` (and, for a column, every column) of ``ids``."""
+        cache = cls._env._cache_for(cls._name)
+        missing = [i for i in ids if field.name not in cache.get(i, ())]
+        if isinstance(field, kfields.One2Many):
+            cls._fetch_children(missing, field)
+        elif isinstance(field, kfields.Function):
+            records = cls._records(missing)
+            values = getattr(cls, field.getter)(records, field.name)
+            for id_ in missing:
+                cache.setdefault(id_, {})[field.name] = values.get(id_)
+        else:
+            cls._load_rows(missing)
+
+    @classmethod
+    def _load_rows(cls, ids):
+        table = cls._table
+        for chunk in chunks(ids):
+            rows = cls._env.execute(sa.select(table).where(table.c.id.in_(chunk)))
+            cls._cache_rows(rows)
+
+    @classmethod
+    def _cache_rows(cls, rows):
+        cache = cls._env._cache_for(cls._name)
+        ids = []
+        for row in rows:
+            values = row._asdict()
+            id_ = values["id"]
+            ids.append(id_)
+            if id_ in cache:
+                cache[id_].update(values)
+            else:
+                cache[id_] = values
+        return ids
+
+    @classmethod
+    def _fetch_children(cls, ids, field):
+        target = cls._env[field.target]
+        table = target._table
+        column = table.c[field.field]
+        children = {id_: [] for id_ in ids}
+        for chunk in chunks(ids):
+            query = sa.select(column, table.c.id).where(column.in_(chunk)).order_by(*target._order_by(None))
+            for parent_id, child_id in cls._env.execute(query):
+                children[parent_id].append(child_id)
+        cache = cls._env._cache_for(cls._name)
+        for id_, child_ids in children.items():
+            cache.setdefault(id_, {})[field.name] = tuple(child_ids)
+
+    # -- search ----------------------------------------------------------------
+    @classmethod
+    def search(cls, domain=(), order=None, limit=None, offset=None):
+        """Records matching ``domain`` (a list of ``(field, operator, value)``)."""
+        table = cls._table
+        query = sa.select(table).where(*cls._where(domain)).order_by(*cls._order_by(order))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        ids = cls._cache_rows(cls._env.execute(query))
+        return cls._records(ids)
+
+    @classmethod
+    def search_count(cls, domain=()):
+        query = sa.select(sa.func.count()).select_from(cls._table).where(*cls._where(domain))
+        return cls._env.execute(query).scalar_one()
+
+    OPERATORS = {
+        "=": lambda c, v: c.is_(None) if v is None else c == v,
+        "!=": lambda c, v: c.is_not(None) if v is None else sa.or_(c != v, c.is_(None)),
+        "<": lambda c, v: c < v,
+        "<=": lambda c, v: c <= v,
+        ">": lambda c, v: c > v,
+        ">=": lambda c, v: c >= v,
+        "in": lambda c, v: c.in_(v),
+        "not in": lambda c, v: sa.or_(c.not_in(v), c.is_(None)),
+        "like": lambda c, v: c.like(v),
+        "ilike": lambda c, v: c.ilike(v),
+    }
+
+    @classmethod
+    def _where(cls, domain):
+        """SQL conditions for a domain; ``a.b`` paths follow Many2One fields."""
+        clauses = []
+        for clause in domain:
+            try:
+                name, operator, value = clause
+            except (TypeError, ValueError):
+                raise errors.UserError(
+                    f"invalid domain clause {clause!r} on {cls._name}: expected (field, operator, value)") from None
+            if operator not in cls.OPERATORS:
+                raise errors.UserError(
+                    f"unknown operator {operator!r} in domain of {cls._name}; use one of {', '.join(cls.OPERATORS)}")
+            head, _, rest = name.partition(".")
+            field = cls._fields.get(head) if head != "id" else None
+            if head != "id" and (field is None or not field.stored):
+                raise errors.UserError(f"{cls._name} has no stored field {head!r} to search on")
+            column = cls._table.c[head]
+            if rest:
+                if not isinstance(field, kfields.Many2One):
+                    raise errors.UserError(f"{cls._name}.{head} is not a Many2One: cannot search on {name!r}")
+                target = cls._env[field.target]
+                sub = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)]))
+                clauses.append(column.in_(sub))
+                continue
+            if operator in ("in", "not in"):
+                value = [getattr(v, "id", v) for v in value]
+            else:
+                value = getattr(value, "id", value)
+            clauses.append(cls.OPERATORS[operator](column, value))
+        return clauses
+
+    @classmethod
+    def _order_by(cls, order):
+        result = []
+        for name, direction in (order or cls._order):
+            if name != "id" and (name not in cls._fields or not cls._fields[name].stored):
+                raise errors.UserError(f"{cls._name} has no stored field {name!r} to order by")
+            direction = direction.upper()
+            if direction not in ("ASC", "DESC"):
+                raise errors.UserError(f"order direction must be ASC or DESC, not {direction!r}")
+            column = cls._table.c[name]
+            result.append(column.asc() if direction == "ASC" else column.desc())
+        if not any(name == "id" for name, _ in (order or cls._order)):
+            result.append(cls._table.c.id.asc())
+        return result
+
+    # -- input -------------------------------------------------------------------
+    @classmethod
+    def _defaults(cls, values):
+        """``values`` completed with the defaults of the fields it lacks."""
+        result = None
+        for name, field in cls._fields.items():
+            if name in values or not field.stored:
+                continue
+            method = getattr(cls, f"default_{name}", None)
+            if method is not None:
+                default = method()
+            elif callable(field.default):
+                default = field.default()
+            else:
+                default = field.default
+            if result is None:
+                result = dict(values)
+            result[name] = default
+        return values if result is None else result
+
+    @classmethod
+    def _check_input(cls, vlist, creating, parent_field=None):
+        """Validate API input; return it converted, with defaults when creating.
+
+        Raises ValidationError naming the record (its position in the batch
+        when creating, its id when writing) and the fields at fault.  Nothing
+        has been written when it raises.
+        """
+        schema = cls._schema
+        readonly = cls._readonly_names
+        result = []
+        for position, (label, values) in enumerate(vlist):
+            if not isinstance(values, dict):
+                raise errors.ValidationError(
+                    f"{cls._name}: {label}: expected a dict of field values, got {type(values).__name__}",
+                    {}, label)
+            problems = {}
+            for name in readonly.intersection(values):
+                problems[name] = ["Field is read-only."]
+            missing = ()
+            if creating:
+                values = cls._defaults(values)
+                if parent_field is not None:   # set by the parent once it exists
+                    values = {k: v for k, v in values.items() if k != parent_field}
+                missing = [n for n in cls._required_names if values.get(n) is None and n != parent_field]
+                for name in missing:
+                    problems[name] = ["Missing data for required field."]
+            try:
+                loaded = schema.load(values)
+            except marshmallow.ValidationError as exc:
+                for name, messages in exc.messages.items():
+                    if name in missing:
+                        continue
+                    problems.setdefault(name, []).extend(
+                        messages if isinstance(messages, list) else [str(messages)])
+                loaded = None
+            if problems:
+                detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
+                raise errors.ValidationError(f"invalid {cls._name} ({label}): {detail}", problems, label)
+            for name, field in cls._one2many.items():
+                if name not in loaded:
+                    continue
+                target = cls._env[field.target]
+                if creating:
+                    loaded[name] = target._check_children(loaded[name], field, label)
+                else:
+                    loaded[name] = target._check_actions(loaded[name], field, label)
+            result.append(loaded)
+        cls._check_references(result)
+        return result
+
+    @classmethod
+    def _check_references(cls, vlist):
+        """Refuse Many2One values naming records that do not exist (one query per field)."""
+        for name, field in cls._fields.items():
+            if not isinstance(field, kfields.Many2One):
+                continue
+            wanted = {values[name] for values in vlist if values.get(name) is not None}
+            if not wanted:
+                continue
+            table = cls._env[field.target]._table
+            found = set()
+            for chunk in chunks(wanted):
+                found.update(cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+            if wanted - found:
+                missing = sorted(wanted - found)
+                raise errors.ValidationError(
+                    f"invalid {cls._name}: {name}: no {field.target} with id {', '.join(map(str, missing))}",
+                    {name: [f"No {field.target} with id {missing[0]}."]})
+
+    @classmethod
+    def _check_children(cls, children, field, parent_label):
+        return cls._check_input(
+            [(f"line {i + 1} of {field.name} of {parent_label}", c) for i, c in enumerate(children)],
+            creating=True, parent_field=field.field)
+
+    @classmethod
+    def _check_actions(cls, actions, field, parent_label):
+        checked = []
+        for action in actions:
+            kind = action[0] if isinstance(action, (list, tuple)) and action else None
+            where = f"{field.name} of {parent_label}"
+            if kind == "create" and len(action) == 2:
+                checked.append(("create", cls._check_children(action[1], field, parent_label)))
+            elif kind == "write" and len(action) == 3:
+                ids = [getattr(i, "id", i) for i in action[1]]
+                values, = cls._check_input([(f"{cls._name} {ids}", action[2])], creating=False)
+                checked.append(("write", ids, values))
+            elif kind == "delete" and len(action) == 2:
+                checked.append(("delete", [getattr(i, "id", i) for i in action[1]]))
+            else:
+                raise errors.ValidationError(
+                    f"invalid action {action!r} on {where}: use ('create', [values]), "
+                    f"('write', [ids], values) or ('delete', [ids])", {field.name: ["Invalid action."]}, parent_label)
+        return checked
+
+    # -- create --------------------------------------------------------------------
+    @classmethod
+    def create(cls, vlist):
+        """Create records from a list of dicts; return them in the same order."""
+        vlist = list(vlist)
+        checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
+                                   creating=True)
+        return cls._create(checked)
+
+    @classmethod
+    def _create(cls, vlist):
+        if not vlist:
+            return []
+        env = cls._env
+        table = cls._table
+        rows, children = [], []
+        converters = cls._converters
+        for values in vlist:
+            values = cls._defaults(values)
+            rows.append({name: convert(values.get(name)) if convert else values.get(name)
+                         for name, convert in converters})
+            children.append({n: values[n] for n in cls._one2many if values.get(n)})
+        cls._check_unique(rows, None)
+        ids = cls._insert(rows)
+        env._invalidate()
+        cls._create_children(ids, children)
+        records = cls._records(ids)
+        cls.validate(records)
+        return records
+
+    @classmethod
+    def _insert(cls, rows):
+        """Insert ``rows`` in a few multi-row statements; return their ids in order.
+
+        SQLite cannot tell SQLAlchemy which returned id belongs to which row,
+        but it numbers the rows of an insert in order, one above the table's
+        largest id, while the transaction holds the write lock: the ids sorted
+        are the ids in row order.  Elsewhere SQLAlchemy sorts them itself.
+        """
+        table = cls._table
+        if cls._env.connection.dialect.name == "sqlite":
+            return sorted(cls._env.execute(table.insert().returning(table.c.id), rows).scalars())
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(cls._env.execute(statement, rows).scalars())
+
+    @classmethod
+    def _create_children(cls, ids, children):
+        for name, field in cls._one2many.items():
+            vlist = []
+            for parent_id, values in zip(ids, children):
+                vlist.extend({**child, field.field: parent_id} for child in values.get(name, ()))
+            if vlist:
+                cls._env[field.target]._create(vlist)
+
+    # -- write ---------------------------------------------------------------------
+    @classmethod
+    def write(cls, records, values):
+        """Write the same ``values`` on every record of ``records``."""
+        records = list(records)
+        label = ", ".join(str(r.id) for r in records[:5]) + ("…" if len(records) > 5 else "")
+        values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
+        cls._write(records, values)
+
+    @classmethod
+    def _write(cls, records, values):
+        if not records:
+            return
+        env = cls._env
+        ids = [r.id for r in records]
+        table = cls._table
+        row = {name: (convert(values[name]) if convert else values[name])
+               for name, convert in cls._converters if name in values}
+        if row:
+            cls._check_unique([row] * len(ids) if len(ids) > 1 else [row], ids)
+            for chunk in chunks(ids):
+                env.execute(table.update().where(table.c.id.in_(chunk)).values(row))
+        env._invalidate()
+        for name, field in cls._one2many.items():
+            if name in values:
+                cls._apply_actions(records, field, values[name])
+        cls.validate(records)
+
+    @classmethod
+    def _apply_actions(cls, records, field, actions):
+        target = cls._env[field.target]
+        for action in actions:
+            if action[0] == "create":
+                vlist = [{**child, field.field: record.id} for record in records for child in action[1]]
+                target._create(vlist)
+                continue
+            children = target.browse(action[1])
+            parents = {r.id for r in records}
+            strangers = [c.id for c in children if getattr(c, field.field) is None
+                         or getattr(c, field.field).id not in parents]
+            if strangers:
+                raise errors.ValidationError(
+                    f"{field.target} {strangers} do not belong to {field.name} of {cls._name} "
+                    f"{sorted(parents)}", {field.name: ["Unknown child records."]})
+            if action[0] == "write":
+                target._write(children, action[2])
+            else:
+                target._delete(children)
+
+    @classmethod
+    def _check_unique(cls, rows, ids):
+        """Refuse duplicates of a unique field, naming the value and the record holding it."""
+        table = cls._table
+        for name in cls._unique_names:
+            values = [row[name] for row in rows if row.get(name) is not None]
+            if not values:
+                continue
+            if len(values) != len(set(values)):
+                duplicate = next(v for v in values if values.count(v) > 1)
+                raise errors.ValidationError(
+                    f"{cls._name}.{name} must be unique: {duplicate!r} is given twice", {name: ["Must be unique."]})
+            for chunk in chunks(set(values)):
+                query = sa.select(table.c.id, table.c[name]).where(table.c[name].in_(chunk))
+                if ids:
+                    query = query.where(table.c.id.not_in(ids))
+                clash = cls._env.execute(query.limit(1)).first()
+                if clash:
+                    raise errors.ValidationError(
+                        f"{cls._name}.{name} must be unique: {clash[1]!r} is already used by "
+                        f"{cls._name} {clash[0]}", {name: ["Must be unique."]})
+
+    # -- delete ----------------------------------------------------------------------
+    @classmethod
+    def delete(cls, records):
+        """Delete records, applying the ``ondelete`` of every Many2One pointing to them."""
+        cls._delete(records)
+
+    @classmethod
+    def _delete(cls, records):
+        ids = list(dict.fromkeys(r.id for r in records))
+        if not ids:
+            return
+        env = cls._env
+        references = cls._pool.references.get(cls._name, ())
+        for model_name, field in references:
+            if field.ondelete == "cascade":
+                referrer = env[model_name]
+                dependants = referrer.search([(field.name, "in", ids)])
+                if dependants:
+                    referrer._delete(dependants)
+        for model_name, field in references:
+            table = env[model_name]._table
+            column = table.c[field.name]
+            for chunk in chunks(ids):
+                if field.ondelete == "set null":
+                    env.execute(table.update().where(column.in_(chunk)).values({field.name: None}))
+                elif field.ondelete == "restrict":
+                    user = env.execute(sa.select(table.c.id, column).where(column.in_(chunk)).limit(1)).first()
+                    if user:
+                        record = cls.browse([user[1]])[0]
+                        raise errors.UserError(
+                            f"cannot delete {record.rec_name}: {model_name} {user[0]} refers to it "
+                            f"(field {field.name!r}); delete or change that record first")
+        table = cls._table
+        for chunk in chunks(ids):
+            env.execute(table.delete().where(table.c.id.in_(chunk)))
+        env._invalidate()
+
+    # -- rules and output --------------------------------------------------------------
+    @classmethod
+    def validate(cls, records):
+        """Check the model's rules on freshly created or written records.
+
+        Extensions override it, call ``super().validate(records)`` and raise
+        :class:`core.errors.ValidationError` naming the record and field.
+        """
+
+    @classmethod
+    def dump(cls, records):
+        """JSON-ready dicts of ``records`` (every field, Many2One as ids)."""
+        names = list(cls._fields)
+        rows = []
+        for record in records:
+            row = {"id": record.id}
+            for name in names:
+                field = cls._fields[name]
+                value = record._read(field)
+                if isinstance(field, kfields.Numeric) or (
+                        isinstance(field, kfields.Function) and isinstance(field.field, kfields.Numeric)):
+                    value = field.to_record(value, record)
+                row[name] = value
+            rows.append(row)
+        return cls._schema.dump(rows, many=True)

@@ -1,0 +1,168 @@
+"""Finding modules and ordering them.
+
+A module is a Python package holding a ``manifest.toml`` (name, version,
+depends, extras) and a ``register(module)`` function that declares what the
+package brings: model classes, hook specifications, hook implementations.
+Built-in modules are the sub-packages of :mod:`modules`; third-party packages
+expose theirs through the ``kitwork.modules`` entry-point group
+(``name = package.path``).
+"""
+import dataclasses
+import importlib
+import importlib.metadata
+import importlib.resources
+import pkgutil
+import tomllib
+from pathlib import Path
+
+from . import errors
+
+ENTRY_POINT_GROUP = "kitwork.modules"
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What a module says about itself."""
+
+    name: str
+    version: str
+    package: str
+    depends: tuple = ()
+    extras: tuple = ()
+    description: str = ""
+
+    @property
+    def path(self):
+        return Path(importlib.import_module(self.package).__file__).parent
+
+    @property
+    def migrations(self):
+        """The module's alembic version folder, or None if it has no migration."""
+        folder = self.path / "migrations"
+        return folder if folder.is_dir() else None
+
+
+def read_manifest(package):
+    """Read the manifest of the module package ``package`` (a dotted path)."""
+    try:
+        text = importlib.resources.files(package).joinpath("manifest.toml").read_text()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise errors.ModuleError(f"package {package!r} is not a Kitwork module: {exc}") from None
+    data = tomllib.loads(text)
+    return Manifest(
+        name=data["name"],
+        version=str(data["version"]),
+        package=package,
+        depends=tuple(data.get("depends", ())),
+        extras=tuple(data.get("extras", ())),
+        description=data.get("description", ""),
+    )
+
+
+def discover():
+    """Return ``{name: Manifest}`` of every module that can be activated.
+
+    Built-in modules come first; an entry point cannot shadow a built-in one.
+    """
+    import modules as builtin
+
+    found = {}
+    for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda i: i.name):
+        if info.ispkg:
+            manifest = read_manifest(f"modules.{info.name}")
+            found[manifest.name] = manifest
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name in found:
+            continue
+        manifest = read_manifest(entry_point.value)
+        if manifest.name != entry_point.name:
+            raise errors.ModuleError(
+                f"entry point {entry_point.name!r} points to module {manifest.name!r}: the names must match")
+        found[manifest.name] = manifest
+    return found
+
+
+def resolve(names, available):
+    """Return ``names`` with all their dependencies, dependencies first.
+
+    The order is deterministic: a depth-first walk visiting dependencies in
+    alphabetical order.  A module comes after the modules it lists in
+    ``extras`` when they are in the set too, so its integration with them
+    composes on top of them.
+    """
+    closure = _walk(names, available, lambda manifest: manifest.depends)
+    members = set(closure)
+    return _walk(sorted(members), available,
+                 lambda manifest: manifest.depends + tuple(e for e in manifest.extras if e in members))
+
+
+def _walk(names, available, edges):
+    order, visiting = [], []
+
+    def visit(name, wanted_by):
+        if name in order:
+            return
+        if name in visiting:
+            raise errors.DependencyCycle(visiting[visiting.index(name):] + [name])
+        manifest = available.get(name)
+        if manifest is None:
+            if wanted_by is None:
+                raise errors.ModuleNotFound(
+                    f"unknown module {name!r}; available modules: {', '.join(sorted(available)) or 'none'}")
+            raise errors.MissingDependency(
+                f"module {wanted_by!r} depends on {name!r}, which is not available")
+        visiting.append(name)
+        for dependency in sorted(edges(manifest)):
+            visit(dependency, name)
+        visiting.pop()
+        order.append(name)
+
+    for name in names:
+        visit(name, None)
+    return order
+
+
+class Registration:
+    """What one module hands to the pool, collected by its ``register()``.
+
+    Everything registered with ``extra=NAME`` is used only while the module
+    NAME is active too: that is how a module integrates with another it does
+    not depend on (product_kit with sale, for instance).
+    """
+
+    def __init__(self, manifest):
+        self.manifest = manifest
+        self.models = []      # (class, extra or None)
+        self.hookspecs = []   # (namespace, extra or None)
+        self.hooks = []       # (namespace, extra or None)
+
+    def add_models(self, *classes, extra=None):
+        self._check_extra(extra)
+        self.models.extend((cls, extra) for cls in classes)
+
+    def add_hookspecs(self, namespace, extra=None):
+        self._check_extra(extra)
+        self.hookspecs.append((namespace, extra))
+
+    def add_hooks(self, namespace, extra=None):
+        self._check_extra(extra)
+        self.hooks.append((namespace, extra))
+
+    def _check_extra(self, extra):
+        if extra is not None and extra not in self.manifest.extras:
+            raise errors.ModuleError(
+                f"module {self.manifest.name!r} registers for extra {extra!r}, "
+                f"which its manifest does not list in 'extras'")
+
+
+def load_registration(manifest):
+    """Import a module package and collect what its ``register()`` declares."""
+    package = importlib.import_module(manifest.package)
+    registration = Registration(manifest)
+    package.register(registration)
+    return registration
+
+
+def owner(module, extra):
+    """The name of the alembic branch (and owner) for a module or an integration."""
+    return module if extra is None else f"{module}+{extra}"

@@ -1,0 +1,156 @@
+"""The pool: the models and hooks of one set of active modules.
+
+Modules ship plain classes keyed by model name; the pool composes, for each
+model, one class whose MRO puts the most dependent module's extension first
+and the defining class last, so an override calling ``super()`` reaches the
+modules it depends on.  Each pool has its own SQLAlchemy MetaData, marshmallow
+schemas and pluggy plugin manager, so two databases with different modules
+can live in one process.  Pools are cached per set of active modules.
+"""
+import threading
+
+import pluggy
+import sqlalchemy as sa
+
+from . import errors, hookspecs, modules, schema
+from . import fields as kfields
+from .model import Model
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_pools = {}
+_lock = threading.Lock()
+
+
+def get_pool(manifests):
+    """The (cached) pool of ``manifests``, given in dependency order."""
+    key = tuple((m.name, m.version, m.package) for m in manifests)
+    with _lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = Pool(manifests)
+        return pool
+
+
+def table_name(model_name):
+    return model_name.replace(".", "_")
+
+
+class Pool:
+    def __init__(self, manifests):
+        self.manifests = tuple(manifests)
+        self.modules = tuple(m.name for m in self.manifests)
+        active = set(self.modules)
+        self.registrations = [modules.load_registration(m) for m in self.manifests]
+        self.metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+        self.models = {}
+        self.owners = {}          # model name -> branch that defines it
+        self.references = {}      # target model -> [(model name, Many2One field)]
+        self._compose(active)
+        self.hooks = self._plugin_manager(active)
+
+    def __getitem__(self, name):
+        try:
+            return self.models[name]
+        except KeyError:
+            raise errors.UserError(
+                f"unknown model {name!r}; the active modules ({', '.join(self.modules)}) "
+                f"provide: {', '.join(sorted(self.models))}") from None
+
+    # -- models ------------------------------------------------------------------
+    def _compose(self, active):
+        classes = {}   # model name -> [(class, owner)] in dependency order
+        for registration in self.registrations:
+            name = registration.manifest.name
+            for cls, extra in registration.models:
+                if extra is None or extra in active:
+                    classes.setdefault(cls._name, []).append((cls, modules.owner(name, extra)))
+        for model_name, parts in classes.items():
+            self.models[model_name] = self._compose_model(model_name, parts)
+        for model_class in self.models.values():
+            self._build_table(model_class)
+        for model_class in self.models.values():
+            model_class._schema = schema.build(model_class._name, model_class._fields)()
+
+    def _compose_model(self, model_name, parts):
+        (base, base_owner), extensions = parts[0], parts[1:]
+        if not issubclass(base, Model):
+            raise errors.ModuleError(
+                f"module {base_owner!r} extends model {model_name!r}, which no module before it defines")
+        for cls, owner in extensions:
+            if issubclass(cls, Model):
+                raise errors.ModuleError(
+                    f"model {model_name!r} is defined twice: by {base_owner!r} and by {owner!r} "
+                    f"(an extension must not subclass Model)")
+        bases = tuple(cls for cls, _ in reversed(extensions)) + (base,)
+        composed = type(base.__name__, bases, {"__module__": base.__module__, "_pool": self})
+        owner_of = {cls: owner for cls, owner in parts}
+        collected = {}
+        for klass in reversed(composed.__mro__):
+            owner = owner_of.get(klass, base_owner)
+            for attr, value in vars(klass).items():
+                if isinstance(value, kfields.Field):
+                    collected[attr] = (value, owner)
+                elif isinstance(value, kfields.SelectionExtension):
+                    if attr not in collected:
+                        raise errors.ModuleError(f"{owner!r} extends {model_name}.{attr}, which does not exist")
+                    field, field_owner = collected[attr]
+                    collected[attr] = (value.apply(field, attr), field_owner)
+        composed._fields = {}
+        for attr, (field, owner) in collected.items():
+            bound = field.bind(attr, model_name, owner)
+            composed._fields[attr] = bound
+            setattr(composed, attr, bound)
+        fields = composed._fields
+        composed._converters = [(n, None if type(f).to_sql is kfields.Field.to_sql else f.to_sql)
+                                for n, f in fields.items() if f.stored]
+        composed._one2many = {n: f for n, f in fields.items() if isinstance(f, kfields.One2Many)}
+        composed._readonly_names = frozenset(n for n, f in fields.items() if f.readonly)
+        composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)
+        composed._unique_names = tuple(n for n, f in fields.items() if f.unique)
+        self.owners[model_name] = base_owner
+        return composed
+
+    def _build_table(self, model_class):
+        columns = [sa.Column("id", sa.Integer(), primary_key=True)]
+        for field in model_class._fields.values():
+            if isinstance(field, (kfields.Many2One, kfields.One2Many)) and field.target not in self.models:
+                raise errors.ModuleError(
+                    f"{model_class._name}.{field.name} refers to model {field.target!r}, "
+                    f"which no active module defines")
+            if isinstance(field, kfields.Many2One):
+                self.references.setdefault(field.target, []).append((model_class._name, field))
+            if field.stored:
+                columns.append(field.column())
+        model_class._table = sa.Table(table_name(model_class._name), self.metadata, *columns)
+
+    def owner_of(self, table_name_, column_name=None):
+        """The branch (module or module+extra) that owns a table or one of its columns."""
+        for model_name, model_class in self.models.items():
+            if model_class._table.name == table_name_:
+                if column_name is None:
+                    return self.owners[model_name]
+                field = model_class._fields.get(column_name)
+                return field.owner if field is not None else self.owners[model_name]
+        return None
+
+    # -- hooks -------------------------------------------------------------------
+    def _plugin_manager(self, active):
+        manager = pluggy.PluginManager(hookspecs.PROJECT)
+        manager.add_hookspecs(hookspecs)
+        for registration in self.registrations:
+            for namespace, extra in registration.hookspecs:
+                if extra is None or extra in active:
+                    manager.add_hookspecs(namespace)
+        for registration in self.registrations:
+            for namespace, extra in registration.hooks:
+                if extra is None or extra in active:
+                    manager.register(namespace, name=f"{registration.manifest.name}:{namespace.__name__}")
+        manager.check_pending()
+        return manager

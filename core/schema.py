@@ -1,0 +1,117 @@
+"""marshmallow schemas generated from the composed models.
+
+The schema of a model is built from its Kitwork fields rather than from its
+table (marshmallow-sqlalchemy): the fields know more than the columns do (the
+selection options added by other modules, Many2One values given as records,
+One2Many children and actions, computed fields), so mapping each field type to
+one marshmallow field is shorter than generating from columns and overriding
+most of them.
+
+The API receives Python values (dates, Decimals, records) as well as JSON
+values (strings), so the marshmallow fields below accept both.
+"""
+import datetime
+import decimal
+
+import marshmallow
+from marshmallow import fields
+
+
+class String(fields.String):
+    pass
+
+
+class Integer(fields.Integer):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Float(fields.Float):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, (int, float)):
+            return float(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Decimal(fields.Decimal):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, decimal.Decimal):
+            if not value.is_finite():
+                raise self.make_error("special")
+            return value
+        if isinstance(value, float):
+            value = repr(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Boolean(fields.Boolean):
+    pass
+
+
+class Date(fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class DateTime(fields.DateTime):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Reference(fields.Field):
+    """A Many2One: an id, or a record of the target model; dumps as the id."""
+
+    default_error_messages = {"invalid": "Not a valid {target} id or record."}
+
+    def __init__(self, target, **kwargs):
+        super().__init__(**kwargs)
+        self.target = target
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if getattr(value, "_name", None) == self.target and isinstance(getattr(value, "id", None), int):
+            return value.id
+        raise self.make_error("invalid", target=self.target)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return getattr(value, "id", value)
+
+
+class Children(fields.Field):
+    """A One2Many: checked as a list here; its items are checked by the target model."""
+
+    default_error_messages = {"invalid": "Must be a list."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (list, tuple)):
+            raise self.make_error("invalid")
+        return list(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return [getattr(v, "id", v) for v in value or ()]
+
+
+def build(model_name, model_fields):
+    """The marshmallow Schema class of one composed model."""
+    attrs = {name: field.schema_field() for name, field in model_fields.items()}
+    attrs["id"] = fields.Integer(dump_only=True)
+
+    class Meta:
+        register = False          # each database composes its own schema
+        unknown = marshmallow.RAISE
+
+    attrs["Meta"] = Meta
+    return type(f"{model_name}.schema", (marshmallow.Schema,), attrs)

@@ -1,0 +1,1 @@
+"""Kitwork's built-in modules, one sub-package each."""

@@ -1,0 +1,62 @@
+import decimal
+
+from core import Model, errors, fields
+
+
+class UomCategory(Model):
+    """Units that measure the same thing (count, weight) and convert into each other."""
+
+    _name = "product.uom.category"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128)
+    uoms = fields.One2Many("product.uom", "category", "Units")
+
+
+class Uom(Model):
+    """A unit of measure, defined by its ``factor`` to its category's reference unit.
+
+    1 kg = 1000 g is a reference unit kg (factor 1) and g with factor 0.001.
+    """
+
+    _name = "product.uom"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128)
+    symbol = fields.Char("Symbol", required=True, size=16)
+    category = fields.Many2One("product.uom.category", "Category", required=True)
+    factor = fields.Float("Factor", required=True, default=1.0,
+                          help="How many reference units of the category one of this unit is.")
+    rounding = fields.Float("Rounding", required=True, default=0.01,
+                            help="Quantities in this unit are rounded to a multiple of it.")
+
+    @classmethod
+    def validate(cls, records):
+        super().validate(records)
+        for uom in records:
+            for name in ("factor", "rounding"):
+                if getattr(uom, name) <= 0:
+                    raise errors.ValidationError(
+                        f"{uom.rec_name}: {name} must be greater than zero",
+                        {name: ["Must be greater than zero."]}, uom.rec_name)
+
+    @staticmethod
+    def round(quantity, rounding):
+        """``quantity`` rounded half up to a multiple of ``rounding``."""
+        step = decimal.Decimal(repr(rounding))
+        steps = (decimal.Decimal(repr(quantity)) / step).quantize(decimal.Decimal(1), decimal.ROUND_HALF_UP)
+        return float(steps * step)
+
+    @classmethod
+    def compute_quantity(cls, from_uom, quantity, to_uom, round=True):
+        """``quantity`` in ``from_uom`` expressed in ``to_uom`` (same category only).
+
+        Rounded to the target unit's rounding unless ``round`` is false.
+        """
+        if from_uom.id != to_uom.id:
+            if from_uom.category.id != to_uom.category.id:
+                raise errors.UserError(
+                    f"cannot convert {from_uom.name} ({from_uom.category.name}) into "
+                    f"{to_uom.name} ({to_uom.category.name}): they measure different things")
+            quantity = quantity * from_uom.factor / to_uom.factor
+        return cls.round(quantity, to_uom.rounding) if round else quantity

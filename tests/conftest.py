@@ -1,0 +1,103 @@
+"""Fixtures shared by Kitwork's own tests (module authors use core.testing's)."""
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+EXAMPLE_PACKAGE = Path(__file__).parent / "example_module"
+
+
+@pytest.fixture(scope="session")
+def example_package(tmp_path_factory):
+    """The third-party package tests/example_module, really pip-installed.
+
+    It is installed into a private folder put on sys.path, so its modules
+    (``example``, ``example_broken``) become visible through the
+    ``kitwork.modules`` entry points exactly as for any installed package.
+    """
+    target = tmp_path_factory.mktemp("site-packages")
+    build = tmp_path_factory.mktemp("example-build")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-cache-dir", "--target", str(target), str(EXAMPLE_PACKAGE)],
+        check=True, cwd=build)
+    sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    yield target
+    sys.path.remove(str(target))
+
+
+@pytest.fixture
+def db(kitwork_database):
+    """A database with party and product active."""
+    return kitwork_database("party", "product")
+
+
+@pytest.fixture
+def example_db(kitwork_database, example_package):
+    """A database with the example third-party module (and product) active."""
+    return kitwork_database("example")
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine executes inside a ``with`` block."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+        self.statements = []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.fixture
+def count_statements():
+    return StatementCounter
+
+
+@pytest.fixture
+def module_factory(tmp_path, monkeypatch):
+    """Write a module package on the fly, visible through a ``kitwork.modules`` entry point.
+
+    ``module_factory(name, {"__init__.py": ..., "manifest.toml": ...})`` writes
+    the package and a ``.dist-info`` declaring its entry point into a folder put
+    on sys.path; calling it again with the same name replaces the files (a
+    newer version of the module) and forgets the imported code.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    written = []
+
+    def make(name, files):
+        package = site / name
+        for relative, text in files.items():
+            path = package / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        info = site / f"{name}-1.0.dist-info"
+        info.mkdir(exist_ok=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[kitwork.modules]\n{name} = {name}\n")
+        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[module]
+        importlib.invalidate_caches()
+        written.append(name)
+        return package
+
+    yield make
+    for name in written:
+        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[module]
