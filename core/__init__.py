@@ -7,5 +7,6 @@ from . import errors, fields
 from .database import Database
 from .hookspecs import hookimpl, hookspec
 from .model import Model
+from .workflow import Workflow
 
-__all__ = ["Database", "Model", "errors", "fields", "hookimpl", "hookspec"]
+__all__ = ["Database", "Model", "Workflow", "errors", "fields", "hookimpl", "hookspec"]

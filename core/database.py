@@ -9,6 +9,7 @@ from sqlalchemy import event
 from . import errors, migration, modules
 from .environment import Environment
 from .pool import get_pool
+from .sequence import sequence_table
 
 DEFAULT_URL = "sqlite:///kitwork.db"
 
@@ -115,6 +116,7 @@ class Database:
         wanted = modules.resolve(names, available)
         with self._connect() as connection, connection.begin():
             module_table.create(connection, checkfirst=True)
+            sequence_table.create(connection, checkfirst=True)
             active = set(self._read_active(connection))
             order = modules.resolve(sorted(active.union(wanted)), available)
             new = [name for name in order if name not in active]

@@ -1,4 +1,7 @@
 """The environment: one transaction seen through one pool."""
+import contextlib
+
+from . import sequence
 
 
 class Environment:
@@ -31,6 +34,27 @@ class Environment:
     def execute(self, statement, parameters=None):
         """Execute a SQLAlchemy statement in this transaction."""
         return self.connection.execute(statement, parameters)
+
+    @contextlib.contextmanager
+    def atomic(self):
+        """A savepoint: if the block raises, its changes are undone, the transaction goes on.
+
+        Every public create/write/delete and workflow transition runs in one,
+        so an error caught by the caller never leaves half an operation behind.
+        """
+        savepoint = self.connection.begin_nested()
+        try:
+            yield
+        except BaseException:
+            savepoint.rollback()
+            self._invalidate()
+            raise
+        else:
+            savepoint.commit()
+
+    def next_numbers(self, name, count):
+        """``count`` consecutive numbers of the sequence ``name`` (first: 1)."""
+        return sequence.next_numbers(self.connection, name, count)
 
     def _cache_for(self, name):
         cache = self._cache.get(name)

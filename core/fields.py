@@ -69,7 +69,7 @@ class Field:
     marshmallow_class = marshmallow.fields.Raw
 
     def schema_options(self):
-        return {"required": False, "allow_none": not self.required,
+        return {"required": False, "allow_none": True,
                 "metadata": {"string": self.string, "help": self.help}}
 
     # -- reading -----------------------------------------------------------
@@ -293,6 +293,45 @@ class Many2One(Field):
         if value is None:
             return None
         return record._related(self, value)
+
+
+class Reference(Field):
+    """A reference to one record of any model (the origin of a move, say).
+
+    Stored as ``"model,id"``; reads as a record or None; takes a record, a
+    ``(model, id)`` pair or a ``"model,id"`` string.  ``ondelete`` does not
+    apply: a module that must react to deletions checks them itself.
+    """
+
+    python_type = str
+
+    def __init__(self, string=None, *, size=128, **kwargs):
+        super().__init__(string, **kwargs)
+        self.size = size
+        self.index = True
+
+    def sql_type(self):
+        return sa.String(self.size)
+
+    @staticmethod
+    def parse(value):
+        model, _, id_ = value.partition(",")
+        return model, int(id_)
+
+    def to_sql(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (tuple, list)):
+            return f"{value[0]},{int(value[1])}"
+        return f"{value._name},{value.id}"
+
+    def schema_field(self):
+        return schema.AnyReference(**self.schema_options())
+
+    def to_record(self, value, record):
+        if value is None:
+            return None
+        return record._related(self, self.parse(value))
 
 
 class One2Many(Field):

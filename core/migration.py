@@ -27,7 +27,7 @@ from . import errors, modules
 # alembic 1.16 renamed the option; both mean "split version_locations on os.pathsep".
 PATH_SEPARATOR_OPTION = "path_separator" if tuple(
     int(p) for p in alembic.__version__.split(".")[:2]) >= (1, 16) else "version_path_separator"
-IGNORED_TABLES = {"alembic_version", "kitwork_module"}
+IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence"}
 
 
 def config(connection, available, metadata=None, include_object=None):

@@ -104,8 +104,12 @@ class Model:
     def _related(self, field, value):
         """The record(s) a Many2One / One2Many value designates, prefetched together."""
         env = self._env
-        target = env[field.target]
-        key = (field.name, env._generation)
+        if isinstance(field, kfields.Reference):   # value: (model, id)
+            target_name, match = value[0], lambda related: field.parse(related)[0] == value[0]
+        else:
+            target_name, match = field.target, None
+        target = env[target_name]
+        key = (field.name, target_name, env._generation)
         prefetch = self._prefetch.derived.get(key)
         if prefetch is None:
             cache = env._cache_for(self._name)
@@ -114,11 +118,16 @@ class Model:
                 related = cache.get(id_, {}).get(field.name)
                 if related is None:
                     continue
-                if isinstance(related, tuple):
+                if match is not None:
+                    if match(related):
+                        ids.append(field.parse(related)[1])
+                elif isinstance(related, tuple):
                     ids.extend(related)
                 else:
                     ids.append(related)
             prefetch = self._prefetch.derived[key] = Prefetch(list(dict.fromkeys(ids)))
+        if isinstance(field, kfields.Reference):
+            return target(value[1], prefetch)
         if isinstance(value, tuple):
             return [target(id_, prefetch) for id_ in value]
         return target(value, prefetch)
@@ -229,10 +238,11 @@ class Model:
                 sub = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)]))
                 clauses.append(column.in_(sub))
                 continue
+            convert = field.to_sql if field is not None else (lambda v: getattr(v, "id", v))
             if operator in ("in", "not in"):
-                value = [getattr(v, "id", v) for v in value]
-            else:
-                value = getattr(value, "id", value)
+                value = [convert(v) for v in value]
+            elif operator not in ("like", "ilike"):
+                value = convert(value)
             clauses.append(cls.OPERATORS[operator](column, value))
         return clauses
 
@@ -290,20 +300,14 @@ class Model:
             problems = {}
             for name in readonly.intersection(values):
                 problems[name] = ["Field is read-only."]
-            missing = ()
             if creating:
                 values = cls._defaults(values)
                 if parent_field is not None:   # set by the parent once it exists
                     values = {k: v for k, v in values.items() if k != parent_field}
-                missing = [n for n in cls._required_names if values.get(n) is None and n != parent_field]
-                for name in missing:
-                    problems[name] = ["Missing data for required field."]
             try:
                 loaded = schema.load(values)
             except marshmallow.ValidationError as exc:
                 for name, messages in exc.messages.items():
-                    if name in missing:
-                        continue
                     problems.setdefault(name, []).extend(
                         messages if isinstance(messages, list) else [str(messages)])
                 loaded = None
@@ -372,9 +376,10 @@ class Model:
     def create(cls, vlist):
         """Create records from a list of dicts; return them in the same order."""
         vlist = list(vlist)
-        checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
-                                   creating=True)
-        return cls._create(checked)
+        with cls._env.atomic():
+            checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
+                                       creating=True)
+            return cls._create(checked)
 
     @classmethod
     def _create(cls, vlist):
@@ -384,8 +389,9 @@ class Model:
         table = cls._table
         rows, children = [], []
         converters = cls._converters
-        for values in vlist:
-            values = cls._defaults(values)
+        vlist = cls._complete([cls._defaults(values) for values in vlist])
+        for position, values in enumerate(vlist):
+            cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
             rows.append({name: convert(values.get(name)) if convert else values.get(name)
                          for name, convert in converters})
             children.append({n: values[n] for n in cls._one2many if values.get(n)})
@@ -427,8 +433,9 @@ class Model:
         """Write the same ``values`` on every record of ``records``."""
         records = list(records)
         label = ", ".join(str(r.id) for r in records[:5]) + ("…" if len(records) > 5 else "")
-        values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
-        cls._write(records, values)
+        with cls._env.atomic():
+            values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
+            cls._write(records, values)
 
     @classmethod
     def _write(cls, records, values):
@@ -437,6 +444,7 @@ class Model:
         env = cls._env
         ids = [r.id for r in records]
         table = cls._table
+        cls._check_required(values, f"{len(ids)} record(s) to write", writing=True)
         row = {name: (convert(values[name]) if convert else values[name])
                for name, convert in cls._converters if name in values}
         if row:
@@ -448,6 +456,22 @@ class Model:
             if name in values:
                 cls._apply_actions(records, field, values[name])
         cls.validate(records)
+
+    @classmethod
+    def _write_each(cls, rows):
+        """Write different values on many records in one statement.
+
+        ``rows`` are dicts with the same keys: ``id`` and column values
+        (already converted).  For set-based updates such as renumbering.
+        """
+        if not rows:
+            return
+        table = cls._table
+        names = [k for k in rows[0] if k != "id"]
+        statement = (table.update().where(table.c.id == sa.bindparam("_id"))
+                     .values({name: sa.bindparam(f"_{name}") for name in names}))
+        cls._env.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in rows])
+        cls._env._invalidate()
 
     @classmethod
     def _apply_actions(cls, records, field, actions):
@@ -469,6 +493,26 @@ class Model:
                 target._write(children, action[2])
             else:
                 target._delete(children)
+
+    @classmethod
+    def _complete(cls, vlist):
+        """Fill, for a whole batch to create, the values that depend on others.
+
+        The place for defaults that need the database (a line's unit price
+        from its product): override it, call ``super()``, and query once for
+        the batch.  Values already given are kept.
+        """
+        return vlist
+
+    @classmethod
+    def _check_required(cls, values, label, writing=False):
+        missing = [n for n in cls._required_names
+                   if (n in values if writing else True) and values.get(n) is None]
+        if missing:
+            problems = {n: ["Missing data for required field."] for n in missing}
+            raise errors.ValidationError(
+                f"invalid {cls._name} ({label}): {', '.join(missing)}: missing data for required field",
+                problems, label)
 
     @classmethod
     def _check_unique(cls, rows, ids):
@@ -496,7 +540,8 @@ class Model:
     @classmethod
     def delete(cls, records):
         """Delete records, applying the ``ondelete`` of every Many2One pointing to them."""
-        cls._delete(records)
+        with cls._env.atomic():
+            cls._delete(records)
 
     @classmethod
     def _delete(cls, records):

@@ -90,6 +90,23 @@ class Reference(fields.Field):
         return getattr(value, "id", value)
 
 
+class AnyReference(fields.Field):
+    """A Reference: a record, a ``(model, id)`` pair or a ``"model,id"`` string."""
+
+    default_error_messages = {"invalid": "Not a valid reference: give a record or 'model,id'."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if hasattr(value, "_name") and isinstance(getattr(value, "id", None), int):
+            return f"{value._name},{value.id}"
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            value = f"{value[0]},{value[1]}"
+        if isinstance(value, str):
+            model, _, id_ = value.partition(",")
+            if model and id_.isdigit():
+                return f"{model},{int(id_)}"
+        raise self.make_error("invalid")
+
+
 class Children(fields.Field):
     """A One2Many: checked as a list here; its items are checked by the target model."""
 

@@ -1,0 +1,26 @@
+"""Workflows: records moving between the values of their ``state``."""
+from . import errors
+
+
+class Workflow:
+    """Mixin for a model with a ``state`` selection and allowed transitions.
+
+    ``_transitions`` is a set of ``(from_state, to_state)``; a transition
+    method calls ``cls._transition(records, to_state, "verb")`` which refuses,
+    with a :class:`core.errors.WorkflowError` naming the record and its state,
+    any record that cannot make the move, before anything changes.
+    """
+
+    _transitions = frozenset()
+
+    @classmethod
+    def _transition(cls, records, state, verb):
+        records = list(records)
+        for record in records:
+            if (record.state, state) not in cls._transitions:
+                allowed = sorted(f for f, t in cls._transitions if t == state)
+                raise errors.WorkflowError(
+                    f"cannot {verb} {record.rec_name}: it is {record.state}; "
+                    f"{verb} is allowed from {' or '.join(allowed) or 'no state'}")
+        cls._write(records, {"state": state})
+        return records

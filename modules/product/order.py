@@ -1,0 +1,219 @@
+"""What sales and purchases share: an order of products, and its lines.
+
+Plain mixins (not models) for the modules that order products: the order's
+workflow (draft -> quotation -> confirmed -> processing -> done, cancel from
+draft or quotation) announced through the owning module's hooks, and lines
+holding a quantity of a product in a unit at a price, completed and checked
+a whole batch at a time.
+"""
+from decimal import Decimal
+
+from core import Workflow, errors
+
+CENT = Decimal("0.01")
+STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
+          ("processing", "Processing"), ("done", "Done"), ("cancelled", "Cancelled")]
+INVOICE_METHODS = [("order", "On order"), ("shipment", "On shipment"), ("manual", "Manual")]
+
+
+class Order(Workflow):
+    """Mixin for an order model with fields ``number``, ``state`` and ``lines``.
+
+    ``_hook_prefix`` names the owning module (its hookspecs are
+    ``<prefix>_quote`` … ``<prefix>_cancel``, whose records argument is
+    ``_hook_argument``); ``_number_prefix`` starts the numbers given at the
+    first quotation.
+    """
+
+    _hook_prefix = None
+    _hook_argument = None
+    _number_prefix = None
+    _transitions = frozenset({
+        ("draft", "quotation"), ("quotation", "draft"), ("cancelled", "draft"),
+        ("quotation", "confirmed"), ("confirmed", "processing"), ("processing", "done"),
+        ("draft", "cancelled"), ("quotation", "cancelled"),
+    })
+
+    @classmethod
+    def get_untaxed_amount(cls, orders, name):
+        amounts = {order.id: Decimal(0) for order in orders}
+        line_field = cls._fields["lines"]
+        for line in cls._env[line_field.target].search([(line_field.field, "in", list(amounts))]):
+            amounts[getattr(line, line_field.field).id] += line.amount
+        return amounts
+
+    # -- changes by hand ---------------------------------------------------------
+    @classmethod
+    def write(cls, orders, values):
+        cls._check_draft(orders, "changed")
+        super().write(orders, values)
+
+    @classmethod
+    def delete(cls, orders):
+        for order in orders:
+            if order.state not in ("draft", "cancelled"):
+                raise errors.WorkflowError(
+                    f"cannot delete {order.rec_name}: it is {order.state}; only draft or cancelled ones can go")
+        super().delete(orders)
+
+    @classmethod
+    def _check_draft(cls, orders, what):
+        for order in orders:
+            if order.state != "draft":
+                raise errors.WorkflowError(
+                    f"{order.rec_name} cannot be {what}: it is {order.state}; reset it to draft first")
+
+    # -- workflow ----------------------------------------------------------------------
+    @classmethod
+    def quote(cls, orders):
+        with cls._env.atomic():
+            orders = cls._transition(orders, "quotation", "quote")
+            cls._set_number(orders)
+            cls._announce("quote", orders)
+
+    @classmethod
+    def draft(cls, orders):
+        with cls._env.atomic():
+            cls._announce("draft", cls._transition(orders, "draft", "reset to draft"))
+
+    @classmethod
+    def confirm(cls, orders):
+        with cls._env.atomic():
+            cls._announce("confirm", cls._transition(orders, "confirmed", "confirm"))
+
+    @classmethod
+    def process(cls, orders):
+        with cls._env.atomic():
+            orders = cls._transition(orders, "processing", "process")
+            cls._announce("process", orders)
+            cls.check_done(orders)
+
+    @classmethod
+    def cancel(cls, orders):
+        with cls._env.atomic():
+            cls._announce("cancel", cls._transition(orders, "cancelled", "cancel"))
+
+    @classmethod
+    def check_done(cls, orders):
+        """Move to done the processing orders nothing is pending for."""
+        pending = cls.get_pending(orders)
+        done = [o for o in orders if o.state == "processing" and o.id not in pending]
+        if done:
+            cls._transition(done, "done", "finish")
+
+    @classmethod
+    def get_pending(cls, orders):
+        """Ids of the orders still waiting for something (stock: moves not done)."""
+        return set()
+
+    @classmethod
+    def _announce(cls, event, orders):
+        hook = getattr(cls._env.hooks, f"{cls._hook_prefix}_{event}")
+        hook(env=cls._env, **{cls._hook_argument: orders})
+
+    @classmethod
+    def _set_number(cls, orders):
+        unnumbered = [o for o in orders if not o.number]
+        if not unnumbered:
+            return
+        numbers = cls._env.next_numbers(cls._name, len(unnumbered))
+        cls._write_each([{"id": order.id, "number": f"{cls._number_prefix}{number:04d}"}
+                         for order, number in zip(unnumbered, numbers)])
+
+
+class OrderLine:
+    """Mixin for an order's line, with fields ``product``, ``quantity``, ``unit``, ``unit_price``.
+
+    ``_parent_field`` names the Many2One to the order; ``default_prices``
+    says what a line of each product and unit costs by default.  Lines can be
+    created, changed or deleted by hand only while their order is draft.
+    """
+
+    _parent_field = None
+
+    @classmethod
+    def get_amount(cls, lines, name):
+        return {line.id: (Decimal(repr(line.quantity)) * line.unit_price).quantize(CENT) for line in lines}
+
+    @classmethod
+    def default_prices(cls, products, units, parents):
+        """The default unit price of each line: the product's list price in the line's unit."""
+        return [cls._price_in_unit(product.list_price, product, unit) for product, unit in zip(products, units)]
+
+    @classmethod
+    def _price_in_unit(cls, price, product, unit):
+        """``price`` per default unit of ``product`` as a price per ``unit``.
+
+        A unit of another category is left for ``validate`` to refuse.
+        """
+        if unit.category.id != product.default_uom.category.id:
+            return price
+        ratio = cls._env["product.uom"].compute_quantity(unit, 1, product.default_uom, round=False)
+        return price * Decimal(repr(ratio))
+
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        wanted = [v for v in vlist if v.get("product") is not None]
+        if not wanted:
+            return vlist
+        Product, Uom = cls._env["product.product"], cls._env["product.uom"]
+        products = Product.browse([getattr(v["product"], "id", v["product"]) for v in wanted])
+        given = {u.id: u for u in Uom.browse({getattr(v["unit"], "id", v["unit"])
+                                              for v in wanted if v.get("unit") is not None})}
+        units = [given[getattr(v["unit"], "id", v["unit"])] if v.get("unit") is not None else product.default_uom
+                 for v, product in zip(wanted, products)]
+        missing_price = [i for i, v in enumerate(wanted) if v.get("unit_price") is None]
+        prices = dict(zip(missing_price, cls.default_prices(
+            [products[i] for i in missing_price], [units[i] for i in missing_price],
+            [wanted[i].get(cls._parent_field) for i in missing_price])))
+        completed = {}
+        for position, (values, unit) in enumerate(zip(wanted, units)):
+            line = {**values, "unit": unit.id}
+            if position in prices:
+                line["unit_price"] = prices[position]
+            if values.get("quantity") is not None:
+                line["quantity"] = Uom.round(values["quantity"], unit.rounding)
+            completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def validate(cls, lines):
+        super().validate(lines)
+        for line in lines:
+            order = getattr(line, cls._parent_field)
+            if line.quantity <= 0:
+                raise errors.ValidationError(
+                    f"{line.rec_name} of {order.rec_name}: quantity must be greater than zero",
+                    {"quantity": ["Must be greater than zero."]}, line.rec_name)
+            category = line.product.default_uom.category
+            if line.unit.category.id != category.id:
+                raise errors.ValidationError(
+                    f"{line.rec_name} of {order.rec_name}: unit {line.unit.name} does not measure "
+                    f"{line.product.name} (counted in {category.name})",
+                    {"unit": [f"Must be a unit of {category.name}."]}, line.rec_name)
+
+    # -- changes by hand: only while the order is draft ------------------------------
+    @classmethod
+    def create(cls, vlist):
+        vlist = list(vlist)
+        Order = cls._env[cls._fields[cls._parent_field].target]
+        Order._check_draft(Order.browse({v[cls._parent_field] for v in vlist
+                                          if isinstance(v, dict) and isinstance(v.get(cls._parent_field), int)}),
+                           "given new lines")
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, lines, values):
+        cls._check_order_draft(lines)
+        super().write(lines, values)
+
+    @classmethod
+    def delete(cls, lines):
+        cls._check_order_draft(lines)
+        super().delete(lines)
+
+    @classmethod
+    def _check_order_draft(cls, lines):
+        Order = cls._env[cls._fields[cls._parent_field].target]
+        Order._check_draft({getattr(line, cls._parent_field) for line in lines}, "changed")

@@ -1,0 +1,30 @@
+"""product_kit with purchase: purchase lines explode into components when quoted."""
+from core import Model, fields, hookimpl
+
+from . import line
+
+
+class PurchaseLine(line.KitLine):
+    _name = "purchase.line"
+
+    components = fields.One2Many("purchase.line.component", "line", "Components", readonly=True)
+    component_parent = fields.Many2One("purchase.line", "Component of", readonly=True, ondelete="cascade")
+    component_children = fields.One2Many("purchase.line", "component_parent", "Component lines", readonly=True)
+
+
+class PurchaseLineComponent(line.LineComponent, Model):
+    """The quantity of a component received in place of a kit bought."""
+
+    _name = "purchase.line.component"
+
+    line = fields.Many2One("purchase.line", "Line", required=True, ondelete="cascade")
+
+
+@hookimpl
+def purchase_quote(env, purchases):
+    line.explode(env, "purchase.line", "purchase.line.component", purchases)
+
+
+@hookimpl
+def purchase_draft(env, purchases):
+    line.remove(env, "purchase.line", "purchase.line.component", purchases)

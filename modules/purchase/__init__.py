@@ -1,0 +1,9 @@
+"""Purchases: what Kitwork orders from its suppliers, and who supplies each product."""
+from . import hookspecs
+from .purchase import Purchase, PurchaseLine
+from .supplier import Product, ProductSupplier
+
+
+def register(module):
+    module.add_models(ProductSupplier, Product, Purchase, PurchaseLine)
+    module.add_hookspecs(hookspecs)

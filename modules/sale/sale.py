@@ -1,0 +1,46 @@
+import datetime
+
+from core import Model, fields
+from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
+
+
+class Sale(Order, Model):
+    """A customer's order: quoted, confirmed, then processed until done."""
+
+    _name = "sale.sale"
+    _order = (("sale_date", "DESC"), ("id", "DESC"))
+    _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
+
+    number = fields.Char("Number", size=32, readonly=True, unique=True,
+                         help="Given when the sale is first quoted, and kept.")
+    party = fields.Many2One("party.party", "Customer", required=True)
+    sale_date = fields.Date("Sale date", required=True, default=datetime.date.today)
+    delivery_date = fields.Date("Delivery date", help="When the customer wants the goods; default the sale date.")
+    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+    invoice_method = fields.Selection(INVOICE_METHODS, "Invoice method", required=True, default="order")
+    lines = fields.One2Many("sale.line", "sale", "Lines")
+    untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_untaxed_amount")
+
+    @classmethod
+    def _defaults(cls, values):
+        values = super()._defaults(values)
+        if values.get("delivery_date") is None and values.get("sale_date") is not None:
+            values = {**values, "delivery_date": values["sale_date"]}
+        return values
+
+
+class SaleLine(OrderLine, Model):
+    """What the customer orders: a quantity of a product, at the product's list price by default."""
+
+    _name = "sale.line"
+    _order = (("sequence", "ASC"), ("id", "ASC"))
+    _parent_field = "sale"
+
+    sale = fields.Many2One("sale.sale", "Sale", required=True, ondelete="cascade")
+    sequence = fields.Integer("Sequence", default=10)
+    product = fields.Many2One("product.product", "Product", required=True)
+    quantity = fields.Float("Quantity", required=True)
+    unit = fields.Many2One("product.uom", "Unit", required=True, help="Default: the product's unit.")
+    unit_price = fields.Numeric("Unit price", digits=4, required=True,
+                                help="Default: the product's list price, in the line's unit.")
+    amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")

@@ -1,0 +1,134 @@
+"""Sales: lines, prices, amounts and the workflow."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from core import errors
+
+
+@pytest.fixture
+def sale_db(kitwork_database):
+    return kitwork_database("sale")
+
+
+@pytest.fixture
+def data(sale_db):
+    with sale_db.transaction() as env:
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        pen, flour = env["product.product"].create([
+            {"name": "Pen", "default_uom": units["u"], "list_price": Decimal("1.50")},
+            {"name": "Flour", "default_uom": units["kg"], "list_price": Decimal("2.00")}])
+        customer, = env["party.party"].create([{"name": "Ann"}])
+        return {"units": units, "pen": pen.id, "flour": flour.id, "customer": customer.id}
+
+
+def new_sale(env, data, lines, **values):
+    sale, = env["sale.sale"].create([{"party": data["customer"], "lines": lines, **values}])
+    return sale
+
+
+def test_defaults_prices_and_amounts(sale_db, data):
+    with sale_db.transaction() as env:
+        sale = new_sale(env, data, [
+            {"product": data["pen"], "quantity": 3},
+            {"product": data["pen"], "quantity": 2, "unit": data["units"]["dz"]},
+            {"product": data["flour"], "quantity": 250, "unit": data["units"]["g"]},
+            {"product": data["pen"], "quantity": 1, "unit_price": Decimal("1.333")},
+        ], sale_date=datetime.date(2026, 5, 4))
+        assert (sale.state, sale.number, sale.invoice_method) == ("draft", None, "order")
+        assert sale.delivery_date == datetime.date(2026, 5, 4)
+        pens, dozens, flour, custom = sale.lines
+        assert (pens.unit.symbol, pens.unit_price, pens.amount) == ("u", Decimal("1.5"), Decimal("4.50"))
+        assert (dozens.unit_price, dozens.amount) == (Decimal("18"), Decimal("36.00"))
+        assert (flour.quantity, flour.unit_price, flour.amount) == (250.0, Decimal("0.002"), Decimal("0.50"))
+        assert custom.amount == Decimal("1.33")
+        assert sale.untaxed_amount == Decimal("42.33")
+
+
+def test_quantity_is_rounded_to_the_unit(sale_db, data):
+    with sale_db.transaction() as env:
+        sale = new_sale(env, data, [{"product": data["pen"], "quantity": 2.4}])
+        assert sale.lines[0].quantity == 2.0
+
+
+@pytest.mark.parametrize("line, field", [
+    ({"quantity": 0}, "quantity"),
+    ({"quantity": -2}, "quantity"),
+    ({"quantity": 1, "unit": "kg"}, "unit"),
+    ({"quantity": None}, "quantity"),
+    ({"quantity": "many"}, "quantity"),
+])
+def test_invalid_lines_persist_nothing(sale_db, data, line, field):
+    if line.get("unit") == "kg":
+        line = {**line, "unit": data["units"]["kg"]}
+    with pytest.raises(errors.ValidationError) as info:
+        with sale_db.transaction() as env:
+            new_sale(env, data, [{"product": data["pen"], **line}])
+    assert field in info.value.errors
+    with sale_db.transaction() as env:
+        assert env["sale.sale"].search([]) == [] and env["sale.line"].search([]) == []
+
+
+def test_workflow_and_numbering(sale_db, data):
+    with sale_db.transaction() as env:
+        Sale = env["sale.sale"]
+        first, second = [new_sale(env, data, [{"product": data["pen"], "quantity": 1}]) for _ in range(2)]
+        Sale.quote([second, first])
+        assert (second.number, first.number) == ("S0001", "S0002")
+        Sale.draft([second])
+        Sale.quote([second])
+        assert second.number == "S0001"   # kept
+        Sale.confirm([second])
+        Sale.process([second])
+        assert second.state == "done"     # nothing to wait for without stock
+        Sale.cancel([first])
+        assert first.state == "cancelled"
+        Sale.draft([first])
+        assert first.state == "draft"
+
+
+@pytest.mark.parametrize("transition, state", [
+    ("confirm", "draft"), ("process", "quotation"), ("draft", "draft"), ("cancel", "confirmed"),
+    ("quote", "quotation"),
+])
+def test_transitions_from_the_wrong_state_are_refused(sale_db, data, transition, state):
+    with sale_db.transaction() as env:
+        Sale = env["sale.sale"]
+        sale = new_sale(env, data, [{"product": data["pen"], "quantity": 1}])
+        for step in {"draft": [], "quotation": ["quote"], "confirmed": ["quote", "confirm"]}[state]:
+            getattr(Sale, step)([sale])
+        with pytest.raises(errors.WorkflowError, match=f"it is {state}") as info:
+            getattr(Sale, transition)([sale])
+        assert "sale.sale" in str(info.value)
+        assert sale.state == state
+
+
+def test_lines_change_only_in_draft(sale_db, data):
+    with sale_db.transaction() as env:
+        Sale, Line = env["sale.sale"], env["sale.line"]
+        sale = new_sale(env, data, [{"product": data["pen"], "quantity": 1}])
+        Line.write(sale.lines, {"quantity": 5})
+        Sale.quote([sale])
+        line = sale.lines[0]
+        for attempt in (lambda: Line.write([line], {"quantity": 2}),
+                        lambda: Line.delete([line]),
+                        lambda: Line.create([{"sale": sale.id, "product": data["pen"], "quantity": 1}]),
+                        lambda: Sale.write([sale], {"lines": [("delete", [line.id])]}),
+                        lambda: Sale.delete([sale])):
+            with pytest.raises(errors.WorkflowError, match="quotation"):
+                attempt()
+        assert [(l.quantity, l.sale.state) for l in sale.lines] == [(5.0, "quotation")]
+
+
+def test_failed_transition_hook_undoes_the_transition(sale_db, data, monkeypatch):
+    with sale_db.transaction() as env:
+        Sale = env["sale.sale"]
+        sale = new_sale(env, data, [{"product": data["pen"], "quantity": 1}])
+
+        def broken(**kwargs):
+            raise errors.UserError("no")
+        monkeypatch.setattr(env.hooks, "sale_quote", broken)
+        with pytest.raises(errors.UserError):
+            Sale.quote([sale])
+        assert (sale.state, sale.number) == ("draft", None)
