@@ -46,6 +46,7 @@ class Field:
         """A copy of the field for one composed model (fields are shared by pools)."""
         field = copy.copy(self)
         field.name, field.model_name, field.owner = name, model_name, owner
+        field._plain = type(field).to_record is Field.to_record
         return field
 
     # -- storage ---------------------------------------------------------
@@ -80,7 +81,11 @@ class Field:
     def __get__(self, record, owner):
         if record is None:
             return self
-        return self.to_record(record._read(self), record)
+        try:   # the common case, inlined: the value is in the transaction's cache
+            value = record._env._cache[self.model_name][record.id][self.name]
+        except KeyError:
+            value = record._read(self)
+        return value if self._plain else self.to_record(value, record)
 
     def __set__(self, record, value):
         raise AttributeError(

@@ -239,6 +239,9 @@ class Model:
                 clauses.append(column.in_(sub))
                 continue
             convert = field.to_sql if field is not None else (lambda v: getattr(v, "id", v))
+            if isinstance(value, sa.Select):   # a sub-query, from set-based code
+                clauses.append(column.in_(value) if operator == "in" else column.not_in(value))
+                continue
             if operator in ("in", "not in"):
                 value = [convert(v) for v in value]
             elif operator not in ("like", "ilike"):
@@ -266,8 +269,8 @@ class Model:
     def _defaults(cls, values):
         """``values`` completed with the defaults of the fields it lacks."""
         result = None
-        for name, field in cls._fields.items():
-            if name in values or not field.stored:
+        for name, field in cls._stored_fields:
+            if name in values:
                 continue
             method = getattr(cls, f"default_{name}", None)
             if method is not None:
@@ -407,16 +410,26 @@ class Model:
     def _insert(cls, rows):
         """Insert ``rows`` in a few multi-row statements; return their ids in order.
 
-        SQLite cannot tell SQLAlchemy which returned id belongs to which row,
-        but it numbers the rows of an insert in order, one above the table's
-        largest id, while the transaction holds the write lock: the ids sorted
-        are the ids in row order.  Elsewhere SQLAlchemy sorts them itself.
+        SQLite cannot tell which generated id belongs to which row of a batch
+        insert, but it numbers new rows one above the table's largest id while
+        the transaction holds the write lock: the batch gets the ids that
+        follow the largest id before it, which one query confirms.  Elsewhere
+        SQLAlchemy's RETURNING with ``sort_by_parameter_order`` does the work.
         """
-        table = cls._table
-        if cls._env.connection.dialect.name == "sqlite":
-            return sorted(cls._env.execute(table.insert().returning(table.c.id), rows).scalars())
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        return list(cls._env.execute(statement, rows).scalars())
+        env, table = cls._env, cls._table
+        if env.connection.dialect.name != "sqlite":
+            statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return list(env.execute(statement, rows).scalars())
+        env.execute(table.insert(), rows[:1])   # takes the write lock, then its id is the table's largest
+        first = env.execute(sa.select(sa.func.max(table.c.id))).scalar_one()
+        if len(rows) > 1:
+            env.execute(table.insert(), rows[1:])
+        count, low, high = env.execute(
+            sa.select(sa.func.count(), sa.func.min(table.c.id), sa.func.max(table.c.id)).where(table.c.id >= first)
+        ).one()
+        if (count, low, high) != (len(rows), first, first + len(rows) - 1):
+            raise RuntimeError(f"{cls._name}: ids of a batch insert are not consecutive: {(count, low, high)}")
+        return list(range(first, first + len(rows)))
 
     @classmethod
     def _create_children(cls, ids, children):
@@ -546,32 +559,42 @@ class Model:
     @classmethod
     def _delete(cls, records):
         ids = list(dict.fromkeys(r.id for r in records))
-        if not ids:
-            return
+        for chunk in chunks(ids):
+            cls._delete_where([("id", "in", chunk)])
+
+    @classmethod
+    def _delete_where(cls, domain):
+        """Delete every record matching ``domain`` in a few set-based statements.
+
+        The ``ondelete`` of each Many2One pointing here is applied first, with
+        the doomed ids as a sub-query: cascades delete their records the same
+        way, ``set null`` empties the reference, ``restrict`` refuses naming a
+        record in the way.  The domain must not depend on what the cascades
+        delete.
+        """
         env = cls._env
+        table = cls._table
+        doomed = sa.select(table.c.id).where(*cls._where(domain))
         references = cls._pool.references.get(cls._name, ())
         for model_name, field in references:
             if field.ondelete == "cascade":
                 referrer = env[model_name]
-                dependants = referrer.search([(field.name, "in", ids)])
-                if dependants:
-                    referrer._delete(dependants)
+                column = referrer._table.c[field.name]
+                if env.execute(sa.select(sa.exists().where(column.in_(doomed)))).scalar():
+                    referrer._delete_where([(field.name, "in", doomed)])
         for model_name, field in references:
-            table = env[model_name]._table
-            column = table.c[field.name]
-            for chunk in chunks(ids):
-                if field.ondelete == "set null":
-                    env.execute(table.update().where(column.in_(chunk)).values({field.name: None}))
-                elif field.ondelete == "restrict":
-                    user = env.execute(sa.select(table.c.id, column).where(column.in_(chunk)).limit(1)).first()
-                    if user:
-                        record = cls.browse([user[1]])[0]
-                        raise errors.UserError(
-                            f"cannot delete {record.rec_name}: {model_name} {user[0]} refers to it "
-                            f"(field {field.name!r}); delete or change that record first")
-        table = cls._table
-        for chunk in chunks(ids):
-            env.execute(table.delete().where(table.c.id.in_(chunk)))
+            referrer_table = env[model_name]._table
+            column = referrer_table.c[field.name]
+            if field.ondelete == "set null":
+                env.execute(referrer_table.update().where(column.in_(doomed)).values({field.name: None}))
+            elif field.ondelete == "restrict":
+                user = env.execute(sa.select(referrer_table.c.id, column).where(column.in_(doomed)).limit(1)).first()
+                if user:
+                    record = cls.browse([user[1]])[0]
+                    raise errors.UserError(
+                        f"cannot delete {record.rec_name}: {model_name} {user[0]} refers to it "
+                        f"(field {field.name!r}); delete or change that record first")
+        env.execute(table.delete().where(*cls._where(domain)))
         env._invalidate()
 
     # -- rules and output --------------------------------------------------------------

@@ -1,6 +1,14 @@
 import decimal
+import functools
+import math
 
 from core import Model, errors, fields
+
+
+@functools.lru_cache(maxsize=None)
+def _decimals(rounding):
+    """How many decimals a multiple of ``rounding`` needs (0.01 -> 2, 1 -> 0)."""
+    return max(0, -decimal.Decimal(repr(rounding)).normalize().as_tuple().exponent)
 
 
 class UomCategory(Model):
@@ -42,10 +50,14 @@ class Uom(Model):
 
     @staticmethod
     def round(quantity, rounding):
-        """``quantity`` rounded half up to a multiple of ``rounding``."""
-        step = decimal.Decimal(repr(rounding))
-        steps = (decimal.Decimal(repr(quantity)) / step).quantize(decimal.Decimal(1), decimal.ROUND_HALF_UP)
-        return float(steps * step)
+        """``quantity`` rounded half up to a multiple of ``rounding``.
+
+        Float arithmetic (it runs for every exploded component); the epsilon
+        keeps 1.005 from rounding down to 1.00 because 1.005 / 0.01 is
+        100.49999999999999 in binary.
+        """
+        steps = math.floor(quantity / rounding + 0.5 + 1e-9)
+        return round(steps * rounding, _decimals(rounding))
 
     @classmethod
     def compute_quantity(cls, from_uom, quantity, to_uom, round=True):

@@ -5,7 +5,14 @@ calls :func:`remove`.  Both work on every line of every order at once: the
 number of statements depends on how deeply kits nest, not on how many lines
 there are.
 """
+import collections
+
+import sqlalchemy as sa
+
 from core import errors, fields
+from core.model import chunks
+
+_Row = collections.namedtuple("_Row", "id order product quantity unit sequence")
 
 
 class KitLine:
@@ -64,104 +71,158 @@ class LineComponent:
         raise errors.AccessError(f"{cls._name} records are deleted by resetting their order to draft")
 
 
-class Components:
-    """The components of products, loaded one nesting level per query."""
+class Catalog:
+    """Units, products and components as plain rows: what exploding needs, read set-based.
 
-    def __init__(self, env, products):
-        self.env = env
-        self.Uom = env["product.uom"]
+    Components are loaded one nesting level per query, so the number of
+    queries follows the depth of the kits, not the number of lines.
+    """
+
+    def __init__(self, env, product_ids):
+        Uom, Product, Component = env["product.uom"], env["product.product"], env["product.component"]
+        units, products, components = Uom._table, Product._table, Component._table
+        self.Uom = Uom
+        self.units = {row.id: row for row in env.execute(
+            sa.select(units.c.id, units.c.factor, units.c.rounding, units.c.category))}
+        self.products = {}
         self.of = {}
-        Component = env["product.component"]
-        todo = {p.id for p in products}
+        self._per_line = {}
+        todo = set(product_ids)
         while todo:
+            for chunk in chunks(sorted(todo)):
+                self.products.update((row.id, row) for row in env.execute(
+                    sa.select(products.c.id, products.c.type, products.c.default_uom).where(products.c.id.in_(chunk))))
             self.of.update((product_id, []) for product_id in todo)
-            for component in Component.search([("parent_product", "in", sorted(todo))]):
-                self.of[component.parent_product.id].append(component)
-            todo = {c.product.id for group in self.of.values() for c in group} - set(self.of)
+            for chunk in chunks(sorted(todo)):
+                for row in env.execute(sa.select(components).where(components.c.parent_product.in_(chunk))
+                                       .order_by(components.c.id)):
+                    self.of[row.parent_product].append(row)
+            todo = {c.product for group in self.of.values() for c in group} - set(self.of)
+
+    def convert(self, quantity, unit, product):
+        """``quantity`` in ``unit`` as a quantity in ``product``'s default unit, unrounded."""
+        target = self.units[self.products[product].default_uom]
+        source = self.units[unit]
+        if source.category != target.category:
+            raise errors.UserError(f"product {product}: unit {unit} is not of its unit category")
+        return quantity * source.factor / target.factor
+
+    def round(self, quantity, unit):
+        return self.Uom.round(quantity, self.units[unit].rounding)
+
+    def is_kit(self, product):
+        return self.products[product].type == "kit"
 
     def scaled(self, product, quantity, unit, fixed=False):
-        """``(component, quantity, fixed)`` of each direct component of ``product``.
+        """``(component row, quantity, fixed)`` of each direct component of ``product``.
 
-        ``quantity`` of ``product`` is given in ``unit``; a component's
-        quantity is its own for a fixed one, else its own times the quantity
-        of the product in its default unit, unrounded.
+        A component's quantity is its own when fixed, else its own times the
+        quantity of ``product`` in its default unit; unrounded.
         """
-        per_unit = self.Uom.compute_quantity(unit, quantity, product.default_uom, round=False)
-        for component in self.of.get(product.id, ()):
+        per_unit = self.convert(quantity, unit, product)
+        for component in self.of.get(product, ()):
             scale = 1 if component.fixed else per_unit
             yield component, component.quantity * scale, fixed or component.fixed
 
     def leaves(self, product, quantity, unit, fixed=False):
-        """The non-kit products a kit comes down to: ``(component, quantity, fixed)``."""
+        """The non-kit products a kit comes down to: ``(component row, quantity, fixed)``."""
         for component, amount, is_fixed in self.scaled(product, quantity, unit, fixed):
-            if component.product.type == "kit":
+            if self.is_kit(component.product):
                 yield from self.leaves(component.product, amount, component.unit, is_fixed)
             else:
                 yield component, amount, is_fixed
+
+    def per_line(self, explode, product, unit):
+        """``explode(product, 1, unit)`` once per product and unit, as a list.
+
+        Quantities are linear in the line quantity (a fixed one is constant),
+        so each line multiplies instead of walking the kit again.
+        """
+        key = (explode.__name__, product, unit)
+        result = self._per_line.get(key)
+        if result is None:
+            result = self._per_line[key] = list(explode(product, 1.0, unit))
+        return result
 
 
 def explode(env, line_model, component_model, orders):
     """Give the lines of ``orders`` their line components and child lines."""
     Line = env[line_model]
-    lines = Line.search([(Line._parent_field, "in", [o.id for o in orders]), ("component_parent", "=", None)])
+    table = Line._table
+    parent = table.c[Line._parent_field]
+    lines = []
+    for chunk in chunks([o.id for o in orders]):
+        lines += env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
+                                       table.c.unit, table.c.sequence)
+                             .where(parent.in_(chunk), table.c.component_parent.is_(None))).all()
     if _explode_lines(env, Line, env[component_model], lines):
         _resequence(Line, orders)
 
 
 def _explode_lines(env, Line, LineComponent, lines):
-    """Explode ``lines``, then the child lines that creates; True if anything was made."""
+    """Explode ``lines`` (rows), then the child lines that creates; True if child lines were made."""
     made = False
     while lines:
-        tree = Components(env, {line.product for line in lines})
+        catalog = Catalog(env, {line.product for line in lines})
         components, children = [], []
         for line in lines:
-            product = line.product
-            if product.type == "kit":
-                for component, quantity, fixed in tree.leaves(product, line.quantity, line.unit):
+            if not catalog.of[line.product]:
+                continue
+            if catalog.is_kit(line.product):
+                for component, amount, fixed in catalog.per_line(catalog.leaves, line.product, line.unit):
+                    quantity = amount if fixed else amount * line.quantity
                     components.append({
-                        "line": line.id, "product": component.product.id, "unit": component.unit.id,
-                        "quantity": tree.Uom.round(quantity, component.unit.rounding),
-                        "fixed": fixed, "component": component.id})
+                        "line": line.id, "product": component.product, "unit": component.unit,
+                        "quantity": catalog.round(quantity, component.unit), "fixed": fixed,
+                        "component": component.id})
             else:
-                for component, quantity, _ in tree.scaled(product, line.quantity, line.unit):
+                for component, amount, fixed in catalog.per_line(catalog.scaled, line.product, line.unit):
                     children.append({
-                        Line._parent_field: getattr(line, Line._parent_field).id, "component_parent": line.id,
-                        "product": component.product.id, "unit": component.unit.id, "quantity": quantity,
+                        Line._parent_field: line.order, "component_parent": line.id, "product": component.product,
+                        "unit": component.unit, "quantity": amount if fixed else amount * line.quantity,
                         "sequence": line.sequence})
         LineComponent._create(components)
-        lines = Line._create(children)   # priced from their own products; exploded in turn
-        made = made or bool(components or children)
+        created = Line._create(children)   # priced from their own products; exploded in turn
+        lines = [_Row(r.id, c[Line._parent_field], c["product"], r.quantity, c["unit"], c["sequence"])
+                 for c, r in zip(children, created)]
+        made = made or bool(children)
     return made
 
 
 def _resequence(Line, orders):
-    """Number the lines so that each child line comes right after its parent."""
-    parent_field = Line._parent_field
-    lines = Line.search([(parent_field, "in", [o.id for o in orders])])
-    children = {}
+    """Number the lines so that each child line comes right after its parent (one update)."""
+    table = Line._table
+    parent = table.c[Line._parent_field]
+    lines = []
+    for chunk in chunks([o.id for o in orders]):
+        lines += Line._env.execute(
+            sa.select(table.c.id, parent.label("order"), table.c.component_parent)
+            .where(parent.in_(chunk)).order_by(parent, *Line._order_by(None))).all()
+    children = collections.defaultdict(list)
     for line in lines:
         if line.component_parent is not None:
-            children.setdefault(line.component_parent.id, []).append(line)
-    rows = []
+            children[line.component_parent].append(line)
+    rows, position, order = [], 0, None
 
-    def place(line, position):
+    def place(line):
+        nonlocal position
+        position += 1
         rows.append({"id": line.id, "sequence": position})
-        for child in children.get(line.id, ()):
-            position = place(child, position + 1)
-        return position
+        for child in children[line.id]:
+            place(child)
 
-    for order_id in sorted({getattr(line, parent_field).id for line in lines}):
-        position = 0
-        for line in lines:
-            if getattr(line, parent_field).id == order_id and line.component_parent is None:
-                position = place(line, position + 1)
+    for line in lines:
+        if line.order != order:
+            order, position = line.order, 0
+        if line.component_parent is None:
+            place(line)
     Line._write_each(rows)
 
 
 def remove(env, line_model, component_model, orders):
-    """Delete every line component and child line quoting made for ``orders``."""
+    """Delete every line component and child line quoting made for ``orders`` (set-based)."""
     Line = env[line_model]
     order_ids = [o.id for o in orders]
-    LineComponent = env[component_model]
-    LineComponent._delete(LineComponent.search([(f"line.{Line._parent_field}", "in", order_ids)]))
-    Line._delete(Line.search([(Line._parent_field, "in", order_ids), ("component_parent", "!=", None)]))
+    for chunk in chunks(order_ids):
+        env[component_model]._delete_where([(f"line.{Line._parent_field}", "in", chunk)])
+        Line._delete_where([(Line._parent_field, "in", chunk), ("component_parent", "!=", None)])

@@ -59,3 +59,12 @@ def test_factor_and_rounding_must_be_positive(db, field):
     assert info.value.errors == {field: ["Must be greater than zero."]}
     with db.transaction() as env:
         assert env["product.uom.category"].search([("name", "=", "Length")]) == []
+
+
+@pytest.mark.parametrize("quantity, rounding, expected", [
+    (1.005, 0.01, 1.01), (2.5, 1, 3), (2.4999, 1, 2), (0.41666, 0.01, 0.42), (7, 0.25, 7.0), (7.13, 0.25, 7.25),
+    (0.0004, 0.001, 0.0), (0.0005, 0.001, 0.001), (1234.5678, 0.001, 1234.568),
+])
+def test_round_half_up_to_the_rounding(db, quantity, rounding, expected):
+    with db.transaction() as env:
+        assert env["product.uom"].round(quantity, rounding) == expected
