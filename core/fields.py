@@ -9,6 +9,7 @@ and how to turn a stored value into what a record shows.
 import copy
 import datetime
 import decimal
+import math
 
 import marshmallow
 import sqlalchemy as sa
@@ -73,6 +74,15 @@ class Field:
         return {"required": False, "allow_none": True,
                 "metadata": {"string": self.string, "help": self.help}}
 
+    def fast_check(self):
+        """A quick acceptor for the common, already-typed input, or None.
+
+        It returns the value as the schema would load it, or ``schema.SLOW``
+        when marshmallow must decide (and word the error).  It must accept
+        only what the schema accepts, unchanged.
+        """
+        return None
+
     # -- reading -----------------------------------------------------------
     def to_record(self, value, record):
         """What ``record.<field>`` returns for the cached ``value``."""
@@ -113,6 +123,11 @@ class Char(Field):
         return options
 
 
+    def fast_check(self):
+        size = self.size
+        return lambda v: v if type(v) is str and (size is None or len(v) <= size) else schema.SLOW
+
+
 class Text(Field):
     python_type = str
     marshmallow_class = schema.String
@@ -121,12 +136,20 @@ class Text(Field):
         return sa.Text()
 
 
+    def fast_check(self):
+        return lambda v: v if type(v) is str else schema.SLOW
+
+
 class Integer(Field):
     python_type = int
     marshmallow_class = schema.Integer
 
     def sql_type(self):
         return sa.Integer()
+
+
+    def fast_check(self):
+        return lambda v: v if type(v) is int else schema.SLOW
 
 
 class Float(Field):
@@ -146,6 +169,11 @@ class Float(Field):
         if value is None or self.digits is None:
             return value
         return round(float(value), self.digits)
+
+
+    def fast_check(self):
+        return lambda v: (float(v) if (type(v) is float and math.isfinite(v)) or type(v) is int
+                          else schema.SLOW)
 
 
 class Numeric(Field):
@@ -170,13 +198,12 @@ class Numeric(Field):
             value = decimal.Decimal(str(value))
         return value.quantize(self._quantum, rounding=decimal.ROUND_HALF_EVEN)
 
-    def to_record(self, value, record):
-        if value is None or isinstance(value, decimal.Decimal):
-            return value
-        return decimal.Decimal(str(value)).quantize(self._quantum)
-
     def schema_options(self):
         return {**super().schema_options(), "as_string": True}
+
+
+    def fast_check(self):
+        return lambda v: v if type(v) is decimal.Decimal and v.is_finite() else schema.SLOW
 
 
 class Boolean(Field):
@@ -189,8 +216,12 @@ class Boolean(Field):
     def sql_type(self):
         return sa.Boolean()
 
-    def to_record(self, value, record):
-        return bool(value)
+    def to_sql(self, value):
+        return None if value is None else bool(value)
+
+
+    def fast_check(self):
+        return lambda v: v if type(v) is bool else schema.SLOW
 
 
 class Date(Field):
@@ -201,12 +232,20 @@ class Date(Field):
         return sa.Date()
 
 
+    def fast_check(self):
+        return lambda v: v if type(v) is datetime.date else schema.SLOW
+
+
 class DateTime(Field):
     python_type = datetime.datetime
     marshmallow_class = schema.DateTime
 
     def sql_type(self):
         return sa.DateTime()
+
+
+    def fast_check(self):
+        return lambda v: v if type(v) is datetime.datetime else schema.SLOW
 
 
 class Selection(Field):
@@ -241,6 +280,11 @@ class Selection(Field):
     def schema_options(self):
         return {**super().schema_options(),
                 "validate": mm_validate.OneOf(self.values, error="Must be one of: {choices}.")}
+
+
+    def fast_check(self):
+        values = frozenset(self.values)
+        return lambda v: v if type(v) is str and v in values else schema.SLOW
 
 
 class SelectionExtension:
@@ -298,6 +342,10 @@ class Many2One(Field):
         if value is None:
             return None
         return record._related(self, value)
+
+
+    def fast_check(self):
+        return lambda v: v if type(v) is int else schema.SLOW
 
 
 class Reference(Field):
@@ -362,6 +410,10 @@ class One2Many(Field):
 
     def to_record(self, value, record):
         return record._related(self, value)
+
+
+    def fast_check(self):
+        return lambda v: list(v) if type(v) is list or type(v) is tuple else schema.SLOW
 
 
 class Function(Field):

@@ -155,13 +155,16 @@ class Model:
             cls._cache_rows(rows)
 
     @classmethod
-    def _cache_rows(cls, rows):
+    def _cache_rows(cls, result):
+        """Put the rows of a ``select(table)`` result in the cache; return their ids in order."""
         cache = cls._env._cache_for(cls._name)
+        keys = tuple(result.keys())
+        position = keys.index("id")
         ids = []
-        for row in rows:
-            values = row._asdict()
-            id_ = values["id"]
+        for row in result:
+            id_ = row[position]
             ids.append(id_)
+            values = dict(zip(keys, row))
             if id_ in cache:
                 cache[id_].update(values)
             else:
@@ -292,7 +295,7 @@ class Model:
         when creating, its id when writing) and the fields at fault.  Nothing
         has been written when it raises.
         """
-        schema = cls._schema
+        loader = cls._loader
         readonly = cls._readonly_names
         result = []
         for position, (label, values) in enumerate(vlist):
@@ -308,7 +311,7 @@ class Model:
                 if parent_field is not None:   # set by the parent once it exists
                     values = {k: v for k, v in values.items() if k != parent_field}
             try:
-                loaded = schema.load(values)
+                loaded = loader.load(values)
             except marshmallow.ValidationError as exc:
                 for name, messages in exc.messages.items():
                     problems.setdefault(name, []).extend(
@@ -392,15 +395,20 @@ class Model:
         table = cls._table
         rows, children = [], []
         converters = cls._converters
+        required = cls._required_names
         vlist = cls._complete([cls._defaults(values) for values in vlist])
         for position, values in enumerate(vlist):
-            cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
+            if any(values.get(name) is None for name in required):
+                cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
             rows.append({name: convert(values.get(name)) if convert else values.get(name)
                          for name, convert in converters})
             children.append({n: values[n] for n in cls._one2many if values.get(n)})
-        cls._check_unique(rows, None)
-        ids = cls._insert(rows)
+        ids = cls._guarded(rows, None, lambda: cls._insert(rows))
         env._invalidate()
+        cache = env._cache_for(cls._name)
+        for id_, row in zip(ids, rows):   # what was just written needs no reading back
+            row["id"] = id_
+            cache[id_] = row
         cls._create_children(ids, children)
         records = cls._records(ids)
         cls.validate(records)
@@ -461,9 +469,10 @@ class Model:
         row = {name: (convert(values[name]) if convert else values[name])
                for name, convert in cls._converters if name in values}
         if row:
-            cls._check_unique([row] * len(ids) if len(ids) > 1 else [row], ids)
-            for chunk in chunks(ids):
-                env.execute(table.update().where(table.c.id.in_(chunk)).values(row))
+            def update():
+                for chunk in chunks(ids):
+                    env.execute(table.update().where(table.c.id.in_(chunk)).values(row))
+            cls._guarded([row] * len(ids), ids, update)
         env._invalidate()
         for name, field in cls._one2many.items():
             if name in values:
@@ -526,6 +535,23 @@ class Model:
             raise errors.ValidationError(
                 f"invalid {cls._name} ({label}): {', '.join(missing)}: missing data for required field",
                 problems, label)
+
+    @classmethod
+    def _guarded(cls, rows, ids, write):
+        """Run ``write``; if a unique constraint refuses it, say which value clashes.
+
+        The database checks uniqueness (it alone can, under concurrency); the
+        write runs in a savepoint so that, when it is refused, the transaction
+        is still usable to find and name the clash.
+        """
+        if not cls._unique_names:
+            return write()
+        try:
+            with cls._env.connection.begin_nested():
+                return write()
+        except sa.exc.IntegrityError:
+            cls._check_unique(rows, ids)
+            raise
 
     @classmethod
     def _check_unique(cls, rows, ids):
@@ -615,10 +641,6 @@ class Model:
             row = {"id": record.id}
             for name in names:
                 field = cls._fields[name]
-                value = record._read(field)
-                if isinstance(field, kfields.Numeric) or (
-                        isinstance(field, kfields.Function) and isinstance(field.field, kfields.Numeric)):
-                    value = field.to_record(value, record)
-                row[name] = value
+                row[name] = record._read(field)
             rows.append(row)
         return cls._schema.dump(rows, many=True)

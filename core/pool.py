@@ -77,6 +77,7 @@ class Pool:
             self._build_table(model_class)
         for model_class in self.models.values():
             model_class._schema = schema.build(model_class._name, model_class._fields)()
+            model_class._loader = schema.Loader(model_class._schema, model_class._fields)
 
     def _compose_model(self, model_name, parts):
         (base, base_owner), extensions = parts[0], parts[1:]

@@ -12,6 +12,7 @@ values (strings), so the marshmallow fields below accept both.
 """
 import datetime
 import decimal
+import math
 
 import marshmallow
 from marshmallow import fields
@@ -35,6 +36,8 @@ class Float(fields.Float):
         if isinstance(value, bool):
             raise self.make_error("invalid")
         if isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                raise self.make_error("special")
             return float(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -119,6 +122,42 @@ class Children(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return [getattr(v, "id", v) for v in value or ()]
+
+
+SLOW = object()   # a fast check's answer: "let marshmallow decide"
+
+
+class Loader:
+    """Loads API input through a model's schema, with a fast path for typed values.
+
+    marshmallow costs tens of microseconds a record, more than inserting it.
+    Each field's ``fast_check`` accepts the plain, already-typed values the
+    schema would load unchanged; a record with any other value (a string date,
+    a record for a Many2One, a wrong type, an unknown field) is loaded by the
+    marshmallow schema itself, which converts it or words the error.
+    """
+
+    def __init__(self, schema, model_fields):
+        self.schema = schema
+        self.checks = {name: field.fast_check() for name, field in model_fields.items()}
+
+    def load(self, values):
+        checks = self.checks
+        loaded = {}
+        for name, value in values.items():
+            if value is None:
+                if name not in checks:
+                    return self.schema.load(values)
+                loaded[name] = None
+                continue
+            check = checks.get(name)
+            if check is None:
+                return self.schema.load(values)
+            result = check(value)
+            if result is SLOW:
+                return self.schema.load(values)
+            loaded[name] = result
+        return loaded
 
 
 def build(model_name, model_fields):
