@@ -5,7 +5,8 @@ module's revisions live in its own ``migrations/`` folder, in a version branch
 labelled with the module's name whose first revision ``depends_on`` the
 branches of the module's dependencies.  What a module adds to the models of
 another module it merely integrates with (an *extra*) lives in a branch
-labelled ``module+extra``, upgraded once both are active.
+labelled ``module+extra`` (or ``module+extra+extra``), upgraded once all
+of them are active.
 
 Alembic is asked to upgrade ``<branch>@head`` for each enabled branch, never
 ``heads``: which modules are active is Kitwork's business (its module table),
@@ -53,15 +54,19 @@ def branch_labels(cfg):
 
 
 def enabled_branches(manifests, labels):
-    """The branches to keep at head for these active modules, in dependency order."""
-    names = {m.name for m in manifests}
-    result = [m.name for m in manifests if m.name in labels]
-    for manifest in manifests:
-        for extra in manifest.extras:
-            branch = modules.owner(manifest.name, extra)
-            if extra in names and branch in labels:
-                result.append(branch)
-    return result
+    """The branches to keep at head for these active modules, in dependency order.
+
+    A module's branch, then each integration branch (``module+extra…``) whose
+    modules are all active.
+    """
+    order = [m.name for m in manifests]
+    names = set(order)
+    integrations = []
+    for label in labels:
+        module, extras = modules.split_owner(label)
+        if extras and module in names and names.issuperset(extras):
+            integrations.append((max(order.index(n) for n in (module,) + extras), label))
+    return [n for n in order if n in labels] + [label for _, label in sorted(integrations)]
 
 
 def upgrade(connection, available, manifests, only=None):
@@ -111,7 +116,10 @@ def _branch_metadata(pool, branch, existing):
                       *[sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in c.foreign_keys],
                       primary_key=c.primary_key, nullable=c.nullable, unique=c.unique, index=c.index)
             for c in table.columns if c.primary_key or pool.owner_of(table.name, c.name) == branch]
-        sa.Table(table.name, metadata, *columns)
+        copy = sa.Table(table.name, metadata, *columns)
+        for index in table.indexes:
+            if pool.index_owners.get(index.name) == branch:
+                sa.Index(index.name, *[copy.c[c.name] for c in index.columns])
     return metadata
 
 
@@ -121,12 +129,13 @@ def revision(connection, available, manifests, pool, branch, message):
     The database must be at the head of every enabled branch.  Returns the
     path of the new revision file.
     """
-    module_name = branch.split("+")[0]
+    module_name, extras = modules.split_owner(branch)
     manifest = available.get(module_name)
     if manifest is None or module_name not in [m.name for m in manifests]:
         raise errors.ModuleError(f"module {module_name!r} is not active in this database")
-    if "+" in branch and branch.split("+")[1] not in manifest.extras:
-        raise errors.ModuleError(f"{branch!r}: {branch.split('+')[1]!r} is not an extra of {module_name!r}")
+    for extra in extras:
+        if extra not in manifest.extras:
+            raise errors.ModuleError(f"{branch!r}: {extra!r} is not an extra of {module_name!r}")
 
     def owned(obj, name, kind, reflected, compare_to):
         if reflected:
@@ -135,6 +144,8 @@ def revision(connection, available, manifests, pool, branch, message):
             return pool.owner_of(name) == branch or compare_to is not None
         if kind == "column":
             return pool.owner_of(obj.table.name, name) == branch
+        if kind == "index" and name in pool.index_owners:
+            return pool.index_owners[name] == branch
         columns = list(getattr(obj, "columns", ()))
         return not columns or pool.owner_of(obj.table.name, columns[0].name) == branch
 
@@ -148,8 +159,8 @@ def revision(connection, available, manifests, pool, branch, message):
     if branch in labels:
         options["head"] = f"{branch}@head"
     else:
-        if "+" in branch:
-            depends = [module_name, branch.split("+")[1]]
+        if extras:
+            depends = [module_name, *extras]
         else:
             depends = list(manifest.depends)
         depends = [d for d in _without_implied(depends, available) if d in labels]

@@ -48,6 +48,7 @@ class Model:
     _name = None
     _description = ""
     _order = (("id", "ASC"),)
+    _indexes = {}   # name -> tuple of field names: composite indexes (extensions may add some)
 
     # Set by the pool on the composed class:
     _fields = {}

@@ -125,34 +125,36 @@ def _walk(names, available, edges):
 class Registration:
     """What one module hands to the pool, collected by its ``register()``.
 
-    Everything registered with ``extra=NAME`` is used only while the module
-    NAME is active too: that is how a module integrates with another it does
-    not depend on (product_kit with sale, for instance).
+    Everything registered with ``extra=NAME`` (or a tuple of names) is used
+    only while those modules are active too: that is how a module integrates
+    with others it does not depend on (product_kit with sale; product_kit
+    with sale and stock together).
     """
 
     def __init__(self, manifest):
         self.manifest = manifest
-        self.models = []      # (class, extra or None)
-        self.hookspecs = []   # (namespace, extra or None)
-        self.hooks = []       # (namespace, extra or None)
+        self.models = []      # (class, extras: tuple)
+        self.hookspecs = []   # (namespace, extras: tuple)
+        self.hooks = []       # (namespace, extras: tuple)
 
-    def add_models(self, *classes, extra=None):
-        self._check_extra(extra)
-        self.models.extend((cls, extra) for cls in classes)
+    def add_models(self, *classes, extra=()):
+        extras = self._extras(extra)
+        self.models.extend((cls, extras) for cls in classes)
 
-    def add_hookspecs(self, namespace, extra=None):
-        self._check_extra(extra)
-        self.hookspecs.append((namespace, extra))
+    def add_hookspecs(self, namespace, extra=()):
+        self.hookspecs.append((namespace, self._extras(extra)))
 
-    def add_hooks(self, namespace, extra=None):
-        self._check_extra(extra)
-        self.hooks.append((namespace, extra))
+    def add_hooks(self, namespace, extra=()):
+        self.hooks.append((namespace, self._extras(extra)))
 
-    def _check_extra(self, extra):
-        if extra is not None and extra not in self.manifest.extras:
-            raise errors.ModuleError(
-                f"module {self.manifest.name!r} registers for extra {extra!r}, "
-                f"which its manifest does not list in 'extras'")
+    def _extras(self, extra):
+        extras = (extra,) if isinstance(extra, str) else tuple(extra or ())
+        for name in extras:
+            if name not in self.manifest.extras:
+                raise errors.ModuleError(
+                    f"module {self.manifest.name!r} registers for extra {name!r}, "
+                    f"which its manifest does not list in 'extras'")
+        return tuple(sorted(extras))
 
 
 def load_registration(manifest):
@@ -163,6 +165,16 @@ def load_registration(manifest):
     return registration
 
 
-def owner(module, extra):
-    """The name of the alembic branch (and owner) for a module or an integration."""
-    return module if extra is None else f"{module}+{extra}"
+def owner(module, extras=()):
+    """The name of the alembic branch (and owner) for a module or an integration.
+
+    ``product_kit`` alone, ``product_kit+sale`` with sale, ``product_kit+sale+stock``
+    with both.
+    """
+    return "+".join((module,) + tuple(sorted(extras)))
+
+
+def split_owner(branch):
+    """``"product_kit+sale+stock"`` -> ``("product_kit", ("sale", "stock"))``."""
+    module, *extras = branch.split("+")
+    return module, tuple(extras)

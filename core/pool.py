@@ -52,6 +52,7 @@ class Pool:
         self.models = {}
         self.owners = {}          # model name -> branch that defines it
         self.references = {}      # target model -> [(model name, Many2One field)]
+        self.index_owners = {}    # composite index name -> branch that declares it
         self._compose(active)
         self.hooks = self._plugin_manager(active)
 
@@ -68,9 +69,9 @@ class Pool:
         classes = {}   # model name -> [(class, owner)] in dependency order
         for registration in self.registrations:
             name = registration.manifest.name
-            for cls, extra in registration.models:
-                if extra is None or extra in active:
-                    classes.setdefault(cls._name, []).append((cls, modules.owner(name, extra)))
+            for cls, extras in registration.models:
+                if active.issuperset(extras):
+                    classes.setdefault(cls._name, []).append((cls, modules.owner(name, extras)))
         for model_name, parts in classes.items():
             self.models[model_name] = self._compose_model(model_name, parts)
         for model_class in self.models.values():
@@ -103,6 +104,10 @@ class Pool:
                         raise errors.ModuleError(f"{owner!r} extends {model_name}.{attr}, which does not exist")
                     field, field_owner = collected[attr]
                     collected[attr] = (value.apply(field, attr), field_owner)
+        composed._index_owners = {}
+        for klass in reversed(composed.__mro__):
+            for index_name in vars(klass).get("_indexes", {}):
+                composed._index_owners[index_name] = owner_of.get(klass, base_owner)
         composed._fields = {}
         for attr, (field, owner) in collected.items():
             bound = field.bind(attr, model_name, owner)
@@ -130,7 +135,11 @@ class Pool:
                 self.references.setdefault(field.target, []).append((model_class._name, field))
             if field.stored:
                 columns.append(field.column())
-        model_class._table = sa.Table(table_name(model_class._name), self.metadata, *columns)
+        table = model_class._table = sa.Table(table_name(model_class._name), self.metadata, *columns)
+        for index_name, owner in model_class._index_owners.items():
+            names = model_class._indexes[index_name]
+            sa.Index(f"ix_{table.name}_{index_name}", *[table.c[n] for n in names])
+            self.index_owners[f"ix_{table.name}_{index_name}"] = owner
 
     def owner_of(self, table_name_, column_name=None):
         """The branch (module or module+extra) that owns a table or one of its columns."""
@@ -147,12 +156,12 @@ class Pool:
         manager = pluggy.PluginManager(hookspecs.PROJECT)
         manager.add_hookspecs(hookspecs)
         for registration in self.registrations:
-            for namespace, extra in registration.hookspecs:
-                if extra is None or extra in active:
+            for namespace, extras in registration.hookspecs:
+                if active.issuperset(extras):
                     manager.add_hookspecs(namespace)
         for registration in self.registrations:
-            for namespace, extra in registration.hooks:
-                if extra is None or extra in active:
+            for namespace, extras in registration.hooks:
+                if active.issuperset(extras):
                     manager.register(namespace, name=f"{registration.manifest.name}:{namespace.__name__}")
         manager.check_pending()
         return manager

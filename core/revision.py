@@ -14,10 +14,11 @@ from .pool import get_pool
 
 def generate(branch, message):
     available = modules.discover()
-    module_name, _, extra = branch.partition("+")
-    modules.resolve([module_name] + ([extra] if extra else []), available)   # both must exist
-    if extra and extra not in available[module_name].extras:
-        raise errors.ModuleError(f"{extra!r} is not an extra of module {module_name!r}")
+    module_name, extras = modules.split_owner(branch)
+    modules.resolve([module_name, *extras], available)   # they must all exist
+    for extra in extras:
+        if extra not in available[module_name].extras:
+            raise errors.ModuleError(f"{extra!r} is not an extra of module {module_name!r}")
     # Every module at its head, every integration enabled: autogenerate wants
     # the database at all heads, and the module's tables next to all others.
     manifests = [available[n] for n in modules.resolve(sorted(available), available)]

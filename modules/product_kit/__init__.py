@@ -7,7 +7,7 @@ line of another product with components gets one child line per component,
 right after it.  Resetting the order to draft deletes all of them, so quoting
 again rebuilds them from the current components and quantities.
 """
-from . import purchase, sale
+from . import purchase, sale, stock
 from .product import Component, Product
 
 
@@ -17,3 +17,8 @@ def register(module):
     module.add_hooks(sale, extra="sale")
     module.add_models(purchase.PurchaseLine, purchase.PurchaseLineComponent, extra="purchase")
     module.add_hooks(purchase, extra="purchase")
+    module.add_models(stock.Location, extra="stock")
+    module.add_models(stock.SaleLine, stock.SaleLineComponent, extra=("sale", "stock"))
+    module.add_hooks(stock.SaleHooks, extra=("sale", "stock"))
+    module.add_models(stock.PurchaseLine, stock.PurchaseLineComponent, extra=("purchase", "stock"))
+    module.add_hooks(stock.PurchaseHooks, extra=("purchase", "stock"))

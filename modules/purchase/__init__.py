@@ -1,5 +1,5 @@
 """Purchases: what Kitwork orders from its suppliers, and who supplies each product."""
-from . import hookspecs
+from . import hookspecs, stock
 from .purchase import Purchase, PurchaseLine
 from .supplier import Product, ProductSupplier
 
@@ -7,3 +7,5 @@ from .supplier import Product, ProductSupplier
 def register(module):
     module.add_models(ProductSupplier, Product, Purchase, PurchaseLine)
     module.add_hookspecs(hookspecs)
+    module.add_models(stock.Purchase, stock.PurchaseLine, extra="stock")
+    module.add_hooks(stock, extra="stock")

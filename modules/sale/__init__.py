@@ -1,8 +1,10 @@
 """Sales: a customer's order, from draft through quotation and confirmation to done."""
-from . import hookspecs
+from . import hookspecs, stock
 from .sale import Sale, SaleLine
 
 
 def register(module):
     module.add_models(Sale, SaleLine)
     module.add_hookspecs(hookspecs)
+    module.add_models(stock.Sale, stock.SaleLine, extra="stock")
+    module.add_hooks(stock, extra="stock")

@@ -1,0 +1,188 @@
+"""product_kit with stock: kits are stocked and moved as their components.
+
+A kit's available quantity is the number of whole kits its components
+allow.  With sale or purchase too, a kit line moves as one move per line
+component (its origin), priced so that the component moves of a line add up
+to the line's amount, and counts as shipped (received) in proportion to the
+least-shipped component.
+"""
+import math
+from decimal import Decimal
+
+from core import fields, hookimpl
+
+from .line import Catalog
+
+CENT = Decimal("0.01")
+
+
+class Location:
+    _name = "stock.location"
+
+    @classmethod
+    def quantities(cls, products, location, date=None, forecast=False):
+        ids = [getattr(p, "id", p) for p in products]
+        catalog = Catalog(cls._env, ids)
+        kits = [i for i in ids if catalog.is_kit(i)]
+        if not kits:
+            return super().quantities(ids, location, date=date, forecast=forecast)
+        goods = {p for p in catalog.products if not catalog.is_kit(p)} | {i for i in ids if i not in kits}
+        result = super().quantities(sorted(goods), location, date=date, forecast=forecast)
+        for kit in kits:
+            result[kit] = float(_whole_kits(catalog, kit, result))
+        return {i: result[i] for i in ids}
+
+
+def _whole_kits(catalog, kit, available):
+    """How many whole ``kit`` the ``available`` quantities of its components make."""
+    limits = []
+    for component in catalog.of[kit]:
+        product = component.product
+        have = _whole_kits(catalog, product, available) if catalog.is_kit(product) else available.get(product, 0.0)
+        need = catalog.convert(component.quantity, component.unit, product)
+        if component.fixed:   # needed once, whatever the number of kits
+            if have + 1e-9 < need:
+                return 0
+            continue
+        limits.append(math.floor(have / need + 1e-9) if need > 0 else math.inf)
+    best = min(limits, default=math.inf)
+    return max(0, best if best != math.inf else 0)
+
+
+class KitStockLine:
+    """Extension mixin of an order line with stock: kit lines move as their components."""
+
+    _component_model = None
+
+    @classmethod
+    def moves_of(cls, lines):
+        kits = [i for i, line in enumerate(lines) if line.components]
+        result = super().moves_of([line for i, line in enumerate(lines) if i not in set(kits)])
+        result = iter(result)
+        by_component = cls._env[cls._component_model].moves_of([c for i in kits for c in lines[i].components])
+        by_component = iter(by_component)
+        merged = []
+        kit_set = set(kits)
+        for i, line in enumerate(lines):
+            if i in kit_set:
+                merged.append([m for _ in line.components for m in next(by_component)])
+            else:
+                merged.append(next(result))
+        return merged
+
+    @classmethod
+    def move_specs(cls, lines):
+        kits = [line for line in lines if line.components]
+        specs = super().move_specs([line for line in lines if not line.components])
+        source, destination = cls.move_locations()
+        for line in kits:
+            prices = _spread(line)
+            for component, price in zip(line.components, prices):
+                specs.append({"order": getattr(line, cls._parent_field).id, "product": component.product.id,
+                              "quantity": component.quantity, "unit": component.unit.id, "unit_price": price,
+                              "from_location": source.id, "to_location": destination.id,
+                              "planned_date": cls.planned_date(line),
+                              "origin": f"{component._name},{component.id}"})
+        return specs
+
+    @classmethod
+    def get_quantity_moved(cls, lines, name):
+        """For a kit line: the line quantity times the smallest share moved of any component."""
+        result = super().get_quantity_moved(lines, name)
+        kits = [line for line in lines if line.components]
+        if not kits:
+            return result
+        Uom = cls._env["product.uom"]
+        components = [c for line in kits for c in line.components]
+        moved = dict(zip([c.id for c in components], (
+            sum(Uom.compute_quantity(m.unit, m.quantity, c.unit, round=False) for m in moves if m.state == "done")
+            for c, moves in zip(components, cls._env[cls._component_model].moves_of(components)))))
+        for line in kits:
+            ratio = min(min(moved[c.id] / c.quantity, 1.0) for c in line.components)
+            result[line.id] = Uom.round(line.quantity * ratio, line.unit.rounding)
+        return result
+
+
+def _spread(line):
+    """Unit prices of a kit line's components, in proportion to their list prices.
+
+    A component weighs its list price times its quantity per kit (a fixed one:
+    its quantity divided by the line quantity); the last price absorbs the
+    rounding, so the moves add up to the line's amount.
+    """
+    components = list(line.components)
+    Uom = type(line)._env["product.uom"]
+    weights = []
+    for component in components:
+        per_line = Uom.compute_quantity(component.unit, component.quantity, component.product.default_uom,
+                                        round=False)
+        weights.append(component.product.list_price * Decimal(repr(per_line / line.quantity)))
+    total = sum(weights)
+    if not total:
+        weights, total = [Decimal(1)] * len(components), Decimal(len(components))
+    amount = line.amount
+    prices, spent = [], Decimal(0)
+    for component, weight in zip(components[:-1], weights[:-1]):
+        share = (amount * weight / total).quantize(CENT)
+        price = (share / Decimal(repr(component.quantity))).quantize(Decimal("0.0001"))
+        prices.append(price)
+        spent += (price * Decimal(repr(component.quantity))).quantize(CENT)
+    last = components[-1]
+    prices.append(((amount - spent) / Decimal(repr(last.quantity))).quantize(Decimal("0.0001")))
+    return prices
+
+
+class ComponentMoves:
+    """Extension mixin of a line component model: its moves."""
+
+    moves = fields.Function(fields.One2Many("stock.move", "origin", "Moves"), "get_moves")
+
+    @classmethod
+    def moves_of(cls, components):
+        origins = {f"{cls._name},{c.id}": i for i, c in enumerate(components)}
+        result = [[] for _ in components]
+        if origins:
+            for move in cls._env["stock.move"].search([("origin", "in", list(origins))]):
+                result[origins[f"{move.origin._name},{move.origin.id}"]].append(move)
+        return result
+
+    @classmethod
+    def get_moves(cls, components, name):
+        return {c.id: tuple(m.id for m in moves) for c, moves in zip(components, cls.moves_of(components))}
+
+
+class SaleLine(KitStockLine):
+    _name = "sale.line"
+    _component_model = "sale.line.component"
+
+
+class SaleLineComponent(ComponentMoves):
+    _name = "sale.line.component"
+
+
+class PurchaseLine(KitStockLine):
+    _name = "purchase.line"
+    _component_model = "purchase.line.component"
+
+
+class PurchaseLineComponent(ComponentMoves):
+    _name = "purchase.line.component"
+
+
+class SaleHooks:
+    @staticmethod
+    @hookimpl
+    def stock_moves_done(env, moves):
+        from modules.sale.stock import finish_sales
+        components = [m.origin for m in moves if m.origin is not None and m.origin._name == "sale.line.component"]
+        finish_sales(env, {c.line.sale for c in components})
+
+
+class PurchaseHooks:
+    @staticmethod
+    @hookimpl
+    def stock_moves_done(env, moves):
+        from modules.purchase.stock import finish_purchases
+        components = [m.origin for m in moves
+                      if m.origin is not None and m.origin._name == "purchase.line.component"]
+        finish_purchases(env, {c.line.purchase for c in components})

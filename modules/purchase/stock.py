@@ -1,0 +1,52 @@
+"""purchase with stock: processing a purchase expects its goods from the supplier."""
+from core import fields, hookimpl
+
+from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field
+
+
+class Purchase(StockOrder):
+    _name = "purchase.purchase"
+    _shipment_model = "stock.shipment.in"
+
+    shipments = fields.Function(fields.One2Many("stock.shipment.in", None, "Shipments"), "get_shipments")
+
+
+class PurchaseLine(StockLine):
+    _name = "purchase.line"
+    _move_shipment_field = "shipment_in"
+
+    moves = moves_field()
+    quantity_received = fields.Function(fields.Float("Quantity received"), "get_quantity_moved")
+    quantity_to_invoice = quantity_to_invoice_field()
+
+    @classmethod
+    def move_locations(cls):
+        Location = cls._env["stock.location"]
+        return Location.by_type("supplier"), Location.warehouse().storage_location
+
+    @classmethod
+    def planned_date(cls, line):
+        return line.delivery_date
+
+
+@hookimpl
+def purchase_process(env, purchases):
+    env["purchase.purchase"].create_shipments(purchases)
+
+
+@hookimpl
+def purchase_cancel(env, purchases):
+    env["purchase.purchase"].cancel_moves(purchases)
+
+
+@hookimpl
+def stock_moves_done(env, moves):
+    lines = [m.origin for m in moves if m.origin is not None and m.origin._name == "purchase.line"]
+    finish_purchases(env, {line.purchase for line in lines})
+
+
+def finish_purchases(env, purchases):
+    """Purchases whose moves are all done or cancelled become done."""
+    processing = [p for p in purchases if p.state == "processing"]
+    if processing:
+        env["purchase.purchase"].check_done(processing)

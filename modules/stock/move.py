@@ -1,0 +1,169 @@
+import datetime
+
+from core import Model, Workflow, errors, fields
+
+STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
+          ("cancelled", "Cancelled")]
+
+
+class Move(Workflow, Model):
+    """A quantity of a product going from one location to another.
+
+    ``internal_quantity`` is the quantity in the product's own unit, kept so
+    that stock quantities are one SQL sum.  Done moves are history: they
+    cannot be changed or deleted.
+    """
+
+    _name = "stock.move"
+    _order = (("planned_date", "ASC"), ("id", "ASC"))
+    # Everything stock.location.quantities reads, so that it sums an index, not the table.
+    _indexes = {"quantities": ("product", "state", "effective_date", "planned_date", "to_location",
+                               "from_location", "internal_quantity")}
+    _transitions = frozenset({
+        ("draft", "waiting"), ("draft", "assigned"), ("waiting", "assigned"), ("assigned", "waiting"),
+        ("draft", "done"), ("waiting", "done"), ("assigned", "done"),
+        ("draft", "cancelled"), ("waiting", "cancelled"), ("assigned", "cancelled"),
+    })
+
+    product = fields.Many2One("product.product", "Product", required=True)
+    quantity = fields.Float("Quantity", required=True)
+    unit = fields.Many2One("product.uom", "Unit", required=True, help="Default: the product's unit.")
+    internal_quantity = fields.Float("Quantity in the product's unit", readonly=True)
+    from_location = fields.Many2One("stock.location", "From", required=True)
+    to_location = fields.Many2One("stock.location", "To", required=True)
+    planned_date = fields.Date("Planned date", default=datetime.date.today)
+    effective_date = fields.Date("Effective date", readonly=True)
+    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+    origin = fields.Reference("Origin", help="What the move is for: a sale line, a line component, …")
+    unit_price = fields.Numeric("Unit price", digits=4)
+    shipment_out = fields.Many2One("stock.shipment.out", "Customer shipment", ondelete="cascade")
+    shipment_in = fields.Many2One("stock.shipment.in", "Supplier shipment", ondelete="cascade")
+
+    # -- quantities in the product's unit -----------------------------------------
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        wanted = [v for v in vlist if v.get("product") is not None]
+        if not wanted:
+            return vlist
+        Uom = cls._env["product.uom"]
+        products = cls._env["product.product"].browse([v["product"] for v in wanted])
+        units = {u.id: u for u in Uom.browse({v["unit"] for v in wanted if v.get("unit") is not None})}
+        completed = {}
+        for values, product in zip(wanted, products):
+            unit = units[values["unit"]] if values.get("unit") is not None else product.default_uom
+            line = {**values, "unit": unit.id}
+            if values.get("quantity") is not None and unit.category.id == product.default_uom.category.id:
+                line["quantity"] = Uom.round(values["quantity"], unit.rounding)
+                line["internal_quantity"] = Uom.compute_quantity(unit, line["quantity"], product.default_uom,
+                                                                 round=False)
+            completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _write(cls, moves, values):
+        super()._write(moves, values)
+        if {"quantity", "unit", "product"} & set(values):
+            Uom = cls._env["product.uom"]
+            cls._write_each([{"id": m.id, "internal_quantity": Uom.compute_quantity(
+                m.unit, m.quantity, m.product.default_uom, round=False)} for m in moves])
+
+    @classmethod
+    def validate(cls, moves):
+        super().validate(moves)
+        for move in moves:
+            if move.quantity <= 0:
+                raise errors.ValidationError(f"{move.rec_name}: quantity must be greater than zero",
+                                             {"quantity": ["Must be greater than zero."]}, move.rec_name)
+            if move.unit.category.id != move.product.default_uom.category.id:
+                raise errors.ValidationError(
+                    f"{move.rec_name}: unit {move.unit.name} does not measure {move.product.name}",
+                    {"unit": [f"Must be a unit of {move.product.default_uom.category.name}."]}, move.rec_name)
+            if move.from_location.id == move.to_location.id:
+                raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
+                                             {"to_location": ["Must differ from the origin location."]},
+                                             move.rec_name)
+
+    # -- history is read-only --------------------------------------------------------
+    @classmethod
+    def write(cls, moves, values):
+        cls._refuse_history(moves, "changed")
+        super().write(moves, values)
+
+    @classmethod
+    def delete(cls, moves):
+        cls._refuse_history(moves, "deleted")
+        super().delete(moves)
+
+    @classmethod
+    def _refuse_history(cls, moves, what):
+        for move in moves:
+            if move.state in ("done", "cancelled"):
+                raise errors.WorkflowError(f"{move.rec_name} is {move.state}: it cannot be {what}")
+
+    # -- workflow ------------------------------------------------------------------------
+    @classmethod
+    def wait(cls, moves):
+        cls._transition([m for m in moves if m.state != "waiting"], "waiting", "wait for")
+
+    @classmethod
+    def do(cls, moves):
+        """The goods moved: done today unless an effective date was set."""
+        moves = cls._transition(moves, "done", "do")
+        today = datetime.date.today()
+        undated = [m for m in moves if m.effective_date is None]
+        if undated:
+            cls._write(undated, {"effective_date": today})
+        cls._env.hooks.stock_moves_done(env=cls._env, moves=moves)
+
+    @classmethod
+    def cancel(cls, moves):
+        moves = cls._transition(moves, "cancelled", "cancel")
+        cls._env.hooks.stock_moves_cancelled(env=cls._env, moves=moves)
+
+    @classmethod
+    def split(cls, move, quantity):
+        """Keep ``quantity`` on ``move``; return a new move (same state) with the rest."""
+        rest, = cls._create([{
+            "product": move.product.id, "unit": move.unit.id, "quantity": move.quantity - quantity,
+            "from_location": move.from_location.id, "to_location": move.to_location.id,
+            "planned_date": move.planned_date, "state": move.state, "origin": move.origin,
+            "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in}])
+        cls._write([move], {"quantity": quantity})
+        return rest
+
+    @classmethod
+    def assign_try(cls, moves):
+        """Reserve what is available for ``moves``; split those only partly available.
+
+        Available in a location = on hand there minus what assigned moves
+        already reserve; one query each, then first planned, first served.
+        Returns the moves now assigned.
+        """
+        Location = cls._env["stock.location"]
+        assigned = []
+        for source in {m.from_location for m in moves}:
+            todo = sorted((m for m in moves if m.from_location == source and m.state in ("draft", "waiting")),
+                          key=lambda m: (m.planned_date or datetime.date.max, m.id))
+            products = {m.product.id for m in todo}
+            available = Location.quantities(products, source)
+            reserved = cls.search([("state", "=", "assigned"), ("from_location", "=", source),
+                                   ("product", "in", list(products))])
+            for move in reserved:
+                available[move.product.id] -= move.internal_quantity
+            for move in todo:
+                free = available[move.product.id]
+                if free <= 0:
+                    continue
+                if move.internal_quantity > free + 1e-9:
+                    Uom = cls._env["product.uom"]
+                    quantity = Uom.compute_quantity(move.product.default_uom, free, move.unit, round=False)
+                    quantity = Uom.round(quantity - move.unit.rounding / 2, move.unit.rounding)   # whole units only
+                    if quantity <= 0:
+                        continue
+                    cls.split(move, quantity)
+                available[move.product.id] -= move.internal_quantity
+                assigned.append(move)
+        if assigned:
+            cls._transition(assigned, "assigned", "assign")
+        return assigned

@@ -1,0 +1,161 @@
+"""What sales and purchases gain with stock: shipments of their lines.
+
+Mixins for the ``stock`` extras of sale and purchase.  Processing an order
+creates one shipment with a move per goods line (product_kit replaces a kit
+line by its components); the order is done once all its moves are done or
+cancelled; cancelling it cancels the moves not yet done.
+"""
+import collections
+from decimal import Decimal
+
+from core import fields
+
+from modules.product.order import Order
+
+CENT = Decimal("0.01")
+
+
+class StockOrder:
+    """Extension mixin of an order model (``sale.sale``, ``purchase.purchase``).
+
+    ``_shipment_model`` is the shipment it creates; cancelling is allowed
+    until the order is done, the moves not yet done being cancelled.
+    """
+
+    _shipment_model = None
+    _transitions = Order._transitions | {("confirmed", "cancelled"), ("processing", "cancelled")}
+
+    @classmethod
+    def _lines_of(cls, orders):
+        line_field = cls._fields["lines"]
+        return cls._env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
+
+    @classmethod
+    def get_shipments(cls, orders, name):
+        Line = cls._env[cls._fields["lines"].target]
+        result = {o.id: [] for o in orders}
+        lines = cls._lines_of(orders)
+        for line, moves in zip(lines, Line.moves_of(lines)):
+            for move in moves:
+                shipment = getattr(move, Line._move_shipment_field)
+                order_id = getattr(line, Line._parent_field).id
+                if shipment is not None and shipment.id not in result[order_id]:
+                    result[order_id].append(shipment.id)
+        return {i: tuple(ids) for i, ids in result.items()}
+
+    @classmethod
+    def get_pending(cls, orders):
+        pending = super().get_pending(orders)
+        Line = cls._env[cls._fields["lines"].target]
+        lines = cls._lines_of(orders)
+        for line, moves in zip(lines, Line.moves_of(lines)):
+            if any(m.state not in ("done", "cancelled") for m in moves):
+                pending.add(getattr(line, Line._parent_field).id)
+        return pending
+
+    @classmethod
+    def create_shipments(cls, orders):
+        """One shipment per order, waiting, with the moves its lines ship as."""
+        Line = cls._env[cls._fields["lines"].target]
+        lines = cls._lines_of(orders)
+        moves = collections.defaultdict(list)
+        for spec in Line.move_specs(lines):
+            moves[spec.pop("order")].append({**spec, "state": "waiting"})
+        if not moves:
+            return []
+        warehouse = cls._env["stock.location"].warehouse()
+        Shipment = cls._env[cls._shipment_model]
+        by_id = {o.id: o for o in orders}
+        return Shipment._create([{
+            "party": by_id[order_id].party.id, "warehouse": warehouse.id, "state": "waiting",
+            "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
+            "moves": order_moves} for order_id, order_moves in moves.items()])
+
+    @classmethod
+    def cancel_moves(cls, orders):
+        Line = cls._env[cls._fields["lines"].target]
+        open_moves = [m for moves in Line.moves_of(cls._lines_of(orders)) for m in moves
+                      if m.state not in ("done", "cancelled")]
+        if open_moves:
+            cls._env["stock.move"].cancel(open_moves)
+            shipments = {getattr(m, Line._move_shipment_field) for m in open_moves} - {None}
+            Shipment = cls._env[cls._shipment_model]
+            finished = [s for s in shipments if s.state not in ("done", "cancelled")
+                        and all(m.state == "cancelled" for m in s.moves)]
+            if finished:
+                Shipment._transition(finished, "cancelled", "cancel")
+
+
+class StockLine:
+    """Extension mixin of an order line: its moves and the quantities moved and to invoice.
+
+    ``_move_shipment_field`` is the move's Many2One to the shipment kind;
+    ``move_locations`` says where the goods come from and go to.
+    """
+
+    _move_shipment_field = None
+
+    @classmethod
+    def move_locations(cls):
+        raise TypeError(f"{cls._name} must say where its moves go")
+
+    @classmethod
+    def moves_of(cls, lines):
+        """The moves of each line (in order): those whose origin is the line."""
+        Move = cls._env["stock.move"]
+        origins = {f"{cls._name},{line.id}": i for i, line in enumerate(lines)}
+        result = [[] for _ in lines]
+        for move in Move.search([("origin", "in", list(origins))]) if origins else ():
+            result[origins[f"{move.origin._name},{move.origin.id}"]].append(move)
+        return result
+
+    @classmethod
+    def get_moves(cls, lines, name):
+        return {line.id: tuple(m.id for m in moves) for line, moves in zip(lines, cls.moves_of(lines))}
+
+    @classmethod
+    def move_specs(cls, lines):
+        """The moves each line ships as: one per goods line, in the line's unit, at its price."""
+        source, destination = cls.move_locations()
+        return [{"order": getattr(line, cls._parent_field).id, "product": line.product.id,
+                 "quantity": line.quantity, "unit": line.unit.id, "unit_price": line.unit_price,
+                 "from_location": source.id, "to_location": destination.id,
+                 "planned_date": cls.planned_date(line), "origin": f"{cls._name},{line.id}"}
+                for line in lines if line.product.type == "goods"]
+
+    @classmethod
+    def get_quantity_moved(cls, lines, name):
+        """What the done moves of each line carried, in the line's unit."""
+        Uom = cls._env["product.uom"]
+        result = {}
+        for line, moves in zip(lines, cls.moves_of(lines)):
+            done = sum(Uom.compute_quantity(m.unit, m.quantity, line.unit, round=False)
+                       for m in moves if m.state == "done")
+            result[line.id] = Uom.round(done, line.unit.rounding)
+        return result
+
+    @classmethod
+    def get_quantity_to_invoice(cls, lines, name):
+        """By the order's invoice method: all of it (order), what moved (shipment), nothing (manual).
+
+        Services have nothing to move and are invoiced in full.
+        """
+        moved = cls.get_quantity_moved(lines, name)
+        result = {}
+        for line in lines:
+            method = getattr(line, cls._parent_field).invoice_method
+            if line.product.type == "service" or method == "order":
+                result[line.id] = line.quantity
+            elif method == "shipment":
+                result[line.id] = moved[line.id]
+            else:
+                result[line.id] = 0.0
+        return result
+
+
+def moves_field():
+    return fields.Function(fields.One2Many("stock.move", "origin", "Moves"), "get_moves")
+
+
+def quantity_to_invoice_field():
+    return fields.Function(fields.Float("Quantity to invoice"), "get_quantity_to_invoice")
