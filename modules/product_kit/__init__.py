@@ -8,6 +8,7 @@ right after it.  Resetting the order to draft deletes all of them, so quoting
 again rebuilds them from the current components and quantities.
 """
 from . import purchase, sale, stock
+from .demo import demo
 from .product import Component, Product
 
 
@@ -22,3 +23,4 @@ def register(module):
     module.add_hooks(stock.SaleHooks, extra=("sale", "stock"))
     module.add_models(stock.PurchaseLine, stock.PurchaseLineComponent, extra=("purchase", "stock"))
     module.add_hooks(stock.PurchaseHooks, extra=("purchase", "stock"))
+

@@ -1,5 +1,6 @@
 """Purchases: what Kitwork orders from its suppliers, and who supplies each product."""
 from . import hookspecs, stock
+from .demo import demo
 from .purchase import Purchase, PurchaseLine
 from .supplier import Product, ProductSupplier
 
@@ -9,3 +10,4 @@ def register(module):
     module.add_hookspecs(hookspecs)
     module.add_models(stock.Purchase, stock.PurchaseLine, extra="stock")
     module.add_hooks(stock, extra="stock")
+

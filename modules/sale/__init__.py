@@ -1,5 +1,6 @@
 """Sales: a customer's order, from draft through quotation and confirmation to done."""
 from . import hookspecs, stock
+from .demo import demo
 from .sale import Sale, SaleLine
 
 
@@ -8,3 +9,4 @@ def register(module):
     module.add_hookspecs(hookspecs)
     module.add_models(stock.Sale, stock.SaleLine, extra="stock")
     module.add_hooks(stock, extra="stock")
+

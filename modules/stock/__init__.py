@@ -7,6 +7,7 @@ from suppliers; ``stock.location.quantities`` answers "how much of these
 products is (or will be) in this location" with one aggregate query.
 """
 from . import hooks, hookspecs
+from .demo import demo
 from .location import Location
 from .move import Move
 from .shipment import ShipmentIn, ShipmentOut
@@ -16,3 +17,4 @@ def register(module):
     module.add_models(Location, Move, ShipmentOut, ShipmentIn)
     module.add_hookspecs(hookspecs)
     module.add_hooks(hooks)
+
