@@ -20,6 +20,15 @@ class Shipment(Workflow):
         ("draft", "cancelled"), ("waiting", "cancelled"), ("assigned", "cancelled"),
     })
 
+    planned_date = fields.Date("Planned date", default=datetime.date.today)
+    effective_date = fields.Date("Effective date", readonly=True)
+    warehouse = fields.Many2One("stock.location", "Warehouse", required=True)
+    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+
+    @classmethod
+    def default_warehouse(cls):
+        return cls._env["stock.location"].warehouse().id
+
     @classmethod
     def wait(cls, shipments):
         """Ready the draft shipments: their moves wait for goods."""
@@ -92,15 +101,7 @@ class ShipmentOut(Shipment, Model):
     _move_field = "shipment_out"
 
     party = fields.Many2One("party.party", "Customer", required=True)
-    planned_date = fields.Date("Planned date", default=datetime.date.today)
-    effective_date = fields.Date("Effective date", readonly=True)
-    warehouse = fields.Many2One("stock.location", "Warehouse", required=True)
-    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
     moves = fields.One2Many("stock.move", "shipment_out", "Moves")
-
-    @classmethod
-    def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
 
     @classmethod
     def assign(cls, shipments):
@@ -135,15 +136,7 @@ class ShipmentIn(Shipment, Model):
     _move_field = "shipment_in"
 
     party = fields.Many2One("party.party", "Supplier", required=True)
-    planned_date = fields.Date("Planned date", default=datetime.date.today)
-    effective_date = fields.Date("Effective date", readonly=True)
-    warehouse = fields.Many2One("stock.location", "Warehouse", required=True)
-    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
     moves = fields.One2Many("stock.move", "shipment_in", "Moves")
-
-    @classmethod
-    def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
 
     @classmethod
     def receive(cls, shipments, quantities=None):
