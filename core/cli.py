@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-from . import errors
+from . import errors, modules
 from .database import Database
 
 COMMANDS = {}
@@ -76,9 +76,26 @@ def demo(args, out):
     run(args.db, out)
 
 
+def module_commands():
+    """Commands modules bring: a package's ``cli_commands``, a list of
+    ``(name, help, function(args, out), add_arguments(parser))``."""
+    found = {}
+    for manifest in modules.discover().values():
+        package = importlib.import_module(manifest.package)
+        for name, help, function, add_arguments in getattr(package, "cli_commands", ()):
+            found[name] = (function, help, add_arguments)
+    return found
+
+
 def parser():
     main_parser = argparse.ArgumentParser(prog="kitwork", description="Kitwork, a modular order-to-supply engine.")
     subparsers = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (function, help, add_arguments) in module_commands().items():
+        sub = subparsers.add_parser(name, help=help, description=help)
+        sub.add_argument("--db", metavar="URL", help="SQLAlchemy database URL "
+                         "(default: $KITWORK_DATABASE_URL, else sqlite:///kitwork.db)")
+        sub.set_defaults(function=function)
+        add_arguments(sub)
     for name, (function, help) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help, description=help)
         sub.add_argument("--db", metavar="URL", help="SQLAlchemy database URL "

@@ -1,0 +1,22 @@
+"""Replenishment: buy what the forecast says will be missing, just in time.
+
+A reordering rule keeps a product's forecast in a warehouse between a
+minimum and a maximum.  The forecast that decides is the one at the
+*forecasted date* (today + the vendor's lead time + the purchase security
+lead time + the days to purchase, + horizon days for a manual rule): demand
+due later is left for later runs.  Auto rules are ordered by the scheduler
+and as soon as a sale takes the product below its minimum; manual rules wait
+in the replenishment report.  Products supplied on order are bought when a
+sale of them is confirmed, and the goods received are kept for that sale.
+"""
+from . import hooks, sale
+from .cli import cli_commands
+from .demo import demo
+from .rule import Configuration, Product, PurchaseLine, Rule
+
+
+def register(module):
+    module.add_models(Configuration, Rule, Product, PurchaseLine)
+    module.add_hooks(hooks)
+    module.add_models(sale.Sale, sale.Move, extra="sale")
+    module.add_hooks(sale, extra="sale")

@@ -1,0 +1,48 @@
+"""``kitwork replenish [--dry-run]``: run the reordering scheduler, or show what it would order."""
+from core import Database, errors
+
+
+def replenish(args, out):
+    database = Database(args.db)
+    if "stock_reorder" not in database.active_modules:
+        raise errors.UserError(f"stock_reorder is not active in {database!r}: run 'kitwork activate stock_reorder'")
+    with database.transaction() as env:
+        Rule = env["stock.reorder.rule"]
+        rows = Rule.needs()
+        write_report(rows, out)
+        if args.dry_run:
+            out.write("dry run: nothing ordered\n")
+            return
+        lines = Rule.run_scheduler()
+        for line in lines:
+            out.write(f"ordered: {line.purchase.party.name}, purchase {line.purchase.id} (draft): "
+                      f"{line.quantity:g} {line.unit.symbol} {line.product.name}, expected {line.delivery_date}\n")
+        out.write(f"{len(lines)} purchase line(s) created or increased\n")
+
+
+def write_report(rows, out):
+    """The replenishment report as a table, then the explanation of each line."""
+    if not rows:
+        out.write("nothing to reorder now\n")
+        return
+    header = ("product", "warehouse", "on hand", "forecast", "forecasted date", "lead times", "to order",
+              "vendor", "trigger")
+    table = [header] + [(
+        r["product"].name, r["warehouse"].code or r["warehouse"].name, f"{r['on_hand']:g}", f"{r['forecast']:g}",
+        str(r["forecasted_date"]), "+".join(str(v) for v in r["lead_times"].values()), f"{r['to_order']:g}",
+        r["vendor"].name if r["vendor"] else "-", r["trigger"]) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+    for r in rows:
+        out.write(f"- {r['product'].name}: {r['explanation']}\n")
+        if r["exception"]:
+            out.write(f"  exception: {r['exception']}\n")
+
+
+def add_arguments(parser):
+    parser.add_argument("--dry-run", action="store_true", help="only show the replenishment report")
+
+
+cli_commands = [("replenish", "run the reordering scheduler (stock_reorder) and print what it ordered, "
+                 "or would order with --dry-run", replenish, add_arguments)]

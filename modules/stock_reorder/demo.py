@@ -1,0 +1,44 @@
+"""The demo's stock_reorder chapter: the order-to-supply flow."""
+
+
+def demo(database, out):
+    """Reordering rules and make to order, from the sale to the delivery."""
+    from decimal import Decimal
+
+    from .cli import write_report
+
+    with database.transaction() as env:
+        Product, Rule = env["product.product"], env["stock.reorder.rule"]
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        supplier, = env["party.party"].search([("code", "=", "S001")])
+        customer, = env["party.party"].search([("code", "=", "C001")])
+        desk, chair = Product.create([
+            {"name": "Standing desk", "code": "DESK", "default_uom": unit, "list_price": Decimal("420"),
+             "supply_on_sale": True, "product_suppliers": [
+                 {"party": supplier.id, "lead_time": 5, "unit_price": Decimal("250")}]},
+            {"name": "Chair", "code": "CHAIR", "default_uom": unit, "list_price": Decimal("90"),
+             "product_suppliers": [{"party": supplier.id, "lead_time": 2, "unit_price": Decimal("40")}]}])
+        Rule.create([{"product": chair.id, "min_quantity": 5, "max_quantity": 20, "multiple": 4}])
+        out.write("rule: keep 5 to 20 chairs, in multiples of 4; the desk is bought on order\n")
+        write_report(Rule.needs(), out)
+        lines = Rule.run_scheduler()
+        out.write(f"scheduler: {', '.join(f'{l.quantity:g} {l.product.name}' for l in lines)} ordered; "
+                  f"run again: {len(Rule.run_scheduler())} more\n")
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": customer.id, "lines": [{"product": desk.id, "quantity": 2}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        purchase, = sale.purchases
+        out.write(f"confirmed {sale.number}: 2 desks bought on order, in the same draft purchase as the chairs "
+                  f"({len(purchase.lines)} lines)\n")
+        Sale.process([sale])
+        delivery = sale.shipments[0]
+        out.write(f"delivery {delivery.id}: {delivery.state} (waiting for the purchase)\n")
+        Purchase = env["purchase.purchase"]
+        Purchase.quote([purchase])
+        Purchase.confirm([purchase])
+        Purchase.process([purchase])
+        env["stock.shipment.in"].receive(purchase.shipments)
+        out.write(f"received {purchase.number}: delivery {delivery.state}, the desks are kept for {sale.number}\n")
+        env["stock.shipment.out"].ship([delivery])
+        out.write(f"delivered: {sale.number} is {sale.state}\n")
