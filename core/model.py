@@ -393,7 +393,6 @@ class Model:
         if not vlist:
             return []
         env = cls._env
-        table = cls._table
         rows, children = [], []
         converters = cls._converters
         required = cls._required_names
@@ -463,9 +462,8 @@ class Model:
     def _write(cls, records, values):
         if not records:
             return
-        env = cls._env
+        env, table = cls._env, cls._table
         ids = [r.id for r in records]
-        table = cls._table
         cls._check_required(values, f"{len(ids)} record(s) to write", writing=True)
         row = {name: (convert(values[name]) if convert else values[name])
                for name, convert in cls._converters if name in values}

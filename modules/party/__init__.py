@@ -2,6 +2,8 @@
 from .demo import demo
 from .party import Party
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(Party)

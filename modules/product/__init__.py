@@ -4,6 +4,8 @@ from .demo import demo
 from .product import Product
 from .uom import Uom, UomCategory
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(UomCategory, Uom, Product)

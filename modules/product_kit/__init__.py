@@ -11,6 +11,8 @@ from . import purchase, sale, stock
 from .demo import demo
 from .product import Component, Product
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(Product, Component)

@@ -4,6 +4,8 @@ from .demo import demo
 from .purchase import Purchase, PurchaseLine
 from .supplier import Product, ProductSupplier
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(ProductSupplier, Product, Purchase, PurchaseLine)

@@ -3,6 +3,8 @@ from . import hookspecs, stock
 from .demo import demo
 from .sale import Sale, SaleLine
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(Sale, SaleLine)

@@ -12,6 +12,8 @@ from .location import Location
 from .move import Move
 from .shipment import ShipmentIn, ShipmentOut
 
+__all__ = ["demo", "register"]
+
 
 def register(module):
     module.add_models(Location, Move, ShipmentOut, ShipmentIn)

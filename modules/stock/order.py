@@ -6,13 +6,10 @@ line by its components); the order is done once all its moves are done or
 cancelled; cancelling it cancels the moves not yet done.
 """
 import collections
-from decimal import Decimal
 
 from core import fields
 
 from modules.product.order import Order
-
-CENT = Decimal("0.01")
 
 
 class StockOrder:

@@ -14,6 +14,8 @@ from .cli import cli_commands
 from .demo import demo
 from .rule import Configuration, Product, PurchaseLine, Rule
 
+__all__ = ["cli_commands", "demo", "register"]
+
 
 def register(module):
     module.add_models(Configuration, Rule, Product, PurchaseLine)

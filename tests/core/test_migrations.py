@@ -1,6 +1,5 @@
 """Per-module alembic branches: models and migrations must stay in step."""
 import pytest
-import sqlalchemy as sa
 
 from core import Database, cli, errors, migration, modules
 from core.pool import get_pool
