@@ -56,19 +56,12 @@ class KitStockLine:
 
     @classmethod
     def moves_of(cls, lines):
-        kits = [i for i, line in enumerate(lines) if line.components]
-        result = super().moves_of([line for i, line in enumerate(lines) if i not in set(kits)])
-        result = iter(result)
-        by_component = cls._env[cls._component_model].moves_of([c for i in kits for c in lines[i].components])
-        by_component = iter(by_component)
-        merged = []
-        kit_set = set(kits)
-        for i, line in enumerate(lines):
-            if i in kit_set:
-                merged.append([m for _ in line.components for m in next(by_component)])
-            else:
-                merged.append(next(result))
-        return merged
+        """A line's own moves, plus those of its line components (a kit line has only those)."""
+        own = super().moves_of(lines)
+        components = [c for line in lines for c in line.components]
+        of_component = dict(zip([c.id for c in components],
+                                cls._env[cls._component_model].moves_of(components)))
+        return [moves + [m for c in line.components for m in of_component[c.id]] for line, moves in zip(lines, own)]
 
     @classmethod
     def move_specs(cls, lines):
