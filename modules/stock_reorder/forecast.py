@@ -102,18 +102,17 @@ def _order_lines(env, product_ids, until, incoming):
     units, products = env["product.uom"]._table, env["product.product"]._table
     line_unit, product_unit = units.alias("line_unit"), units.alias("product_unit")
     date = lines.c.delivery_date if date_of == "line" else orders.c.delivery_date
-    sources = [(lines, lines.c.id == lines.c.id)]
+    ordered = lines.join(orders, lines.c[line_field.field] == orders.c.id)
+    sources = [(lines, ordered)]   # what is counted: the lines themselves …
     component_model = f"{Line._name}.component"
-    if component_model in env:
+    if component_model in env:     # … and the line components of kit lines
         components = env[component_model]._table
-        sources.append((components, components.c.line == lines.c.id))
+        sources.append((components, ordered.join(components, components.c.line == lines.c.id)))
     result = []
-    for source, join in sources:
+    for source, joined in sources:
         quantity = source.c.quantity * line_unit.c.factor / product_unit.c.factor
         query = (sa.select(source.c.product, date, sa.func.sum(quantity))
-                 .select_from(lines.join(orders, lines.c[line_field.field] == orders.c.id)
-                              .join(source, join) if source is not lines else
-                              lines.join(orders, lines.c[line_field.field] == orders.c.id))
+                 .select_from(joined)
                  .join(line_unit, line_unit.c.id == source.c.unit)
                  .join(products, products.c.id == source.c.product)
                  .join(product_unit, product_unit.c.id == products.c.default_uom)
