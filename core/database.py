@@ -125,13 +125,11 @@ class Database:
                 return ()
             manifests = self._manifests(order)
             pool = get_pool(manifests)
-            enabled_before = migration.enabled_branches(
-                self._manifests([n for n in order if n in active]),
-                migration.branch_labels(migration.config(connection, available)))
+            labels = migration.branch_labels(migration.config(connection, available))
+            enabled_before = migration.enabled_branches(self._manifests([n for n in order if n in active]), labels)
             connection.execute(module_table.insert(), [
                 {"name": name, "version": available[name].version} for name in new])
-            branches = migration.enabled_branches(manifests, migration.branch_labels(
-                migration.config(connection, available)))
+            branches = migration.enabled_branches(manifests, labels)
             migration.upgrade(connection, available, manifests,
                               only=[b for b in branches if b not in enabled_before])
             env = Environment(self, pool, connection)
