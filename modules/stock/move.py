@@ -1,4 +1,5 @@
 import datetime
+import math
 
 from core import Model, Workflow, errors, fields
 
@@ -158,7 +159,8 @@ class Move(Workflow, Model):
                 if move.internal_quantity > free + 1e-9:
                     Uom = cls._env["product.uom"]
                     quantity = Uom.compute_quantity(move.product.default_uom, free, move.unit, round=False)
-                    quantity = Uom.round(quantity - move.unit.rounding / 2, move.unit.rounding)   # whole units only
+                    rounding = move.unit.rounding   # reserve whole units of the move only, never more than free
+                    quantity = Uom.round(math.floor(quantity / rounding + 1e-9) * rounding, rounding)
                     if quantity <= 0:
                         continue
                     cls.split(move, quantity)
