@@ -35,11 +35,12 @@ def chunks(seq, size=CHUNK):
 class Prefetch:
     """The ids of records returned together; reading one reads them all."""
 
-    __slots__ = ("ids", "derived")
+    __slots__ = ("ids", "derived", "records")
 
     def __init__(self, ids):
         self.ids = ids
-        self.derived = {}
+        self.derived = {}    # (field, model, cache generation) -> Prefetch of the related records
+        self.records = {}    # id -> record, so that a related record is made once per batch
 
 
 class Model:
@@ -127,11 +128,12 @@ class Model:
                 else:
                     ids.append(related)
             prefetch = self._prefetch.derived[key] = Prefetch(list(dict.fromkeys(ids)))
+        records = prefetch.records
         if isinstance(field, kfields.Reference):
-            return target(value[1], prefetch)
-        if isinstance(value, tuple):
-            return [target(id_, prefetch) for id_ in value]
-        return target(value, prefetch)
+            value = value[1]
+        elif isinstance(value, tuple):
+            return [records.get(id_) or records.setdefault(id_, target(id_, prefetch)) for id_ in value]
+        return records.get(value) or records.setdefault(value, target(value, prefetch))
 
     @classmethod
     def _fetch(cls, ids, field):
@@ -305,8 +307,9 @@ class Model:
                     f"{cls._name}: {label}: expected a dict of field values, got {type(values).__name__}",
                     {}, label)
             problems = {}
-            for name in readonly.intersection(values):
-                problems[name] = ["Field is read-only."]
+            if not readonly.isdisjoint(values):
+                for name in readonly.intersection(values):
+                    problems[name] = ["Field is read-only."]
             if creating:
                 values = cls._defaults(values)
                 if parent_field is not None:   # set by the parent once it exists
@@ -394,15 +397,17 @@ class Model:
             return []
         env = cls._env
         rows, children = [], []
-        converters = cls._converters
-        required = cls._required_names
+        plain, converted = cls._plain_columns, cls._converted_columns
+        required, one2many = cls._required_names, cls._one2many
         vlist = cls._complete([cls._defaults(values) for values in vlist])
         for position, values in enumerate(vlist):
             if any(values.get(name) is None for name in required):
                 cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
-            rows.append({name: convert(values.get(name)) if convert else values.get(name)
-                         for name, convert in converters})
-            children.append({n: values[n] for n in cls._one2many if values.get(n)})
+            row = {name: values.get(name) for name in plain}
+            for name, convert in converted:
+                row[name] = convert(values.get(name))
+            rows.append(row)
+            children.append({n: values[n] for n in one2many if values.get(n)} if one2many else {})
         ids = cls._guarded(rows, None, lambda: cls._insert(rows))
         env._invalidate()
         cache = env._cache_for(cls._name)

@@ -117,6 +117,8 @@ class Pool:
         composed._converters = [(n, None if type(f).to_sql is kfields.Field.to_sql else f.to_sql)
                                 for n, f in fields.items() if f.stored]
         composed._stored_fields = tuple((n, f) for n, f in fields.items() if f.stored)
+        composed._plain_columns = tuple(n for n, c in composed._converters if c is None)
+        composed._converted_columns = tuple((n, c) for n, c in composed._converters if c is not None)
         composed._one2many = {n: f for n, f in fields.items() if isinstance(f, kfields.One2Many)}
         composed._readonly_names = frozenset(n for n, f in fields.items() if f.readonly)
         composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)

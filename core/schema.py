@@ -144,19 +144,18 @@ class Loader:
     def load(self, values):
         checks = self.checks
         loaded = {}
-        for name, value in values.items():
-            if value is None:
-                if name not in checks:
+        try:
+            for name, value in values.items():
+                if value is None:
+                    checks[name]   # an unknown field is marshmallow's to report
+                    loaded[name] = None
+                    continue
+                result = checks[name](value)
+                if result is SLOW:
                     return self.schema.load(values)
-                loaded[name] = None
-                continue
-            check = checks.get(name)
-            if check is None:
-                return self.schema.load(values)
-            result = check(value)
-            if result is SLOW:
-                return self.schema.load(values)
-            loaded[name] = result
+                loaded[name] = result
+        except (KeyError, TypeError):   # unknown field, or a field without a fast check (None)
+            return self.schema.load(values)
         return loaded
 
 
