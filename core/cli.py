@@ -24,7 +24,7 @@ def command(name, help):
 @command("init", "create the database if needed and activate modules (default: every built-in module)")
 def init(args, out):
     db = Database(args.db)
-    names = args.module or sorted(n for n, m in db.available_modules().items() if m.package.startswith("modules."))
+    names = args.module or sorted(n for n, m in db.available_modules().items() if m.builtin)
     new = db.activate(*names)
     out.write(f"{db!r}: activated {', '.join(new) if new else 'nothing new'}\n")
     out.write(f"active modules: {', '.join(db.active_modules)}\n")

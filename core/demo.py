@@ -25,7 +25,7 @@ def run(url, out):
 def _walk(database, out):
     if database.active_modules:
         raise errors.UserError(f"kitwork demo needs a new database, and {database!r} already has modules active")
-    builtin = sorted(n for n, m in database.available_modules().items() if m.package.startswith("modules."))
+    builtin = sorted(n for n, m in database.available_modules().items() if m.builtin)
     out.write(f"Kitwork demo on {database!r}\n\n")
     activated = database.activate(*builtin)
     out.write(f"Activated {len(activated)} modules, dependencies first: {', '.join(activated)}\n")

@@ -93,6 +93,26 @@ class Model:
         """Records of the given ids (read lazily, a whole batch at a time)."""
         return cls._records(getattr(i, "id", i) for i in ids)
 
+    @classmethod
+    def lock(cls, records):
+        """Hold ``records`` against other transactions until this one ends.
+
+        For look-up-or-create code (find the draft order of a vendor, else
+        make one): a second transaction locking the same records waits here,
+        then sees what the first committed.  PostgreSQL locks the rows
+        (``FOR NO KEY UPDATE``: records referring to them can still be
+        written); SQLite has one writer at a time, and a no-op update makes
+        this transaction the writer.
+        """
+        ids = sorted({getattr(r, "id", r) for r in records})
+        table = cls._table
+        for chunk in chunks(ids):
+            if cls._env.connection.dialect.name == "sqlite":
+                cls._env.execute(table.update().where(table.c.id.in_(chunk)).values(id=table.c.id))
+            else:
+                cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))
+                                 .with_for_update(key_share=True))
+
     def _read(self, field):
         cache = self._env._cache_for(self._name)
         values = cache.get(self.id)

@@ -3,21 +3,23 @@
 A module is a Python package holding a ``manifest.toml`` (name, version,
 depends, extras) and a ``register(module)`` function that declares what the
 package brings: model classes, hook specifications, hook implementations.
-Built-in modules are the sub-packages of :mod:`modules`; third-party packages
-expose theirs through the ``kitwork.modules`` entry-point group
-(``name = package.path``).
+Every module, built-in or not, is found through the ``kitwork.modules``
+entry-point group (``name = package.path``): Kitwork's own distribution
+declares the built-in ones (the sub-packages of :mod:`modules`) in its
+setup.cfg exactly as a third-party package declares its own, so the core
+never imports a module package it was not pointed to.
 """
 import dataclasses
 import importlib
 import importlib.metadata
 import importlib.resources
-import pkgutil
 import tomllib
 from pathlib import Path
 
 from . import errors
 
 ENTRY_POINT_GROUP = "kitwork.modules"
+BUILTIN_DISTRIBUTION = "kitwork"   # the distribution whose modules are the built-in ones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +32,12 @@ class Manifest:
     depends: tuple = ()
     extras: tuple = ()
     description: str = ""
+    distribution: str = ""   # the installed distribution declaring it
+
+    @property
+    def builtin(self):
+        """Whether the module ships with Kitwork itself (``kitwork init`` activates those)."""
+        return self.distribution == BUILTIN_DISTRIBUTION
 
     @property
     def path(self):
@@ -42,7 +50,7 @@ class Manifest:
         return folder if folder.is_dir() else None
 
 
-def read_manifest(package):
+def read_manifest(package, distribution=""):
     """Read the manifest of the module package ``package`` (a dotted path)."""
     try:
         text = importlib.resources.files(package).joinpath("manifest.toml").read_text()
@@ -56,30 +64,33 @@ def read_manifest(package):
         depends=tuple(data.get("depends", ())),
         extras=tuple(data.get("extras", ())),
         description=data.get("description", ""),
+        distribution=distribution,
     )
 
 
 def discover():
     """Return ``{name: Manifest}`` of every module that can be activated.
 
-    Built-in modules come first; an entry point cannot shadow a built-in one.
+    Kitwork's own modules come first: another package's entry point cannot
+    shadow a built-in module.
     """
-    import modules as builtin
-
+    entry_points = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                          key=lambda ep: (_distribution(ep) != BUILTIN_DISTRIBUTION, ep.name))
     found = {}
-    for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda i: i.name):
-        if info.ispkg:
-            manifest = read_manifest(f"modules.{info.name}")
-            found[manifest.name] = manifest
-    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry_point in entry_points:
         if entry_point.name in found:
             continue
-        manifest = read_manifest(entry_point.value)
+        manifest = read_manifest(entry_point.value, _distribution(entry_point))
         if manifest.name != entry_point.name:
             raise errors.ModuleError(
                 f"entry point {entry_point.name!r} points to module {manifest.name!r}: the names must match")
         found[manifest.name] = manifest
     return found
+
+
+def _distribution(entry_point):
+    dist = entry_point.dist
+    return dist.name if dist is not None else ""
 
 
 def resolve(names, available):

@@ -21,15 +21,31 @@ class Location:
 
     @classmethod
     def quantities(cls, products, location, date=None, forecast=False):
+        return cls._with_kits(products, lambda ids: super(Location, cls).quantities(
+            ids, location, date=date, forecast=forecast), lambda catalog, kit, result: float(
+            _whole_kits(catalog, kit, result)))
+
+    @classmethod
+    def quantities_by_warehouse(cls, products, date=None, forecast=False):
+        def whole_kits(catalog, kit, result):
+            warehouses = next(iter(result.values()), {})
+            return {w: float(_whole_kits(catalog, kit, {p: by_site[w] for p, by_site in result.items()}))
+                    for w in warehouses}
+        return cls._with_kits(products, lambda ids: super(Location, cls).quantities_by_warehouse(
+            ids, date=date, forecast=forecast), whole_kits)
+
+    @classmethod
+    def _with_kits(cls, products, quantities, whole_kits):
+        """``quantities`` of the products, where a kit has what its components' quantities make."""
         ids = [getattr(p, "id", p) for p in products]
         catalog = Catalog(cls._env, ids)
         kits = [i for i in ids if catalog.is_kit(i)]
         if not kits:
-            return super().quantities(ids, location, date=date, forecast=forecast)
+            return quantities(ids)
         goods = {p for p in catalog.products if not catalog.is_kit(p)} | {i for i in ids if i not in kits}
-        result = super().quantities(sorted(goods), location, date=date, forecast=forecast)
+        result = quantities(sorted(goods))
         for kit in kits:
-            result[kit] = float(_whole_kits(catalog, kit, result))
+            result[kit] = whole_kits(catalog, kit, result)
         return {i: result[i] for i in ids}
 
 
@@ -67,11 +83,12 @@ class KitStockLine:
     def move_specs(cls, lines):
         kits = [line for line in lines if line.components]
         specs = super().move_specs([line for line in lines if not line.components])
-        source, destination = cls.move_locations()
         for line in kits:
+            order = getattr(line, cls._parent_field)
+            source, destination = cls.move_locations(order)
             prices = _spread(line)
             for component, price in zip(line.components, prices):
-                specs.append({"order": getattr(line, cls._parent_field).id, "product": component.product.id,
+                specs.append({"order": order.id, "product": component.product.id,
                               "quantity": component.quantity, "unit": component.unit.id, "unit_price": price,
                               "from_location": source.id, "to_location": destination.id,
                               "planned_date": cls.planned_date(line),
@@ -80,9 +97,14 @@ class KitStockLine:
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
-        """For a kit line: the line quantity times the smallest share moved of any component."""
-        result = super().get_quantity_moved(lines, name)
+        """For a kit line: the line quantity times the smallest share moved of any component.
+
+        Only the components' ratios count: a component may be measured in
+        another unit category than the kit line (a kit sold in units with a
+        component in kg), so its moves never convert into the line's unit.
+        """
         kits = [line for line in lines if line.components]
+        result = super().get_quantity_moved([line for line in lines if not line.components], name)
         if not kits:
             return result
         Uom = cls._env["product.uom"]

@@ -1,12 +1,14 @@
 """purchase with stock: processing a purchase expects its goods from the supplier."""
 from core import fields, hookimpl
 
-from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field
+from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
 
 
 class Purchase(StockOrder):
     _name = "purchase.purchase"
     _shipment_model = "stock.shipment.in"
+
+    warehouse = warehouse_field("Where the goods arrive")
 
     shipments = fields.Function(fields.One2Many("stock.shipment.in", None, "Shipments"), "get_shipments")
 
@@ -20,9 +22,8 @@ class PurchaseLine(StockLine):
     quantity_to_invoice = quantity_to_invoice_field()
 
     @classmethod
-    def move_locations(cls):
-        Location = cls._env["stock.location"]
-        return Location.by_type("supplier"), Location.warehouse().storage_location
+    def move_locations(cls, purchase):
+        return cls._env["stock.location"].by_type("supplier"), purchase.warehouse.storage_location
 
     @classmethod
     def planned_date(cls, line):

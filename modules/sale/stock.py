@@ -1,12 +1,14 @@
 """sale with stock: processing a sale ships it to the customer."""
 from core import fields, hookimpl
 
-from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field
+from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
 
 
 class Sale(StockOrder):
     _name = "sale.sale"
     _shipment_model = "stock.shipment.out"
+
+    warehouse = warehouse_field("Where the goods leave from")
 
     shipments = fields.Function(fields.One2Many("stock.shipment.out", None, "Shipments"), "get_shipments")
 
@@ -20,9 +22,8 @@ class SaleLine(StockLine):
     quantity_to_invoice = quantity_to_invoice_field()
 
     @classmethod
-    def move_locations(cls):
-        Location = cls._env["stock.location"]
-        return Location.warehouse().storage_location, Location.by_type("customer")
+    def move_locations(cls, sale):
+        return sale.warehouse.storage_location, cls._env["stock.location"].by_type("customer")
 
     @classmethod
     def planned_date(cls, line):

@@ -10,13 +10,13 @@ from . import hooks, hookspecs
 from .demo import demo
 from .location import Location
 from .move import Move
-from .shipment import ShipmentIn, ShipmentOut
+from .shipment import ShipmentIn, ShipmentInternal, ShipmentOut
 
 __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_models(Location, Move, ShipmentOut, ShipmentIn)
+    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal)
     module.add_hookspecs(hookspecs)
     module.add_hooks(hooks)
 

@@ -7,13 +7,13 @@ def core_modules_activated(env, modules):
     if "stock" not in modules:
         return
     Location = env["stock.location"]
-    warehouse, = Location._create([{"name": "Warehouse", "code": "WH", "type": "warehouse"}])
-    storage, input_, output = Location._create([
-        {"name": "Storage", "code": "STO", "type": "storage", "parent": warehouse.id},
-        {"name": "Input", "code": "IN", "type": "storage", "parent": warehouse.id},
-        {"name": "Output", "code": "OUT", "type": "storage", "parent": warehouse.id}])
-    Location._write([warehouse], {"storage_location": storage.id, "input_location": input_.id,
-                                  "output_location": output.id})
+    zones = Location._create([{"name": "Storage", "code": "STO", "type": "storage"},
+                              {"name": "Input", "code": "IN", "type": "storage"},
+                              {"name": "Output", "code": "OUT", "type": "storage"}])
+    warehouse, = Location._create([{"name": "Warehouse", "code": "WH", "type": "warehouse",
+                                    "storage_location": zones[0].id, "input_location": zones[1].id,
+                                    "output_location": zones[2].id}])
+    Location._write(zones, {"parent": warehouse.id})
     Location._create([{"name": "Supplier", "code": "SUP", "type": "supplier"},
                       {"name": "Customer", "code": "CUS", "type": "customer"},
                       {"name": "Lost and found", "code": "LOST", "type": "lost_found"}])

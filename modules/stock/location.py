@@ -8,6 +8,8 @@ from core.model import chunks
 TYPES = [("warehouse", "Warehouse"), ("storage", "Storage"), ("supplier", "Supplier"), ("customer", "Customer"),
          ("lost_found", "Lost and found"), ("view", "View")]
 PENDING = ("draft", "waiting", "assigned")
+ZONES = (("storage_location", "Storage", "STO"), ("input_location", "Input", "IN"),
+         ("output_location", "Output", "OUT"))
 
 
 class Location(Model):
@@ -28,6 +30,21 @@ class Location(Model):
     storage_location = fields.Many2One("stock.location", "Storage", help="Of a warehouse: where goods are kept.")
     input_location = fields.Many2One("stock.location", "Input", help="Of a warehouse: where receipts arrive.")
     output_location = fields.Many2One("stock.location", "Output", help="Of a warehouse: where deliveries leave.")
+
+    @classmethod
+    def _create(cls, vlist):
+        """A new warehouse gets the zones it is not given, so it is usable at once."""
+        locations = super()._create(vlist)
+        warehouses = [w for w in locations if w.type == "warehouse"
+                      and any(getattr(w, field) is None for field, _, _ in ZONES)]
+        if warehouses:
+            wanted = [(w, field, {"name": name, "type": "storage", "parent": w.id,
+                                  "code": f"{w.code}-{suffix}" if w.code else None})
+                      for w in warehouses for field, name, suffix in ZONES if getattr(w, field) is None]
+            zones = super()._create([values for _, _, values in wanted])
+            cls._write_each([{"id": w.id, **{field: zone.id for (owner, field, _), zone in zip(wanted, zones)
+                                             if owner == w}} for w in warehouses])
+        return locations
 
     @classmethod
     def validate(cls, locations):
@@ -52,6 +69,11 @@ class Location(Model):
         return found[0]
 
     @classmethod
+    def warehouses(cls):
+        """Every warehouse, by name."""
+        return cls.search([("type", "=", "warehouse")])
+
+    @classmethod
     def by_type(cls, type_):
         found = cls.search([("type", "=", type_)], limit=1)
         if not found:
@@ -69,6 +91,25 @@ class Location(Model):
         return list(cls._env.execute(sa.select(tree.c.id)).scalars())
 
     @classmethod
+    def warehouse_tree(cls):
+        """A recursive CTE of ``(location, warehouse)``: every location inside a warehouse, with it."""
+        table = cls._table
+        tree = sa.select(table.c.id.label("location"), table.c.id.label("warehouse")).where(
+            table.c.type == "warehouse").cte("warehouse_tree", recursive=True)
+        child = table.alias("child")
+        return tree.union_all(sa.select(child.c.id, tree.c.warehouse).where(child.c.parent == tree.c.location))
+
+    @classmethod
+    def _counted(cls, moves, date, forecast):
+        """The condition on ``stock.move`` rows counted at ``date`` (see ``quantities``)."""
+        today = datetime.date.today()
+        happened = sa.and_(moves.c.state == "done", moves.c.effective_date <= date)
+        if forecast and date >= today:
+            planned = sa.func.coalesce(moves.c.planned_date, today) <= date
+            return sa.or_(happened, sa.and_(moves.c.state.in_(PENDING), planned))
+        return happened
+
+    @classmethod
     def quantities(cls, products, location, date=None, forecast=False):
         """``{product id: quantity}`` in ``location`` and its children, in each product's unit.
 
@@ -79,18 +120,12 @@ class Location(Model):
         the locations inside ``location``, then one aggregate over the moves,
         which the ``quantities`` index of ``stock.move`` covers.
         """
-        today = datetime.date.today()
-        date = date or today
+        date = date or datetime.date.today()
         ids = [getattr(p, "id", p) for p in products]
         result = dict.fromkeys(ids, 0.0)
         moves = cls._env["stock.move"]._table
         inside = cls.tree_ids(location)
-        happened = sa.and_(moves.c.state == "done", moves.c.effective_date <= date)
-        if forecast and date >= today:
-            planned = sa.func.coalesce(moves.c.planned_date, today) <= date
-            counted = sa.or_(happened, sa.and_(moves.c.state.in_(PENDING), planned))
-        else:
-            counted = happened
+        counted = cls._counted(moves, date, forecast)
         incoming = sa.case((moves.c.to_location.in_(inside), moves.c.internal_quantity), else_=0.0)
         outgoing = sa.case((moves.c.from_location.in_(inside), moves.c.internal_quantity), else_=0.0)
         for chunk in chunks(ids, 20000):
@@ -100,4 +135,30 @@ class Location(Model):
                      .group_by(moves.c.product))
             for product, quantity in cls._env.execute(query):
                 result[product] = round(quantity or 0.0, 10)
+        return result
+
+    @classmethod
+    def quantities_by_warehouse(cls, products, date=None, forecast=False):
+        """``{product id: {warehouse id: quantity}}``: the stock by site, every warehouse present.
+
+        The same counting as :meth:`quantities`, for every warehouse at once:
+        the warehouses, then one aggregate of the moves entering and leaving
+        each warehouse's tree (a move inside one warehouse counts for nothing).
+        """
+        date = date or datetime.date.today()
+        ids = [getattr(p, "id", p) for p in products]
+        warehouses = [w.id for w in cls.warehouses()]
+        result = {i: dict.fromkeys(warehouses, 0.0) for i in ids}
+        moves = cls._env["stock.move"]._table
+        counted = cls._counted(moves, date, forecast)
+        tree = cls.warehouse_tree()
+        for chunk in chunks(ids, 20000):
+            flows = sa.union_all(*(
+                sa.select(moves.c.product, tree.c.warehouse, (sign * moves.c.internal_quantity).label("quantity"))
+                .join(tree, tree.c.location == column).where(moves.c.product.in_(chunk), counted)
+                for column, sign in ((moves.c.to_location, 1), (moves.c.from_location, -1)))).subquery()
+            query = (sa.select(flows.c.product, flows.c.warehouse, sa.func.sum(flows.c.quantity))
+                     .group_by(flows.c.product, flows.c.warehouse))
+            for product, warehouse, quantity in cls._env.execute(query):
+                result[product][warehouse] = round(quantity or 0.0, 10)
         return result

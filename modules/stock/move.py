@@ -32,18 +32,19 @@ class Move(Workflow, Model):
     internal_quantity = fields.Float("Quantity in the product's unit", readonly=True)
     from_location = fields.Many2One("stock.location", "From", required=True)
     to_location = fields.Many2One("stock.location", "To", required=True)
-    planned_date = fields.Date("Planned date", default=datetime.date.today)
+    planned_date = fields.Date("Planned date", help="Default: the internal shipment's planned date, else today.")
     effective_date = fields.Date("Effective date", readonly=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
     origin = fields.Reference("Origin", help="What the move is for: a sale line, a line component, …")
     unit_price = fields.Numeric("Unit price", digits=4)
     shipment_out = fields.Many2One("stock.shipment.out", "Customer shipment", ondelete="cascade")
     shipment_in = fields.Many2One("stock.shipment.in", "Supplier shipment", ondelete="cascade")
+    shipment_internal = fields.Many2One("stock.shipment.internal", "Internal shipment", ondelete="cascade")
 
     # -- quantities in the product's unit -----------------------------------------
     @classmethod
     def _complete(cls, vlist):
-        vlist = super()._complete(vlist)
+        vlist = cls._from_internal_shipments(super()._complete(vlist))
         wanted = [v for v in vlist if v.get("product") is not None]
         if not wanted:
             return vlist
@@ -59,6 +60,30 @@ class Move(Workflow, Model):
                 line["internal_quantity"] = Uom.compute_quantity(unit, line["quantity"], product.default_uom,
                                                                  round=False)
             completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _from_internal_shipments(cls, vlist):
+        """A move of a warehouse transfer runs storage to storage on the transfer's date, unless told otherwise.
+
+        Other moves are planned for today unless told otherwise.
+        """
+        today = datetime.date.today()
+        vlist = [v if v.get("planned_date") is not None or v.get("shipment_internal") is not None
+                 else {**v, "planned_date": today} for v in vlist]
+        wanted = [v for v in vlist if v.get("shipment_internal") is not None
+                  and any(v.get(n) is None for n in ("from_location", "to_location", "planned_date"))]
+        if not wanted:
+            return vlist
+        shipments = {s.id: s for s in cls._env["stock.shipment.internal"].browse(
+            {getattr(v["shipment_internal"], "id", v["shipment_internal"]) for v in wanted})}
+        completed = {}
+        for values in wanted:
+            shipment = shipments[getattr(values["shipment_internal"], "id", values["shipment_internal"])]
+            defaults = {"from_location": shipment.from_location.storage_location.id,
+                        "to_location": shipment.to_location.storage_location.id,
+                        "planned_date": shipment.planned_date}
+            completed[id(values)] = {**values, **{k: v for k, v in defaults.items() if values.get(k) is None}}
         return [completed.get(id(values), values) for values in vlist]
 
     @classmethod
@@ -129,7 +154,8 @@ class Move(Workflow, Model):
             "product": move.product.id, "unit": move.unit.id, "quantity": move.quantity - quantity,
             "from_location": move.from_location.id, "to_location": move.to_location.id,
             "planned_date": move.planned_date, "state": move.state, "origin": move.origin,
-            "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in}])
+            "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in,
+            "shipment_internal": move.shipment_internal}])
         cls._write([move], {"quantity": quantity})
         return rest
 

@@ -1,13 +1,14 @@
 """What sales and purchases gain with stock: shipments of their lines.
 
-Mixins for the ``stock`` extras of sale and purchase.  Processing an order
-creates one shipment with a move per goods line (product_kit replaces a kit
-line by its components); the order is done once all its moves are done or
-cancelled; cancelling it cancels the moves not yet done.
+Mixins for the ``stock`` extras of sale and purchase.  An order belongs to a
+warehouse; processing it creates one shipment from (to) that warehouse with a
+move per goods line (product_kit replaces a kit line by its components); the
+order is done once all its moves are done or cancelled; cancelling it cancels
+the moves not yet done.
 """
 import collections
 
-from core import fields
+from core import errors, fields
 
 from modules.product.order import Order
 
@@ -21,6 +22,19 @@ class StockOrder:
 
     _shipment_model = None
     _transitions = Order._transitions | {("confirmed", "cancelled"), ("processing", "cancelled")}
+
+    @classmethod
+    def default_warehouse(cls):
+        return cls._env["stock.location"].warehouse().id
+
+    @classmethod
+    def validate(cls, orders):
+        super().validate(orders)
+        for order in orders:
+            if order.warehouse.type != "warehouse":
+                raise errors.ValidationError(
+                    f"{order.rec_name}: {order.warehouse.rec_name} is not a warehouse",
+                    {"warehouse": ["Must be a stock.location of type warehouse."]}, order.rec_name)
 
     @classmethod
     def _lines_of(cls, orders):
@@ -60,11 +74,10 @@ class StockOrder:
             moves[spec.pop("order")].append({**spec, "state": "waiting"})
         if not moves:
             return []
-        warehouse = cls._env["stock.location"].warehouse()
         Shipment = cls._env[cls._shipment_model]
         by_id = {o.id: o for o in orders}
         return Shipment._create([{
-            "party": by_id[order_id].party.id, "warehouse": warehouse.id, "state": "waiting",
+            "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
             "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
             "moves": order_moves} for order_id, order_moves in moves.items()])
 
@@ -87,13 +100,14 @@ class StockLine:
     """Extension mixin of an order line: its moves and the quantities moved and to invoice.
 
     ``_move_shipment_field`` is the move's Many2One to the shipment kind;
-    ``move_locations`` says where the goods come from and go to.
+    ``move_locations`` says where the goods of an order come from and go to.
     """
 
     _move_shipment_field = None
 
     @classmethod
-    def move_locations(cls):
+    def move_locations(cls, order):
+        """``(from, to)`` locations of the moves of ``order``'s lines."""
         raise TypeError(f"{cls._name} must say where its moves go")
 
     @classmethod
@@ -113,12 +127,17 @@ class StockLine:
     @classmethod
     def move_specs(cls, lines):
         """The moves each line ships as: one per goods line, in the line's unit, at its price."""
-        source, destination = cls.move_locations()
-        return [{"order": getattr(line, cls._parent_field).id, "product": line.product.id,
-                 "quantity": line.quantity, "unit": line.unit.id, "unit_price": line.unit_price,
-                 "from_location": source.id, "to_location": destination.id,
-                 "planned_date": cls.planned_date(line), "origin": f"{cls._name},{line.id}"}
-                for line in lines if line.product.type == "goods"]
+        specs = []
+        for line in lines:
+            if line.product.type != "goods":
+                continue
+            order = getattr(line, cls._parent_field)
+            source, destination = cls.move_locations(order)
+            specs.append({"order": order.id, "product": line.product.id,
+                          "quantity": line.quantity, "unit": line.unit.id, "unit_price": line.unit_price,
+                          "from_location": source.id, "to_location": destination.id,
+                          "planned_date": cls.planned_date(line), "origin": f"{cls._name},{line.id}"})
+        return specs
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
@@ -148,6 +167,11 @@ class StockLine:
             else:
                 result[line.id] = 0.0
         return result
+
+
+def warehouse_field(help):
+    return fields.Many2One("stock.location", "Warehouse", required=True,
+                           help=f"{help}; default: the warehouse coded WH, else the first one.")
 
 
 def moves_field():

@@ -1,4 +1,6 @@
 import datetime
+import math
+import numbers
 
 from core import Model, Workflow, errors, fields
 
@@ -7,13 +9,15 @@ STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), 
 
 
 class Shipment(Workflow):
-    """What customer and supplier shipments share: moves, states, backorders.
+    """What every shipment shares: moves, states, backorders.
 
-    ``_move_field`` is the Many2One of ``stock.move`` pointing to the shipment.
+    ``_move_field`` is the Many2One of ``stock.move`` pointing to the shipment;
+    ``_backorder_fields`` the fields a backorder copies from its shipment.
     """
 
     _order = (("planned_date", "ASC"), ("id", "ASC"))
     _move_field = None
+    _backorder_fields = ()
     _transitions = frozenset({
         ("draft", "waiting"), ("waiting", "assigned"), ("assigned", "waiting"),
         ("waiting", "done"), ("assigned", "done"),
@@ -22,12 +26,7 @@ class Shipment(Workflow):
 
     planned_date = fields.Date("Planned date", default=datetime.date.today)
     effective_date = fields.Date("Effective date", readonly=True)
-    warehouse = fields.Many2One("stock.location", "Warehouse", required=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
-
-    @classmethod
-    def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
 
     @classmethod
     def wait(cls, shipments):
@@ -43,9 +42,26 @@ class Shipment(Workflow):
             Move.cancel([m for s in shipments for m in s.moves if m.state not in ("done", "cancelled")])
 
     @classmethod
+    def _assign(cls, shipments):
+        """Reserve what is available; a shipment is assigned once all its moves are."""
+        cls.wait(shipments)
+        shipments = [s for s in shipments if s.state in ("waiting", "assigned")]
+        cls._env["stock.move"].assign_try([m for s in shipments for m in s.moves])
+        complete = [s for s in shipments if s.state == "waiting"
+                    and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
+        if complete:
+            cls._transition(complete, "assigned", "assign")
+
+    @classmethod
+    def _check_open(cls, shipments, verb, states):
+        for shipment in shipments:
+            if shipment.state not in states:
+                raise errors.WorkflowError(f"cannot {verb} {shipment.rec_name}: it is {shipment.state}")
+
+    @classmethod
     def _finish(cls, shipments, quantities, movable):
         """Do the ``movable`` moves (with ``quantities``); the rest goes to backorders."""
-        quantities = dict(quantities or {})
+        quantities = _parse_quantities(quantities)
         Move = cls._env["stock.move"]
         cls.wait(shipments)
         done, later = [], {}
@@ -82,8 +98,8 @@ class Shipment(Workflow):
             return []
         shipments = list(later)
         backorders = cls._create([{
-            "party": s.party.id, "planned_date": s.planned_date, "warehouse": s.warehouse.id,
-            "state": "waiting"} for s in shipments])
+            **{name: getattr(s, name) for name in cls._backorder_fields},
+            "planned_date": s.planned_date, "state": "waiting"} for s in shipments])
         Move = cls._env["stock.move"]
         for shipment, backorder in zip(shipments, backorders):
             moves = later[shipment]
@@ -94,7 +110,46 @@ class Shipment(Workflow):
         return backorders
 
 
-class ShipmentOut(Shipment, Model):
+def _parse_quantities(quantities):
+    """``{move id: quantity}`` from what the caller gave, refusing what is not one.
+
+    NaN, infinities, strings and booleans are no quantities: taken as they
+    come they would ship everything, or fail deep inside with a TypeError.
+    """
+    if quantities is None:
+        return {}
+    if not hasattr(quantities, "items"):
+        raise errors.ValidationError(
+            f"quantities must map move ids to quantities, not {type(quantities).__name__}",
+            {"quantities": ["Expected a mapping of move id to quantity."]})
+    parsed = {}
+    for move, quantity in quantities.items():
+        move_id = getattr(move, "id", move)
+        if type(move_id) is not int:
+            raise errors.ValidationError(f"quantities: {move!r} is not a move id",
+                                         {"quantities": ["Keys must be move ids."]})
+        if isinstance(quantity, bool) or not isinstance(quantity, numbers.Real) \
+                or not math.isfinite(float(quantity)):
+            raise errors.ValidationError(
+                f"quantities: {quantity!r} is not a quantity for move {move_id} (a finite number is needed)",
+                {"quantities": [f"Invalid quantity for move {move_id}."]})
+        parsed[move_id] = float(quantity)
+    return parsed
+
+
+class CustomerSupplierShipment(Shipment):
+    """A shipment between a party and one of the warehouses."""
+
+    _backorder_fields = ("party", "warehouse")
+
+    warehouse = fields.Many2One("stock.location", "Warehouse", required=True)
+
+    @classmethod
+    def default_warehouse(cls):
+        return cls._env["stock.location"].warehouse().id
+
+
+class ShipmentOut(CustomerSupplierShipment, Model):
     """Goods leaving the warehouse for a customer: assigned, then shipped."""
 
     _name = "stock.shipment.out"
@@ -107,13 +162,7 @@ class ShipmentOut(Shipment, Model):
     def assign(cls, shipments):
         """Reserve what is available; a shipment is assigned once all its moves are."""
         with cls._env.atomic():
-            cls.wait(shipments)
-            shipments = [s for s in shipments if s.state in ("waiting", "assigned")]
-            cls._env["stock.move"].assign_try([m for s in shipments for m in s.moves])
-            complete = [s for s in shipments if s.state == "waiting"
-                        and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
-            if complete:
-                cls._transition(complete, "assigned", "assign")
+            cls._assign(shipments)
 
     @classmethod
     def ship(cls, shipments, quantities=None):
@@ -122,14 +171,12 @@ class ShipmentOut(Shipment, Model):
         What is not shipped, not assigned or not asked for stays on a
         backorder shipment, which is returned.
         """
-        for shipment in shipments:
-            if shipment.state not in ("waiting", "assigned"):
-                raise errors.WorkflowError(f"cannot ship {shipment.rec_name}: it is {shipment.state}")
+        cls._check_open(shipments, "ship", ("waiting", "assigned"))
         with cls._env.atomic():
             return cls._finish(shipments, quantities, lambda move: move.state == "assigned")
 
 
-class ShipmentIn(Shipment, Model):
+class ShipmentIn(CustomerSupplierShipment, Model):
     """Goods arriving from a supplier into the warehouse."""
 
     _name = "stock.shipment.in"
@@ -141,8 +188,59 @@ class ShipmentIn(Shipment, Model):
     @classmethod
     def receive(cls, shipments, quantities=None):
         """Receive the moves (``quantities``: move id -> quantity received); the rest is backordered."""
-        for shipment in shipments:
-            if shipment.state not in ("draft", "waiting"):
-                raise errors.WorkflowError(f"cannot receive {shipment.rec_name}: it is {shipment.state}")
+        cls._check_open(shipments, "receive", ("draft", "waiting"))
         with cls._env.atomic():
             return cls._finish(shipments, quantities, lambda move: True)
+
+
+class ShipmentInternal(Shipment, Model):
+    """Goods moving from one warehouse to another (a warehouse transfer).
+
+    Its moves run from the storage of ``from_location`` to the storage of
+    ``to_location`` on the planned date, so until done they count in both
+    warehouses' forecasts: out of one, into the other.  Assigned like a
+    customer shipment, done like a shipment is shipped.
+    """
+
+    _name = "stock.shipment.internal"
+    _move_field = "shipment_internal"
+    _backorder_fields = ("from_location", "to_location")
+
+    from_location = fields.Many2One("stock.location", "From warehouse", required=True)
+    to_location = fields.Many2One("stock.location", "To warehouse", required=True)
+    moves = fields.One2Many("stock.move", "shipment_internal", "Moves")
+
+    @classmethod
+    def validate(cls, shipments):
+        super().validate(shipments)
+        for shipment in shipments:
+            problems = {name: ["Must be a warehouse."] for name in ("from_location", "to_location")
+                        if getattr(shipment, name).type != "warehouse"}
+            if shipment.from_location == shipment.to_location:
+                problems["to_location"] = ["Must differ from the warehouse it comes from."]
+            if problems:
+                detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
+                raise errors.ValidationError(f"invalid {shipment.rec_name}: {detail}", problems, shipment.rec_name)
+
+    @classmethod
+    def write(cls, shipments, values):
+        """Draft moves follow their shipment's planned date."""
+        with cls._env.atomic():
+            super().write(shipments, values)
+            if "planned_date" in values:
+                moves = [m for s in shipments for m in s.moves if m.state in ("draft", "waiting", "assigned")]
+                cls._env["stock.move"]._write(moves, {"planned_date": values["planned_date"]})
+
+    @classmethod
+    def assign(cls, shipments):
+        """Reserve what the source warehouse has; assigned once all moves are."""
+        cls._check_open(shipments, "assign", ("draft", "waiting", "assigned"))
+        with cls._env.atomic():
+            cls._assign(shipments)
+
+    @classmethod
+    def done(cls, shipments, quantities=None):
+        """Move the assigned moves (``quantities``: move id -> quantity moved); the rest goes to a backorder."""
+        cls._check_open(shipments, "do", ("waiting", "assigned"))
+        with cls._env.atomic():
+            return cls._finish(shipments, quantities, lambda move: move.state == "assigned")

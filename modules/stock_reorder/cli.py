@@ -13,11 +13,23 @@ def replenish(args, out):
         if args.dry_run:
             out.write("dry run: nothing ordered\n")
             return
-        lines = Rule.run_scheduler()
+        ordered = Rule.run_scheduler()
+        lines = [r for r in ordered if r._name == "purchase.line"]
+        moves = [r for r in ordered if r._name == "stock.move"]
         for line in lines:
-            out.write(f"ordered: {line.purchase.party.name}, purchase {line.purchase.id} (draft): "
-                      f"{line.quantity:g} {line.unit.symbol} {line.product.name}, expected {line.delivery_date}\n")
-        out.write(f"{len(lines)} purchase line(s) created or increased\n")
+            out.write(f"ordered: {line.purchase.party.name}, purchase {line.purchase.id} (draft) for "
+                      f"{_site(line.purchase.warehouse)}: {line.quantity:g} {line.unit.symbol} {line.product.name}, "
+                      f"expected {line.delivery_date}\n")
+        for move in moves:
+            shipment = move.shipment_internal
+            out.write(f"transfer: internal shipment {shipment.id} (draft) {_site(shipment.from_location)} -> "
+                      f"{_site(shipment.to_location)}: {move.quantity:g} {move.unit.symbol} {move.product.name}, "
+                      f"planned {move.planned_date}\n")
+        out.write(f"{len(lines)} purchase line(s) and {len(moves)} transfer move(s) created or increased\n")
+
+
+def _site(warehouse):
+    return warehouse.code or warehouse.name
 
 
 def write_report(rows, out):
@@ -26,11 +38,11 @@ def write_report(rows, out):
         out.write("nothing to reorder now\n")
         return
     header = ("product", "warehouse", "on hand", "forecast", "forecasted date", "lead times", "to order",
-              "vendor", "trigger")
+              "from", "trigger")
     table = [header] + [(
-        r["product"].name, r["warehouse"].code or r["warehouse"].name, f"{r['on_hand']:g}", f"{r['forecast']:g}",
-        str(r["forecasted_date"]), "+".join(str(v) for v in r["lead_times"].values()), f"{r['to_order']:g}",
-        r["vendor"].name if r["vendor"] else "-", r["trigger"]) for r in rows]
+        r["product"].name, _site(r["warehouse"]), f"{r['on_hand']:g}", f"{r['forecast']:g}",
+        str(r["forecasted_date"]), "+".join(str(v) for v in r["lead_times"].values()),
+        "EXCEPTION" if r["exception"] else f"{r['to_order']:g}", _source(r), r["trigger"]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
@@ -38,6 +50,12 @@ def write_report(rows, out):
         out.write(f"- {r['product'].name}: {r['explanation']}\n")
         if r["exception"]:
             out.write(f"  exception: {r['exception']}\n")
+
+
+def _source(row):
+    if row["source_warehouse"] is not None:
+        return f"transfer from {_site(row['source_warehouse'])}"
+    return row["vendor"].name if row["vendor"] else "no vendor"
 
 
 def add_arguments(parser):

@@ -41,8 +41,22 @@ class PurchaseLine:
     reorder_explanation = fields.Text("Why it was ordered", readonly=True)
 
 
+class Move:
+    _name = "stock.move"
+
+    reorder_explanation = fields.Text("Why it was ordered", readonly=True)
+
+
+ROUTES = [("buy", "Buy"), ("transfer", "Transfer")]
+
+
 class Rule(Model):
-    """Keep a product's forecast in a warehouse between ``min_quantity`` and ``max_quantity``."""
+    """Keep a product's forecast in a warehouse between ``min_quantity`` and ``max_quantity``.
+
+    The route says how: ``buy`` from the vendor, or ``transfer`` from another
+    warehouse (``source_warehouse``), whose own forecast then carries the
+    demand — so its rules refill it in turn.
+    """
 
     _name = "stock.reorder.rule"
     _order = (("product", "ASC"), ("id", "ASC"))
@@ -53,17 +67,24 @@ class Rule(Model):
     max_quantity = fields.Float("Maximum", required=True, default=0.0)
     multiple = fields.Float("Multiple", required=True, default=1.0, help="Order in multiples of it.")
     trigger = fields.Selection([("auto", "Auto"), ("manual", "Manual")], "Trigger", required=True, default="auto")
-    route = fields.Selection([("buy", "Buy")], "Route",
-                             help="How to replenish; empty: the first route available, buy first.")
+    route = fields.Selection(ROUTES, "Route",
+                             help="How to replenish; empty: transfer when a source warehouse is set, else buy.")
     vendor = fields.Many2One("party.party", "Vendor", help="Default: the product's first supplier.")
+    source_warehouse = fields.Many2One("stock.location", "Source warehouse", ondelete="restrict",
+                                       help="Of a transfer rule: the warehouse the goods come from.")
+    transfer_lead_time = fields.Integer("Transfer lead time (days)", required=True, default=0,
+                                        help="Of a transfer rule: how long goods take between the warehouses.")
     visibility_days = fields.Integer("Visibility days", required=True, default=0)
     horizon_days = fields.Integer("Horizon days", required=True, default=0)
-
-    ROUTE_PRIORITY = ("buy",)
 
     @classmethod
     def default_warehouse(cls):
         return cls._env["stock.location"].warehouse().id
+
+    @property
+    def supply_route(self):
+        """The route in force: the one set, else transfer when a source warehouse is set, else buy."""
+        return self.route or ("transfer" if self.source_warehouse is not None else "buy")
 
     @classmethod
     def validate(cls, rules):
@@ -77,8 +98,17 @@ class Rule(Model):
                 problems["multiple"] = ["Must be greater than zero."]
             if rule.product.type != "goods":
                 problems["product"] = ["Only goods can be reordered."]
-            if rule.visibility_days < 0 or rule.horizon_days < 0:
-                problems["visibility_days" if rule.visibility_days < 0 else "horizon_days"] = ["Cannot be negative."]
+            for name in ("visibility_days", "horizon_days", "transfer_lead_time"):
+                if getattr(rule, name) < 0:
+                    problems[name] = ["Cannot be negative."]
+            if rule.warehouse.type != "warehouse":
+                problems["warehouse"] = ["Must be a warehouse."]
+            if rule.supply_route == "transfer":
+                source = rule.source_warehouse
+                if source is None:
+                    problems["source_warehouse"] = ["A transfer rule needs the warehouse it transfers from."]
+                elif source.type != "warehouse" or source == rule.warehouse:
+                    problems["source_warehouse"] = ["Must be another warehouse."]
             if problems:
                 detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
                 raise errors.ValidationError(f"invalid {where}: {detail}", problems, where)
@@ -93,6 +123,31 @@ class Rule(Model):
             raise errors.ValidationError(
                 f"{product.name} already has a reordering rule for this warehouse: one rule per product and "
                 f"warehouse", {"product": ["One rule per product and warehouse."]})
+        cls._check_transfer_cycles(rules)
+
+    @classmethod
+    def _check_transfer_cycles(cls, rules):
+        """Refuse transfer rules that send a product round in a circle (A from B, B from A)."""
+        products = {r.product.id for r in rules if r.supply_route == "transfer"}
+        if not products:
+            return
+        sources = {}   # product -> {warehouse: source warehouse}
+        for rule in cls.search([("product", "in", sorted(products))]):
+            if rule.supply_route == "transfer" and rule.source_warehouse is not None:
+                sources.setdefault(rule.product.id, {})[rule.warehouse.id] = rule.source_warehouse.id
+        for product, edges in sources.items():
+            for start in edges:
+                path, node = [start], edges[start]
+                while node in edges and node not in path:
+                    path.append(node)
+                    node = edges[node]
+                if node == start:
+                    names = {w.id: w.code or w.name for w in cls._env["stock.location"].browse(path)}
+                    cycle = " <- ".join(names[w] for w in path + [start])
+                    product_name = cls._env["product.product"].browse([product])[0].name
+                    raise errors.ValidationError(
+                        f"transfer rules of {product_name} form a cycle ({cycle}): "
+                        f"one warehouse must be supplied otherwise", {"source_warehouse": ["Makes a cycle."]})
 
     # -- the replenishment report ----------------------------------------------------
     @classmethod
@@ -101,40 +156,53 @@ class Rule(Model):
 
         Each row is a dict: ``rule``, ``product``, ``warehouse``, ``on_hand``,
         ``forecast`` (at ``forecasted_date``), ``forecasted_date``,
-        ``lead_times``, ``visibility_demand``, ``to_order``, ``vendor``,
-        ``trigger``, ``route``, ``explanation``, and ``exception`` (why it cannot
-        be ordered, e.g. no vendor) or None.
+        ``lead_times``, ``visibility_demand``, ``to_order``, ``vendor`` (buy),
+        ``source_warehouse`` (transfer), ``trigger``, ``route``,
+        ``explanation``, and ``exception`` (why it cannot be ordered, e.g. no
+        vendor) or None.  Every warehouse's forecast counts what the transfer
+        rows of the others would take from it; ``warehouse`` (a record or an
+        id) keeps the rows of one warehouse.
         """
         if rules is None:
-            domain = [("warehouse", "=", warehouse)] if warehouse is not None else []
-            rules = cls.search(domain)
+            rules = cls.search([])
+        rules = list(rules)
         if not rules:
             return []
         config = cls._env["stock.reorder.configuration"].get()
         today = datetime.date.today()
-        vendors = cls._vendors(rules)
-        rows = []
-        for warehouse_id in sorted({r.warehouse.id for r in rules}):
-            group = [r for r in rules if r.warehouse.id == warehouse_id]
-            plans = []
-            for rule in group:
+        vendors = cls._vendors([r for r in rules if r.supply_route == "buy"])
+        plans = {}
+        for rule in rules:
+            horizon = rule.horizon_days if rule.trigger == "manual" else 0
+            if rule.supply_route == "buy":
                 vendor, lead_time = vendors[rule.id]
                 lead_times = {"vendor": lead_time, "security": config.security_days,
-                              "purchase": config.days_to_purchase,
-                              "horizon": rule.horizon_days if rule.trigger == "manual" else 0}
-                plans.append((rule, vendor, lead_times, today + datetime.timedelta(days=sum(lead_times.values()))))
-            until = max(date + datetime.timedelta(days=rule.visibility_days) for rule, _, _, date in plans)
-            profiles = forecast.profiles(cls._env, sorted({r.product.id for r in group}),
-                                         group[0].warehouse, until)
-            for rule, vendor, lead_times, date in plans:
-                row = cls._need(rule, vendor, lead_times, date, profiles[rule.product.id])
-                if row is not None:
-                    rows.append(row)
-        return rows
+                              "purchase": config.days_to_purchase, "horizon": horizon}
+            else:
+                vendor, lead_times = None, {"transfer": rule.transfer_lead_time, "horizon": horizon}
+            plans[rule.id] = (vendor, lead_times, _add_days(today, sum(lead_times.values())))
+        until = max(_add_days(plans[r.id][2], r.visibility_days) for r in rules)
+        warehouses = {r.warehouse.id for r in rules} | {r.source_warehouse.id for r in rules
+                                                        if r.supply_route == "transfer"}
+        profiles = forecast.profiles(cls._env, sorted({r.product.id for r in rules}), sorted(warehouses), until)
+        rows = {}
+        for rule in _destinations_first(rules):
+            vendor, lead_times, date = plans[rule.id]
+            row = cls._need(rule, vendor, lead_times, date, profiles[rule.warehouse.id, rule.product.id])
+            if row is None:
+                continue
+            rows[rule.id] = row
+            if row["source_warehouse"] is not None:   # the transfer takes it from the source warehouse
+                profiles[row["source_warehouse"].id, rule.product.id].add(date, 0.0, row["to_order"])
+        wanted = getattr(warehouse, "id", warehouse)
+        return [rows[r.id] for r in sorted(rules, key=lambda r: r.warehouse.id)
+                if r.id in rows and wanted in (None, r.warehouse.id)]
 
     @classmethod
     def _vendors(cls, rules):
         """``{rule id: (vendor or None, lead time)}``: the rule's vendor, else the first supplier."""
+        if not rules:
+            return {}
         suppliers = cls._env["purchase.product_supplier"].search(
             [("product", "in", list({r.product.id for r in rules}))])
         by_product = {}
@@ -159,8 +227,7 @@ class Rule(Model):
         if level >= rule.min_quantity - 1e-9:
             return None
         base = rule.max_quantity - level
-        visibility = profile.demand(date, date + datetime.timedelta(days=rule.visibility_days)) \
-            if rule.visibility_days else 0.0
+        visibility = profile.demand(date, _add_days(date, rule.visibility_days)) if rule.visibility_days else 0.0
         wanted = base + visibility
         to_order = math.ceil(wanted / rule.multiple - 1e-9) * rule.multiple
         why = (f"forecast {level:g} on {date} (on hand {profile.on_hand:g}; lead times "
@@ -171,59 +238,156 @@ class Rule(Model):
             why += f", + {visibility:g} due in the {rule.visibility_days} visibility days"
         if abs(to_order - wanted) > 1e-9:
             why += f", rounded up to a multiple of {rule.multiple:g}"
-        why += f" -> order {to_order:g}"
-        route = rule.route or cls.ROUTE_PRIORITY[0]
-        exception = None
+        route, exception = rule.supply_route, None
+        source = rule.source_warehouse if route == "transfer" else None
         if route == "buy" and vendor is None:
-            exception = f"{rule.product.name} has no supplier and the rule no vendor: nothing can be bought"
+            exception = (f"no vendor is set: {rule.product.name} has no supplier and the rule no vendor, "
+                         f"so nothing will be ordered")
+            why += f" -> would order {to_order:g}, but {exception}"
+        elif source is not None:
+            why += f" -> transfer {to_order:g} from {source.code or source.name}"
+        else:
+            why += f" -> order {to_order:g}"
         return {"rule": rule, "product": rule.product, "warehouse": rule.warehouse, "on_hand": profile.on_hand,
                 "forecast": level, "forecasted_date": date, "lead_times": lead_times,
                 "visibility_demand": visibility, "to_order": to_order, "vendor": vendor,
-                "trigger": rule.trigger, "route": route, "explanation": why, "exception": exception}
+                "source_warehouse": source, "trigger": rule.trigger, "route": route, "explanation": why,
+                "exception": exception}
 
     # -- ordering ---------------------------------------------------------------------
     @classmethod
     def order(cls, rules):
-        """Order what ``rules`` need now (the report's order action); return the purchase lines."""
+        """Order what ``rules`` need now (the report's order action).
+
+        Returns the purchase lines and internal-shipment moves created or increased.
+        """
         with cls._env.atomic():
             cls._env["stock.reorder.configuration"].lock()
-            rows = cls.needs(rules=cls.browse([r.id for r in rules]))
-            return cls._buy(rows)
+            return cls._supply(cls.needs(rules=cls.browse([getattr(r, "id", r) for r in rules])))
 
     @classmethod
     def run_scheduler(cls, warehouse=None):
-        """Order the needs of every auto rule; return the purchase lines created or increased."""
+        """Order the needs of every auto rule (of ``warehouse``, when given).
+
+        Returns the purchase lines and internal-shipment moves created or increased.
+        """
         with cls._env.atomic():
             cls._env["stock.reorder.configuration"].lock()
-            domain = [("trigger", "=", "auto")] + ([("warehouse", "=", warehouse)] if warehouse else [])
-            return cls._buy(cls.needs(rules=cls.search(domain)))
+            return cls._supply(cls.needs(warehouse, rules=cls.search([("trigger", "=", "auto")])))
 
     @classmethod
-    def _buy(cls, rows):
-        rows = [r for r in rows if r["exception"] is None and r["to_order"] > 0 and r["route"] == "buy"]
-        demands = [{"vendor": r["vendor"], "product": r["product"], "unit": r["product"].default_uom,
-                    "quantity": r["to_order"], "delivery_date": r["forecasted_date"], "origin": r["rule"],
-                    "explanation": r["explanation"]} for r in rows]
-        return buy(cls._env, demands, merge=True)
+    def _supply(cls, rows):
+        rows = [r for r in rows if r["exception"] is None and r["to_order"] > 0]
+        purchases = [{"vendor": r["vendor"], "warehouse": r["warehouse"], "product": r["product"],
+                      "unit": r["product"].default_uom, "quantity": r["to_order"],
+                      "delivery_date": r["forecasted_date"], "origin": r["rule"], "explanation": r["explanation"]}
+                     for r in rows if r["route"] == "buy"]
+        transfers = [r for r in rows if r["route"] == "transfer"]
+        return buy(cls._env, purchases, merge=True) + transfer(cls._env, transfers)
+
+
+def _add_days(date, days):
+    """``date`` + ``days``, kept within the calendar (a far date stays the last day)."""
+    try:
+        return date + datetime.timedelta(days=days)
+    except OverflowError:
+        return datetime.date.max if days > 0 else datetime.date.min
+
+
+def _destinations_first(rules):
+    """``rules`` ordered so that a transfer rule comes before the rules of its source warehouse.
+
+    A warehouse's level is 0 when no transfer rule takes from it, else one
+    more than the level of the warehouses taking from it.
+    """
+    taking = {}   # (product, source warehouse) -> destination warehouses
+    for rule in rules:
+        if rule.supply_route == "transfer" and rule.source_warehouse is not None:
+            taking.setdefault((rule.product.id, rule.source_warehouse.id), []).append(rule.warehouse.id)
+    levels = {}
+
+    def level(product, warehouse, seen=()):
+        key = (product, warehouse)
+        if key not in levels:
+            takers = [w for w in taking.get(key, ()) if w not in seen]
+            levels[key] = 1 + max((level(product, w, seen + (warehouse,)) for w in takers), default=-1)
+        return levels[key]
+
+    return sorted(rules, key=lambda r: level(r.product.id, r.warehouse.id))
+
+
+def transfer(env, rows):
+    """Add the transfer ``rows`` to the draft internal shipments of their warehouses; return the moves.
+
+    One draft shipment per source and destination (made when missing); a
+    product it already carries has its move increased.
+    """
+    if not rows:
+        return []
+    Shipment, Move = env["stock.shipment.internal"], env["stock.move"]
+    pairs = sorted({(r["source_warehouse"].id, r["warehouse"].id) for r in rows})
+    drafts = {}
+    for shipment in Shipment.search([("state", "=", "draft"),
+                                     ("from_location", "in", sorted({s for s, _ in pairs})),
+                                     ("to_location", "in", sorted({d for _, d in pairs}))], order=[("id", "ASC")]):
+        drafts.setdefault((shipment.from_location.id, shipment.to_location.id), shipment)
+    missing = [pair for pair in pairs if pair not in drafts]
+    first = {pair: min(r["forecasted_date"] for r in rows if (r["source_warehouse"].id, r["warehouse"].id) == pair)
+             for pair in missing}
+    for pair, shipment in zip(missing, Shipment._create([
+            {"from_location": s, "to_location": d, "planned_date": first[s, d]} for s, d in missing])):
+        drafts[pair] = shipment
+    existing = {}
+    for move in Move.search([("shipment_internal", "in", [s.id for s in drafts.values()]),
+                             ("product", "in", sorted({r["product"].id for r in rows})), ("state", "=", "draft")]):
+        existing.setdefault((move.shipment_internal.id, move.product.id), move)
+    Uom = env["product.uom"]
+    increases, creations = {}, []
+    for row in rows:
+        shipment = drafts[row["source_warehouse"].id, row["warehouse"].id]
+        product = row["product"]
+        move = existing.get((shipment.id, product.id))
+        if move is None:
+            creations.append({"shipment_internal": shipment.id, "product": product.id, "unit": product.default_uom.id,
+                              "quantity": row["to_order"], "planned_date": row["forecasted_date"],
+                              "origin": row["rule"], "reorder_explanation": row["explanation"]})
+            continue
+        quantity = Uom.compute_quantity(product.default_uom, row["to_order"], move.unit, round=False)
+        total, why, date = increases.get(move.id, (move.quantity, move.reorder_explanation or "", move.planned_date))
+        increases[move.id] = (total + quantity, (why + "\n" if why else "") + row["explanation"],
+                              min(date, row["forecasted_date"]))
+    if increases:
+        moves = {m.id: m for m in Move.browse(list(increases))}
+        Move._write_each([{"id": i, "quantity": q, "planned_date": date, "reorder_explanation": why,
+                           "internal_quantity": Uom.compute_quantity(moves[i].unit, q, moves[i].product.default_uom,
+                                                                     round=False)}
+                          for i, (q, why, date) in increases.items()])
+    return Move.browse(list(increases)) + Move._create(creations)
 
 
 def buy(env, demands, merge):
-    """Add ``demands`` to the vendors' draft purchases (made when missing); return the lines.
+    """Add ``demands`` to the vendors' draft purchases of their warehouses (made when missing); return the lines.
 
-    With ``merge``, a demand for a product the draft purchase already has
-    increases that line; otherwise each demand gets its own line (make to
-    order: each line keeps its sale line as origin).
+    One draft purchase per vendor and warehouse.  The vendors are locked
+    first, so that two transactions buying from one vendor at once (two
+    sales confirmed together) find or make the same draft purchase instead
+    of one each.  With ``merge``, a demand for a product the draft purchase
+    already has increases that line; otherwise each demand gets its own line
+    (make to order: each line keeps its sale line as origin).
     """
     if not demands:
         return []
     Purchase, Line = env["purchase.purchase"], env["purchase.line"]
     vendor_ids = sorted({d["vendor"].id for d in demands})
+    env["party.party"].lock(env["party.party"].browse(vendor_ids))
+    keys = sorted({(d["vendor"].id, d["warehouse"].id) for d in demands})
     drafts = {}
-    for purchase in Purchase.search([("state", "=", "draft"), ("party", "in", vendor_ids)], order=[("id", "ASC")]):
-        drafts.setdefault(purchase.party.id, purchase)
-    missing = [v for v in vendor_ids if v not in drafts]
-    for vendor_id, purchase in zip(missing, Purchase._create([{"party": v} for v in missing])):
-        drafts[vendor_id] = purchase
+    for purchase in Purchase.search([("state", "=", "draft"), ("party", "in", vendor_ids),
+                                     ("warehouse", "in", sorted({w for _, w in keys}))], order=[("id", "ASC")]):
+        drafts.setdefault((purchase.party.id, purchase.warehouse.id), purchase)
+    missing = [key for key in keys if key not in drafts]
+    for key, purchase in zip(missing, Purchase._create([{"party": v, "warehouse": w} for v, w in missing])):
+        drafts[key] = purchase
     existing = {}
     if merge:
         for line in Line.search([("purchase", "in", [p.id for p in drafts.values()]),
@@ -231,7 +395,7 @@ def buy(env, demands, merge):
             existing.setdefault((line.purchase.id, line.product.id), line)
     increases, creations = {}, []
     for demand in demands:
-        purchase = drafts[demand["vendor"].id]
+        purchase = drafts[demand["vendor"].id, demand["warehouse"].id]
         line = existing.get((purchase.id, demand["product"].id))
         if line is not None:
             quantity = env["product.uom"].compute_quantity(demand["unit"], demand["quantity"], line.unit, round=False)

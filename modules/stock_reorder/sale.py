@@ -1,9 +1,9 @@
 """stock_reorder with sale: make to order, and auto rules reacting to confirmed sales."""
-import datetime
+import math
 
 from core import errors, fields, hookimpl
 
-from .rule import buy
+from .rule import _add_days, buy
 
 
 class Sale:
@@ -52,16 +52,18 @@ def sale_confirm(env, sales):
         for item, supplier in zip(items, suppliers):
             if supplier is None:
                 raise_no_supplier(item)
-        buy(env, [{"vendor": s.party, "product": i.product, "unit": i.unit, "quantity": i.quantity,
-                   "delivery_date": sale_of(i).sale_date + datetime.timedelta(days=s.lead_time),
+        buy(env, [{"vendor": s.party, "warehouse": sale_of(i).warehouse, "product": i.product, "unit": i.unit,
+                   "quantity": i.quantity, "delivery_date": _add_days(sale_of(i).sale_date, s.lead_time),
                    "origin": i, "explanation": f"bought on order for {sale_of(i).rec_name}"}
                   for i, s in zip(items, suppliers)], merge=False)
     Rule = env["stock.reorder.rule"]
     lines = env["sale.line"].search([("sale", "in", [s.id for s in sales])])
-    products = {line.product.id for line in lines}
+    sold = {(line.sale.warehouse.id, line.product.id) for line in lines}
     if "sale.line.component" in env:
-        products |= {c.product.id for line in lines for c in line.components}
-    rules = Rule.search([("trigger", "=", "auto"), ("product", "in", sorted(products))])
+        sold |= {(line.sale.warehouse.id, c.product.id) for line in lines for c in line.components}
+    rules = [rule for rule in Rule.search([("trigger", "=", "auto"), ("product", "in", sorted({p for _, p in sold})),
+                                           ("warehouse", "in", sorted({w for w, _ in sold}))])
+             if (rule.warehouse.id, rule.product.id) in sold]
     if rules:
         Rule.order(rules)
 
@@ -90,7 +92,11 @@ def _is_on_order(move):
 
 
 def reserve_on_order(env, moves):
-    """Assign the waiting sale moves whose purchase has been received (received goods are theirs)."""
+    """Assign the waiting sale moves to what their purchase received (received goods are theirs).
+
+    A move only partly received is split, like any partial assignment: the
+    received part is assigned, the rest keeps waiting for the next receipt.
+    """
     moves = [m for m in moves if m.state in ("draft", "waiting")]
     if not moves:
         return []
@@ -103,14 +109,21 @@ def reserve_on_order(env, moves):
     for move in env["stock.move"].search([("origin", "in", origins), ("state", "in", ["assigned", "done"])]):
         key = f"{move.origin._name},{move.origin.id}"
         taken[key] = taken.get(key, 0.0) + move.quantity
+    Move, Uom = env["stock.move"], env["product.uom"]
     ready = []
-    for move in moves:
+    for move in sorted(moves, key=lambda m: m.id):
         key = f"{move.origin._name},{move.origin.id}"
-        if received.get(key, 0.0) - taken.get(key, 0.0) >= move.quantity - 1e-9:
-            taken[key] = taken.get(key, 0.0) + move.quantity
-            ready.append(move)
+        free = received.get(key, 0.0) - taken.get(key, 0.0)
+        if free < move.quantity - 1e-9:
+            rounding = move.unit.rounding   # whole units of the move only, never more than received
+            free = Uom.round(math.floor(free / rounding + 1e-9) * rounding, rounding)
+            if free <= 0:
+                continue
+            Move.split(move, free)
+        taken[key] = taken.get(key, 0.0) + move.quantity
+        ready.append(move)
     if ready:
-        env["stock.move"]._transition(ready, "assigned", "reserve")
+        Move._transition(ready, "assigned", "reserve")
     return ready
 
 

@@ -185,3 +185,72 @@ def test_shipping_more_than_the_move_is_refused(database, shop):
             shop.finish(env, list(order.shipments), {move.id: 5})
         assert move.state == ("assigned" if shop.kind == "sale" else "waiting") and order.state == "processing"
         assert [(m.quantity, m.state == "done") for m in order.shipments[0].moves] == [(1.0, False)]
+
+
+def test_kit_component_in_another_unit_category(database, kind):
+    """Tryton's scenario: a kit of 5 (units) with a 1 kg component; 3 kg moved -> 3 kits moved and to invoice."""
+    with database.transaction() as env:
+        shop = Shop(env, kind)
+        kg = env["product.uom"].search([("symbol", "=", "kg")])[0].id
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        flour, = env["product.product"].create([{"name": "Flour", "default_uom": kg, "list_price": Decimal("2"),
+                                                 "cost_price": Decimal("2")}])
+        bag, = env["product.product"].create([{"name": "Bag", "type": "kit", "default_uom": unit,
+                                               "components": [{"product": flour.id, "quantity": 1, "unit": kg}]}])
+        shop.stock(env, {flour.id: 100})
+        order = shop.processed(env, [{"product": bag.id, "quantity": 5}], invoice_method="shipment")
+        line = order.lines[0]
+        move, = line.components[0].moves
+        assert (move.quantity, move.unit.symbol) == (5.0, "kg")
+        assert (getattr(line, shop.moved), line.quantity_to_invoice) == (0.0, 0.0)
+        shop.finish(env, list(order.shipments), {move.id: 3})
+        assert (getattr(line, shop.moved), line.quantity_to_invoice) == (3.0, 3.0)
+        assert env[shop.line_model].dump([line])[0][shop.moved] == 3.0
+
+
+def test_an_order_of_a_second_warehouse_moves_there(database, kind):
+    with database.transaction() as env:
+        shop = Shop(env, kind)
+        Location = env["stock.location"]
+        site, = Location.create([{"name": "Shop", "code": "SHOP", "type": "warehouse"}])
+        Move = env["stock.move"]
+        Move.do(Move.create([{"product": shop.a, "quantity": 10, "from_location": shop.supplier,
+                              "to_location": site.storage_location.id}]))
+        Order = env[shop.order_model]
+        assert Order.create([{"party": shop.party}])[0].warehouse == shop.warehouse   # the default: WH
+        order, = Order.create([{"party": shop.party, "warehouse": site.id,
+                                "lines": [{"product": shop.a, "quantity": 4}]}])
+        Order.quote([order])
+        Order.confirm([order])
+        Order.process([order])
+        shipment, = order.shipments
+        move, = shipment.moves
+        assert shipment.warehouse == site
+        inside = move.from_location if kind == "sale" else move.to_location
+        assert inside == site.storage_location
+        shop.finish(env, [shipment])
+        expected = 6.0 if kind == "sale" else 14.0
+        assert Location.quantities([shop.a], site) == {shop.a: expected}
+        assert Location.quantities([shop.a], shop.warehouse) == {shop.a: 0.0}   # untouched
+
+
+def test_an_order_warehouse_must_be_a_warehouse(database, kind):
+    with database.transaction() as env:
+        shop = Shop(env, kind)
+        with pytest.raises(errors.ValidationError, match="not a warehouse"):
+            env[shop.order_model].create([{"party": shop.party, "warehouse": shop.storage}])
+
+
+@pytest.mark.parametrize("quantity", [float("nan"), float("inf"), "1", None, True, [1]])
+def test_shipped_quantities_must_be_finite_numbers(database, shop, quantity):
+    """NaN was taken as 'everything', a string raised a TypeError: both are refused, nothing is done."""
+    with database.transaction() as env:
+        order = shop.processed(env, [{"product": shop.a, "quantity": 3}])
+        move = order.lines[0].moves[0]
+        with pytest.raises(errors.ValidationError, match="quantities"):
+            shop.finish(env, list(order.shipments), {move.id: quantity})
+        assert move.state != "done" and order.state == "processing"
+        assert [s.state for s in order.shipments] != ["done"]
+    with pytest.raises(errors.ValidationError):
+        with database.transaction() as env:
+            shop.finish(env, list(env[shop.order_model].browse([order.id])[0].shipments), {move.id: quantity})

@@ -315,7 +315,7 @@ def test_replenish_command(database, capsys):
         assert env["purchase.line"].search([]) == []
     out = io.StringIO()
     assert cli.main(["replenish", "--db", database.url], out=out) == 0
-    assert "1 purchase line(s) created or increased" in out.getvalue()
+    assert "1 purchase line(s) and 0 transfer move(s) created or increased" in out.getvalue()
     out = io.StringIO()
     assert cli.main(["replenish", "--db", database.url], out=out) == 0
     assert "nothing to reorder now" in out.getvalue()
