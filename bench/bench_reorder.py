@@ -1,14 +1,16 @@
-"""One scheduler run over 10,000 auto reordering rules and 200,000 open moves.
+"""Scheduler runs over 5 warehouses x 10,000 auto reordering rules (buy and transfer) and 200,000 open moves.
 
 A database with stock_reorder, 10,000 goods each with a supplier (lead times
-0 to 9 days) and an auto rule (min 10, max 50, multiple 5), and 200,000 open
-moves in and out of the warehouse over the next 60 days plus 100,000 done
-receipts, is built with plain Core inserts.  Then ``run_scheduler()`` runs
-once, and a second time (which must order nothing more).  Printed: seconds,
-statements, purchase lines and purchases made (the goal: under 5 s on SQLite,
-statements independent of the number of rules).
+0 to 9 days), 5 warehouses (WH and 4 shops) and an auto rule per product and
+warehouse (min 10, max 50, multiple 5): WH's rules buy, the shops' rules
+buy or transfer from WH (every other product), and 200,000 open moves in and
+out of the warehouses over the next 60 days plus 50,000 done receipts, is
+built with plain Core inserts.  Then ``run_scheduler()`` runs once, and a
+second time (which must order nothing more).  Printed: seconds, statements,
+purchase lines, purchases and transfer moves made (the goal: statements
+independent of the number of rules and warehouses, apart from the id chunks).
 
-    python bench/bench_reorder.py [--products 10000] [--moves 200000] [--db URL]
+    python bench/bench_reorder.py [--products 10000] [--warehouses 5] [--moves 200000] [--db URL]
 """
 import argparse
 import datetime
@@ -22,16 +24,18 @@ import sqlalchemy as sa
 from core import Database
 
 
-def build(db, products, moves, vendors=20):
+def build(db, products, warehouse_count, moves, vendors=20):
     random.seed(5)
     today = datetime.date.today()
     with db.transaction() as env:
         unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
         parties = [p.id for p in env["party.party"].create([{"name": f"Vendor {i}"} for i in range(vendors)])]
         Location = env["stock.location"]
-        warehouse = Location.warehouse()
-        storage, supplier = warehouse.storage_location.id, Location.by_type("supplier").id
-        customer = Location.by_type("customer").id
+        central = Location.warehouse()
+        shops = Location.create([{"name": f"Shop {i}", "code": f"SHOP{i}", "type": "warehouse"}
+                                 for i in range(1, warehouse_count)])
+        storages = [w.storage_location.id for w in [central] + shops]
+        supplier, customer = Location.by_type("supplier").id, Location.by_type("customer").id
         tables = {name: env[name]._table for name in ("product.product", "purchase.product_supplier",
                                                       "stock.reorder.rule", "stock.move")}
     with db.engine.begin() as connection:
@@ -43,12 +47,16 @@ def build(db, products, moves, vendors=20):
             {"product": p, "party": random.choice(parties), "sequence": 10, "lead_time": random.randint(0, 9),
              "unit_price": 1} for p in ids])
         connection.execute(tables["stock.reorder.rule"].insert(), [
-            {"product": p, "warehouse": warehouse.id, "min_quantity": 10, "max_quantity": 50, "multiple": 5,
-             "trigger": "auto", "visibility_days": 0, "horizon_days": 0} for p in ids])
+            {"product": p, "warehouse": w.id, "min_quantity": 10, "max_quantity": 50, "multiple": 5,
+             "trigger": "auto", "visibility_days": 0, "horizon_days": 0, "transfer_lead_time": 1,
+             **({"route": "transfer", "source_warehouse": central.id} if w != central and p % 2
+                else {"route": "buy", "source_warehouse": None})}
+            for w in [central] + shops for p in ids])
         rows = []
         for i in range(moves + moves // 4):
             done = i >= moves
             incoming = done or random.random() < 0.3
+            storage = random.choice(storages)
             quantity = float(random.randint(1, 10))
             day = today + datetime.timedelta(days=-random.randint(1, 90) if done else random.randint(0, 60))
             rows.append({"product": random.choice(ids), "quantity": quantity, "unit": unit,
@@ -59,12 +67,13 @@ def build(db, products, moves, vendors=20):
         connection.execute(tables["stock.move"].insert(), rows)
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("ANALYZE")
-    return len(ids)
+    return len(ids) * warehouse_count
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--warehouses", type=int, default=5)
     parser.add_argument("--moves", type=int, default=200_000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
@@ -72,7 +81,7 @@ def main():
         db = Database(args.db or f"sqlite:///{Path(folder) / 'reorder.db'}")
         db.activate("stock_reorder")
         start = time.perf_counter()
-        rules = build(db, args.products, args.moves)
+        rules = build(db, args.products, args.warehouses, args.moves)
         print(f"built {rules} rules and {args.moves} open moves in {time.perf_counter() - start:.1f} s "
               f"({db.engine.dialect.name})")
         count = [0]
@@ -81,11 +90,13 @@ def main():
             count[0] = 0
             start = time.perf_counter()
             with db.transaction() as env:
-                lines = env["stock.reorder.rule"].run_scheduler()
+                made = env["stock.reorder.rule"].run_scheduler()
+                lines = [r for r in made if r._name == "purchase.line"]
                 purchases = len({line.purchase.id for line in lines})
+                moves = len(made) - len(lines)
             seconds = time.perf_counter() - start
             print(f"{label:<12}{seconds:>8.2f} s{count[0]:>6} statements{len(lines):>7} purchase lines"
-                  f"{purchases:>5} purchases")
+                  f"{purchases:>5} purchases{moves:>7} transfer moves")
         db.close()
 
 

@@ -22,3 +22,13 @@ def demo(database, out):
                                            forecast=True)[lamp.id]
         out.write(f"received 12 {lamp.name}: {on_hand:g} on hand in {warehouse.code}, "
                   f"{in_two_weeks:g} forecast in two weeks (5 planned to leave)\n")
+        shop, = Location.create([{"name": "City shop", "code": "SHOP", "type": "warehouse"}])
+        Transfer = env["stock.shipment.internal"]
+        transfer, = Transfer.create([{"from_location": warehouse.id, "to_location": shop.id,
+                                      "moves": [{"product": lamp.id, "quantity": 4}]}])
+        Transfer.assign([transfer])
+        Transfer.done([transfer])
+        by_site = Location.quantities_by_warehouse([lamp])[lamp.id]
+        out.write(f"second warehouse {shop.code} (zones made with it); transfer {transfer.id} moved 4 "
+                  f"{lamp.name}: stock by site "
+                  + ", ".join(f"{w.code} {by_site[w.id]:g}" for w in Location.warehouses()) + "\n")

@@ -91,13 +91,36 @@ class Location(Model):
         return list(cls._env.execute(sa.select(tree.c.id)).scalars())
 
     @classmethod
-    def warehouse_tree(cls):
-        """A recursive CTE of ``(location, warehouse)``: every location inside a warehouse, with it."""
+    def warehouse_locations(cls):
+        """``{warehouse id: [ids of the locations inside it, itself included]}`` of every warehouse.
+
+        One query over the locations (a few hundred at most); the trees are
+        walked here, so that stock queries can tell a location's warehouse with
+        a plain ``CASE`` instead of joining a recursive query to every move.
+        """
         table = cls._table
-        tree = sa.select(table.c.id.label("location"), table.c.id.label("warehouse")).where(
-            table.c.type == "warehouse").cte("warehouse_tree", recursive=True)
-        child = table.alias("child")
-        return tree.union_all(sa.select(child.c.id, tree.c.warehouse).where(child.c.parent == tree.c.location))
+        children, warehouses = {}, []
+        for id_, parent, type_, name in cls._env.execute(
+                sa.select(table.c.id, table.c.parent, table.c.type, table.c.name).order_by(table.c.name, table.c.id)):
+            children.setdefault(parent, []).append(id_)
+            if type_ == "warehouse":
+                warehouses.append(id_)
+        result = {}
+        for warehouse in warehouses:
+            inside, todo = [], [warehouse]
+            while todo:
+                node = todo.pop()
+                inside.append(node)
+                todo.extend(children.get(node, ()))
+            result[warehouse] = inside
+        return result
+
+    @staticmethod
+    def warehouse_of(column, warehouses):
+        """SQL: the warehouse (of ``warehouses``, see ``warehouse_locations``) holding the location in ``column``."""
+        if not warehouses:
+            return sa.null()
+        return sa.case(*((column.in_(inside), warehouse) for warehouse, inside in warehouses.items()), else_=None)
 
     @classmethod
     def _counted(cls, moves, date, forecast):
@@ -142,23 +165,27 @@ class Location(Model):
         """``{product id: {warehouse id: quantity}}``: the stock by site, every warehouse present.
 
         The same counting as :meth:`quantities`, for every warehouse at once:
-        the warehouses, then one aggregate of the moves entering and leaving
-        each warehouse's tree (a move inside one warehouse counts for nothing).
+        the warehouses' locations, then one aggregate of the moves by the
+        warehouse they leave and the one they enter (a move inside one
+        warehouse counts for nothing).
         """
         date = date or datetime.date.today()
         ids = [getattr(p, "id", p) for p in products]
-        warehouses = [w.id for w in cls.warehouses()]
+        warehouses = cls.warehouse_locations()
         result = {i: dict.fromkeys(warehouses, 0.0) for i in ids}
         moves = cls._env["stock.move"]._table
-        counted = cls._counted(moves, date, forecast)
-        tree = cls.warehouse_tree()
+        everywhere = [i for inside in warehouses.values() for i in inside]
+        entered = cls.warehouse_of(moves.c.to_location, warehouses).label("entered")
+        left = cls.warehouse_of(moves.c.from_location, warehouses).label("left")
         for chunk in chunks(ids, 20000):
-            flows = sa.union_all(*(
-                sa.select(moves.c.product, tree.c.warehouse, (sign * moves.c.internal_quantity).label("quantity"))
-                .join(tree, tree.c.location == column).where(moves.c.product.in_(chunk), counted)
-                for column, sign in ((moves.c.to_location, 1), (moves.c.from_location, -1)))).subquery()
-            query = (sa.select(flows.c.product, flows.c.warehouse, sa.func.sum(flows.c.quantity))
-                     .group_by(flows.c.product, flows.c.warehouse))
-            for product, warehouse, quantity in cls._env.execute(query):
-                result[product][warehouse] = round(quantity or 0.0, 10)
-        return result
+            query = (sa.select(moves.c.product, entered, left, sa.func.sum(moves.c.internal_quantity))
+                     .where(moves.c.product.in_(chunk), cls._counted(moves, date, forecast),
+                            sa.or_(moves.c.to_location.in_(everywhere), moves.c.from_location.in_(everywhere)))
+                     .group_by(moves.c.product, entered, left))
+            for product, into, out_of, quantity in cls._env.execute(query):
+                if into != out_of:
+                    if into is not None:
+                        result[product][into] += quantity or 0.0
+                    if out_of is not None:
+                        result[product][out_of] -= quantity or 0.0
+        return {p: {w: round(q, 10) for w, q in by_site.items()} for p, by_site in result.items()}

@@ -18,12 +18,19 @@ def demo(database, out):
                  {"party": supplier.id, "lead_time": 5, "unit_price": Decimal("250")}]},
             {"name": "Chair", "code": "CHAIR", "default_uom": unit, "list_price": Decimal("90"),
              "product_suppliers": [{"party": supplier.id, "lead_time": 2, "unit_price": Decimal("40")}]}])
-        Rule.create([{"product": chair.id, "min_quantity": 5, "max_quantity": 20, "multiple": 4}])
-        out.write("rule: keep 5 to 20 chairs, in multiples of 4; the desk is bought on order\n")
+        Location = env["stock.location"]
+        central, shop = Location.warehouse(), Location.search([("code", "=", "SHOP")])[0]
+        Rule.create([{"product": chair.id, "min_quantity": 5, "max_quantity": 20, "multiple": 4},
+                     {"product": chair.id, "warehouse": shop.id, "route": "transfer", "source_warehouse": central.id,
+                      "transfer_lead_time": 1, "min_quantity": 2, "max_quantity": 6}])
+        out.write(f"rules: keep 5 to 20 chairs in {central.code}, in multiples of 4, bought; keep 2 to 6 in "
+                  f"{shop.code}, refilled from {central.code}; the desk is bought on order\n")
         write_report(Rule.needs(), out)
-        lines = Rule.run_scheduler()
-        out.write(f"scheduler: {', '.join(f'{l.quantity:g} {l.product.name}' for l in lines)} ordered; "
-                  f"run again: {len(Rule.run_scheduler())} more\n")
+        ordered = Rule.run_scheduler()
+        out.write("scheduler: " + ", ".join(
+            f"{r.quantity:g} {r.product.name} " + (f"bought for {r.purchase.warehouse.code}" if r._name == "purchase.line"
+                                                   else f"to transfer {central.code} -> {shop.code}")
+            for r in ordered) + f"; run again: {len(Rule.run_scheduler())} more\n")
         Sale = env["sale.sale"]
         sale, = Sale.create([{"party": customer.id, "lines": [{"product": desk.id, "quantity": 2}]}])
         Sale.quote([sale])

@@ -10,7 +10,6 @@ read with a few grouped queries, whatever the number of products, rules or
 warehouses.
 """
 import bisect
-import collections
 import datetime
 
 import sqlalchemy as sa
@@ -23,13 +22,17 @@ PENDING = ("draft", "waiting", "assigned")
 class Profile:
     """One product in one warehouse: on hand today, then dated ins and outs."""
 
+    __slots__ = ("on_hand", "events", "_dates", "_balances")
+
     def __init__(self, on_hand):
         self.on_hand = on_hand
-        self.events = collections.defaultdict(lambda: [0.0, 0.0])   # date -> [in, out]
+        self.events = {}   # date -> [in, out]
         self._dates = None
 
     def add(self, date, incoming, outgoing):
-        event = self.events[date]
+        event = self.events.get(date)
+        if event is None:
+            event = self.events[date] = [0.0, 0.0]
         event[0] += incoming
         event[1] += outgoing
         self._dates = None
@@ -71,30 +74,24 @@ def profiles(env, product_ids, warehouse_ids, until):
 def _planned_moves(env, product_ids, warehouse_ids, until):
     """``(warehouse, product, day, in, out)`` of the moves still to happen, entering or leaving a warehouse."""
     today = datetime.date.today()
+    Location = env["stock.location"]
     moves = env["stock.move"]._table
-    tree = env["stock.location"].warehouse_tree()
+    warehouses = {w: inside for w, inside in Location.warehouse_locations().items() if w in set(warehouse_ids)}
+    everywhere = [i for inside in warehouses.values() for i in inside]
     day = sa.func.coalesce(moves.c.planned_date, today)
-    zero = sa.literal(0.0)
+    entered = Location.warehouse_of(moves.c.to_location, warehouses).label("entered")
+    left = Location.warehouse_of(moves.c.from_location, warehouses).label("left")
     for chunk in chunks(product_ids, 20000):
-        flows = []
-        for here_column, there_column, entering in ((moves.c.to_location, moves.c.from_location, True),
-                                                     (moves.c.from_location, moves.c.to_location, False)):
-            here, there = tree.alias(), tree.alias()
-            quantity = moves.c.internal_quantity
-            flows.append(
-                sa.select(here.c.warehouse.label("warehouse"), moves.c.product.label("product"), day.label("day"),
-                          (quantity if entering else zero).label("incoming"),
-                          (zero if entering else quantity).label("outgoing"))
-                .select_from(moves.join(here, here.c.location == here_column)
-                             .outerjoin(there, there.c.location == there_column))
-                .where(moves.c.product.in_(chunk), moves.c.state.in_(PENDING), day <= until,
-                       here.c.warehouse.in_(warehouse_ids),
-                       sa.or_(there.c.warehouse.is_(None), there.c.warehouse != here.c.warehouse)))
-        flow = sa.union_all(*flows).subquery()
-        yield from env.execute(
-            sa.select(flow.c.warehouse, flow.c.product, flow.c.day, sa.func.sum(flow.c.incoming),
-                      sa.func.sum(flow.c.outgoing))
-            .group_by(flow.c.warehouse, flow.c.product, flow.c.day))
+        query = (sa.select(moves.c.product, day, entered, left, sa.func.sum(moves.c.internal_quantity))
+                 .where(moves.c.product.in_(chunk), moves.c.state.in_(PENDING), day <= until,
+                        sa.or_(moves.c.to_location.in_(everywhere), moves.c.from_location.in_(everywhere)))
+                 .group_by(moves.c.product, day, entered, left))
+        for product, date, into, out_of, quantity in env.execute(query):
+            if into != out_of:
+                if into is not None:
+                    yield into, product, date, quantity, 0.0
+                if out_of is not None:
+                    yield out_of, product, date, 0.0, quantity
 
 
 def _date(value):

@@ -4,6 +4,7 @@ import math
 import sqlalchemy as sa
 
 from core import Model, errors, fields
+from core.model import chunks
 
 from . import forecast
 
@@ -164,95 +165,120 @@ class Rule(Model):
         id) keeps the rows of one warehouse.
         """
         if rules is None:
-            rules = cls.search([])
-        rules = list(rules)
-        if not rules:
+            plans = cls._plans([])
+        else:
+            ids = [getattr(r, "id", r) for r in rules]
+            plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
+        return cls._report(plans, getattr(warehouse, "id", warehouse))
+
+    @classmethod
+    def _plans(cls, domain):
+        """The rules matching ``domain`` as plain plans: thousands of rules are read as rows, not records."""
+        table = cls._table
+        query = sa.select(*(table.c[name] for name in _PLAN_COLUMNS)).where(
+            *cls._where(domain)).order_by(*cls._order_by(None))
+        return [_Plan(*row) for row in cls._env.execute(query)]
+
+    @classmethod
+    def _report(cls, plans, warehouse):
+        if not plans:
             return []
         config = cls._env["stock.reorder.configuration"].get()
         today = datetime.date.today()
-        vendors = cls._vendors([r for r in rules if r.supply_route == "buy"])
-        plans = {}
-        for rule in rules:
-            horizon = rule.horizon_days if rule.trigger == "manual" else 0
-            if rule.supply_route == "buy":
-                vendor, lead_time = vendors[rule.id]
-                lead_times = {"vendor": lead_time, "security": config.security_days,
-                              "purchase": config.days_to_purchase, "horizon": horizon}
+        vendors = cls._vendors([p for p in plans if p.route == "buy"])
+        for plan in plans:
+            horizon = plan.horizon_days if plan.trigger == "manual" else 0
+            if plan.route == "buy":
+                plan.vendor, lead_time = vendors[plan.id]
+                plan.lead_times = {"vendor": lead_time, "security": config.security_days,
+                                   "purchase": config.days_to_purchase, "horizon": horizon}
             else:
-                vendor, lead_times = None, {"transfer": rule.transfer_lead_time, "horizon": horizon}
-            plans[rule.id] = (vendor, lead_times, _add_days(today, sum(lead_times.values())))
-        until = max(_add_days(plans[r.id][2], r.visibility_days) for r in rules)
-        warehouses = {r.warehouse.id for r in rules} | {r.source_warehouse.id for r in rules
-                                                        if r.supply_route == "transfer"}
-        profiles = forecast.profiles(cls._env, sorted({r.product.id for r in rules}), sorted(warehouses), until)
-        rows = {}
-        for rule in _destinations_first(rules):
-            vendor, lead_times, date = plans[rule.id]
-            row = cls._need(rule, vendor, lead_times, date, profiles[rule.warehouse.id, rule.product.id])
-            if row is None:
-                continue
-            rows[rule.id] = row
-            if row["source_warehouse"] is not None:   # the transfer takes it from the source warehouse
-                profiles[row["source_warehouse"].id, rule.product.id].add(date, 0.0, row["to_order"])
-        wanted = getattr(warehouse, "id", warehouse)
-        return [rows[r.id] for r in sorted(rules, key=lambda r: r.warehouse.id)
-                if r.id in rows and wanted in (None, r.warehouse.id)]
+                plan.lead_times = {"transfer": plan.transfer_lead_time, "horizon": horizon}
+            plan.date = _add_days(today, sum(plan.lead_times.values()))
+        until = max(_add_days(p.date, p.visibility_days) for p in plans)
+        warehouses = {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"}
+        profiles = forecast.profiles(cls._env, sorted({p.product for p in plans}), sorted(warehouses), until)
+        due = []
+        for plan in _destinations_first(plans):
+            if cls._need(plan, profiles[plan.warehouse, plan.product]):
+                due.append(plan)
+                if plan.route == "transfer":   # the transfer takes it from the source warehouse
+                    profiles[plan.source_warehouse, plan.product].add(plan.date, 0.0, plan.to_order)
+        due = sorted((p for p in due if warehouse in (None, p.warehouse)), key=lambda p: (p.warehouse, p.position))
+        return cls._rows(due)
 
     @classmethod
-    def _vendors(cls, rules):
-        """``{rule id: (vendor or None, lead time)}``: the rule's vendor, else the first supplier."""
-        if not rules:
-            return {}
-        suppliers = cls._env["purchase.product_supplier"].search(
-            [("product", "in", list({r.product.id for r in rules}))])
+    def _vendors(cls, plans):
+        """``{rule id: (vendor id or None, lead time)}``: the rule's vendor, else the first supplier."""
+        suppliers = cls._env["purchase.product_supplier"]._table
         by_product = {}
-        for supplier in suppliers:
-            by_product.setdefault(supplier.product.id, []).append(supplier)
+        for chunk in chunks(sorted({p.product for p in plans})):
+            query = (sa.select(suppliers.c.product, suppliers.c.party, suppliers.c.lead_time)
+                     .where(suppliers.c.product.in_(chunk)).order_by(suppliers.c.sequence, suppliers.c.id))
+            for product, party, lead_time in cls._env.execute(query):
+                by_product.setdefault(product, []).append((party, lead_time))
         result = {}
-        for rule in rules:
-            candidates = by_product.get(rule.product.id, [])
-            if rule.vendor is not None:
-                match = next((s for s in candidates if s.party.id == rule.vendor.id), None)
-                result[rule.id] = (rule.vendor, match.lead_time if match else 0)
-            elif candidates:
-                result[rule.id] = (candidates[0].party, candidates[0].lead_time)
+        for plan in plans:
+            candidates = by_product.get(plan.product, [])
+            if plan.vendor is not None:
+                result[plan.id] = (plan.vendor, next((t for party, t in candidates if party == plan.vendor), 0))
             else:
-                result[rule.id] = (None, 0)
+                result[plan.id] = candidates[0] if candidates else (None, 0)
         return result
 
-    @classmethod
-    def _need(cls, rule, vendor, lead_times, date, profile):
-        """The report row of one rule, or None when nothing is due now."""
-        level = profile.forecast(date)
-        if level >= rule.min_quantity - 1e-9:
-            return None
-        base = rule.max_quantity - level
-        visibility = profile.demand(date, _add_days(date, rule.visibility_days)) if rule.visibility_days else 0.0
+    @staticmethod
+    def _need(plan, profile):
+        """Whether ``plan``'s rule is due now; if so, set how much to order and why."""
+        level = profile.forecast(plan.date)
+        if level >= plan.min_quantity - 1e-9:
+            return False
+        base = plan.max_quantity - level
+        visibility = profile.demand(plan.date, _add_days(plan.date, plan.visibility_days)) \
+            if plan.visibility_days else 0.0
         wanted = base + visibility
-        to_order = math.ceil(wanted / rule.multiple - 1e-9) * rule.multiple
-        why = (f"forecast {level:g} on {date} (on hand {profile.on_hand:g}; lead times "
+        to_order = math.ceil(wanted / plan.multiple - 1e-9) * plan.multiple
+        lead_times = plan.lead_times
+        why = (f"forecast {level:g} on {plan.date} (on hand {profile.on_hand:g}; lead times "
                + " + ".join(f"{k} {v}" for k, v in lead_times.items() if v) + (")" if any(lead_times.values())
                                                                               else "none)")
-               + f" is below min {rule.min_quantity:g}: max {rule.max_quantity:g} - forecast {level:g} = {base:g}")
+               + f" is below min {plan.min_quantity:g}: max {plan.max_quantity:g} - forecast {level:g} = {base:g}")
         if visibility:
-            why += f", + {visibility:g} due in the {rule.visibility_days} visibility days"
+            why += f", + {visibility:g} due in the {plan.visibility_days} visibility days"
         if abs(to_order - wanted) > 1e-9:
-            why += f", rounded up to a multiple of {rule.multiple:g}"
-        route, exception = rule.supply_route, None
-        source = rule.source_warehouse if route == "transfer" else None
-        if route == "buy" and vendor is None:
-            exception = (f"no vendor is set: {rule.product.name} has no supplier and the rule no vendor, "
-                         f"so nothing will be ordered")
-            why += f" -> would order {to_order:g}, but {exception}"
-        elif source is not None:
-            why += f" -> transfer {to_order:g} from {source.code or source.name}"
-        else:
-            why += f" -> order {to_order:g}"
-        return {"rule": rule, "product": rule.product, "warehouse": rule.warehouse, "on_hand": profile.on_hand,
-                "forecast": level, "forecasted_date": date, "lead_times": lead_times,
-                "visibility_demand": visibility, "to_order": to_order, "vendor": vendor,
-                "source_warehouse": source, "trigger": rule.trigger, "route": route, "explanation": why,
-                "exception": exception}
+            why += f", rounded up to a multiple of {plan.multiple:g}"
+        plan.on_hand, plan.forecast, plan.visibility, plan.to_order, plan.why = (
+            profile.on_hand, level, visibility, to_order, why)
+        return True
+
+    @classmethod
+    def _rows(cls, plans):
+        """The report rows of the due ``plans``, with records read a batch at a time."""
+        env = cls._env
+        rules = cls.browse([p.id for p in plans])
+        products = env["product.product"].browse([p.product for p in plans])
+        places = {w.id: w for w in env["stock.location"].browse(
+            {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"})}
+        parties = {v.id: v for v in env["party.party"].browse({p.vendor for p in plans if p.vendor})}
+        rows = []
+        for plan, rule, product in zip(plans, rules, products):
+            vendor, source = parties.get(plan.vendor), None
+            why, exception = plan.why, None
+            if plan.route == "transfer":
+                source = places[plan.source_warehouse]
+                vendor = None
+                why += f" -> transfer {plan.to_order:g} from {source.code or source.name}"
+            elif vendor is None:
+                exception = (f"no vendor is set: {product.name} has no supplier and the rule no vendor, "
+                             f"so nothing will be ordered")
+                why += f" -> would order {plan.to_order:g}, but {exception}"
+            else:
+                why += f" -> order {plan.to_order:g}"
+            rows.append({"rule": rule, "product": product, "warehouse": places[plan.warehouse],
+                         "on_hand": plan.on_hand, "forecast": plan.forecast, "forecasted_date": plan.date,
+                         "lead_times": plan.lead_times, "visibility_demand": plan.visibility,
+                         "to_order": plan.to_order, "vendor": vendor, "source_warehouse": source,
+                         "trigger": plan.trigger, "route": plan.route, "explanation": why, "exception": exception})
+        return rows
 
     # -- ordering ---------------------------------------------------------------------
     @classmethod
@@ -273,7 +299,7 @@ class Rule(Model):
         """
         with cls._env.atomic():
             cls._env["stock.reorder.configuration"].lock()
-            return cls._supply(cls.needs(warehouse, rules=cls.search([("trigger", "=", "auto")])))
+            return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), getattr(warehouse, "id", warehouse)))
 
     @classmethod
     def _supply(cls, rows):
@@ -294,16 +320,36 @@ def _add_days(date, days):
         return datetime.date.max if days > 0 else datetime.date.min
 
 
-def _destinations_first(rules):
-    """``rules`` ordered so that a transfer rule comes before the rules of its source warehouse.
+_PLAN_COLUMNS = ("id", "product", "warehouse", "min_quantity", "max_quantity", "multiple", "trigger", "route",
+                 "vendor", "source_warehouse", "transfer_lead_time", "visibility_days", "horizon_days")
+
+
+class _Plan:
+    """One rule as the report works on it: its columns, then what the report computes."""
+
+    __slots__ = _PLAN_COLUMNS + ("position", "lead_times", "date", "on_hand", "forecast", "visibility",
+                                 "to_order", "why")
+    _count = 0
+
+    def __init__(self, *values):
+        for name, value in zip(_PLAN_COLUMNS, values):
+            setattr(self, name, value)
+        self.route = self.route or ("transfer" if self.source_warehouse is not None else "buy")
+        self.position = _Plan._count = _Plan._count + 1
+
+
+def _destinations_first(plans):
+    """``plans`` ordered so that a transfer rule comes before the rules of its source warehouse.
 
     A warehouse's level is 0 when no transfer rule takes from it, else one
     more than the level of the warehouses taking from it.
     """
     taking = {}   # (product, source warehouse) -> destination warehouses
-    for rule in rules:
-        if rule.supply_route == "transfer" and rule.source_warehouse is not None:
-            taking.setdefault((rule.product.id, rule.source_warehouse.id), []).append(rule.warehouse.id)
+    for plan in plans:
+        if plan.route == "transfer" and plan.source_warehouse is not None:
+            taking.setdefault((plan.product, plan.source_warehouse), []).append(plan.warehouse)
+    if not taking:
+        return plans
     levels = {}
 
     def level(product, warehouse, seen=()):
@@ -313,7 +359,7 @@ def _destinations_first(rules):
             levels[key] = 1 + max((level(product, w, seen + (warehouse,)) for w in takers), default=-1)
         return levels[key]
 
-    return sorted(rules, key=lambda r: level(r.product.id, r.warehouse.id))
+    return sorted(plans, key=lambda p: level(p.product, p.warehouse))
 
 
 def transfer(env, rows):
