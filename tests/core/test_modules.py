@@ -63,3 +63,23 @@ def test_a_module_comes_after_its_active_extras():
     available["kit"] = Manifest(name="kit", version="1", package="pkg.kit", depends=("product",), extras=("sale",))
     assert modules.resolve(["kit"], available) == ["product", "kit"]
     assert modules.resolve(["kit", "sale"], available) == ["product", "sale", "kit"]
+
+
+def test_builtin_modules_come_through_the_entry_point_like_any_other():
+    """core/ finds the built-in modules through kitwork's own entry points, never by importing ``modules``."""
+    import ast
+    import importlib.metadata
+    from pathlib import Path
+
+    declared = {ep.name: ep.value for ep in importlib.metadata.entry_points(group=modules.ENTRY_POINT_GROUP)
+                if ep.dist is not None and ep.dist.name == modules.BUILTIN_DISTRIBUTION}
+    found = modules.discover()
+    builtin = {name: m.package for name, m in found.items() if m.builtin}
+    assert builtin == declared
+    assert {"party", "product", "product_kit", "purchase", "sale", "stock", "stock_reorder"} <= set(builtin)
+    core = Path(modules.__file__).parent
+    for path in core.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            assert not [n for n in names if n == "modules" or n.startswith("modules.")], path

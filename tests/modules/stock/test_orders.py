@@ -254,3 +254,17 @@ def test_shipped_quantities_must_be_finite_numbers(database, shop, quantity):
     with pytest.raises(errors.ValidationError):
         with database.transaction() as env:
             shop.finish(env, list(env[shop.order_model].browse([order.id])[0].shipments), {move.id: quantity})
+
+
+def test_whole_kits_by_site(database, kind):
+    with database.transaction() as env:
+        shop = Shop(env, kind)
+        Location = env["stock.location"]
+        site, = Location.create([{"name": "Shop", "code": "SHOP", "type": "warehouse"}])
+        shop.stock(env, {shop.a: 7, shop.b: 9, shop.c: 1})
+        Move = env["stock.move"]
+        Move.do(Move.create([{"product": p, "quantity": q, "from_location": shop.supplier,
+                              "to_location": site.storage_location.id} for p, q in ((shop.a, 2), (shop.b, 2))]))
+        by_site = Location.quantities_by_warehouse([shop.kit, shop.a])
+        assert by_site == {shop.kit: {shop.warehouse.id: 4.0, site.id: 0.0},   # no C in the shop
+                           shop.a: {shop.warehouse.id: 7.0, site.id: 2.0}}
