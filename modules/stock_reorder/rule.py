@@ -84,8 +84,7 @@ class Rule(Model):
 
     @property
     def supply_route(self):
-        """The route in force: the one set, else transfer when a source warehouse is set, else buy."""
-        return self.route or ("transfer" if self.source_warehouse is not None else "buy")
+        return supply_route(self.route, self.source_warehouse)
 
     @classmethod
     def validate(cls, rules):
@@ -177,7 +176,7 @@ class Rule(Model):
         table = cls._table
         query = sa.select(*(table.c[name] for name in _PLAN_COLUMNS)).where(
             *cls._where(domain)).order_by(*cls._order_by(None))
-        return [_Plan(*row) for row in cls._env.execute(query)]
+        return [_Plan(position, *row) for position, row in enumerate(cls._env.execute(query))]
 
     @classmethod
     def _report(cls, plans, warehouse):
@@ -329,13 +328,17 @@ class _Plan:
 
     __slots__ = _PLAN_COLUMNS + ("position", "lead_times", "date", "on_hand", "forecast", "visibility",
                                  "to_order", "why")
-    _count = 0
 
-    def __init__(self, *values):
+    def __init__(self, position, *values):
+        self.position = position   # in the rules' order, which the report keeps within a warehouse
         for name, value in zip(_PLAN_COLUMNS, values):
             setattr(self, name, value)
-        self.route = self.route or ("transfer" if self.source_warehouse is not None else "buy")
-        self.position = _Plan._count = _Plan._count + 1
+        self.route = supply_route(self.route, self.source_warehouse)
+
+
+def supply_route(route, source_warehouse):
+    """The route in force: the one set, else transfer when a source warehouse is set, else buy."""
+    return route or ("transfer" if source_warehouse is not None else "buy")
 
 
 def _destinations_first(plans):
@@ -378,8 +381,10 @@ def transfer(env, rows):
                                      ("to_location", "in", sorted({d for _, d in pairs}))], order=[("id", "ASC")]):
         drafts.setdefault((shipment.from_location.id, shipment.to_location.id), shipment)
     missing = [pair for pair in pairs if pair not in drafts]
-    first = {pair: min(r["forecasted_date"] for r in rows if (r["source_warehouse"].id, r["warehouse"].id) == pair)
-             for pair in missing}
+    first = {}   # the new shipments are planned for their earliest move
+    for row in rows:
+        pair = (row["source_warehouse"].id, row["warehouse"].id)
+        first[pair] = min(first.get(pair, row["forecasted_date"]), row["forecasted_date"])
     for pair, shipment in zip(missing, Shipment._create([
             {"from_location": s, "to_location": d, "planned_date": first[s, d]} for s, d in missing])):
         drafts[pair] = shipment
