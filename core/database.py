@@ -178,10 +178,17 @@ class Database:
             yield connection
 
     @contextlib.contextmanager
-    def transaction(self):
-        """One database transaction: commit on success, roll back on any exception."""
+    def transaction(self, context=None):
+        """One database transaction: commit on success, roll back on any exception.
+
+        ``context`` (a mapping) is what ``env.context`` holds for the whole
+        transaction: settings a caller passes to the modules (a control mode,
+        a language), read-only.
+        """
         if not self.active_modules:
             raise errors.ModuleError(f"no module is active in {self!r}: activate one first")
+        if context is not None and not hasattr(context, "items"):
+            raise errors.UserError(f"context must be a mapping, not {type(context).__name__}")
         pool = self.pool
         with self._connect() as connection, connection.begin():
-            yield Environment(self, pool, connection)
+            yield Environment(self, pool, connection, context)

@@ -1,7 +1,22 @@
 """The environment: one transaction seen through one pool."""
 import contextlib
+import dataclasses
+import types
 
 from . import sequence
+
+
+@dataclasses.dataclass(frozen=True)
+class Warning:
+    """A non-blocking breach of a rule: the operation went through, the user should know.
+
+    ``key`` says which rule (``"sale_control.threshold_price"``), ``record``
+    which record (or None), ``message`` what is wrong, in a sentence.
+    """
+
+    key: str
+    record: object
+    message: str
 
 
 class Environment:
@@ -12,14 +27,38 @@ class Environment:
     reach the transaction through ``cls._env`` without global state.
     """
 
-    def __init__(self, database, pool, connection):
+    def __init__(self, database, pool, connection, context=None):
         self.database = database
         self.pool = pool
         self.connection = connection
         self.hooks = pool.hooks.hook
+        self._context = types.MappingProxyType(dict(context or {}))
+        self.warnings = []
         self._bound = {}
         self._cache = {}
         self._generation = 0
+
+    @property
+    def context(self):
+        """The transaction's context: a read-only mapping (``db.transaction(context=...)``)."""
+        return self._context
+
+    @contextlib.contextmanager
+    def with_context(self, **values):
+        """Inside the block, ``env.context`` has ``values`` over what it had; restored after."""
+        saved = self._context
+        self._context = types.MappingProxyType({**saved, **values})
+        try:
+            yield self
+        finally:
+            self._context = saved
+
+    def warn(self, key, message, record=None):
+        """Record a non-blocking warning (once per key, record and message); return it."""
+        warning = Warning(key, record, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+        return warning
 
     def __getitem__(self, name):
         bound = self._bound.get(name)
@@ -43,10 +82,12 @@ class Environment:
         so an error caught by the caller never leaves half an operation behind.
         """
         savepoint = self.connection.begin_nested()
+        warned = len(self.warnings)
         try:
             yield
         except BaseException:
             savepoint.rollback()
+            del self.warnings[warned:]   # what was undone warns of nothing
             self._invalidate()
             raise
         else:

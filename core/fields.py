@@ -416,6 +416,49 @@ class One2Many(Field):
         return lambda v: list(v) if type(v) is list or type(v) is tuple else schema.SLOW
 
 
+class Many2Many(Field):
+    """Records of ``target`` linked to this one through a table of pairs.
+
+    Reads as a list of records.  In ``create`` it takes a list of ids (or
+    records); in ``write`` a list of actions: ``("add", [ids])``,
+    ``("remove", [ids])``, ``("set", [ids])``.  The pairs live in the table
+    ``relation`` (default ``<model table>__<field>``), columns ``origin`` and
+    ``target``; deleting either record deletes its pairs.
+    """
+
+    stored = False
+    ACTIONS = ("add", "remove", "set")
+
+    def __init__(self, target, string=None, *, relation=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.target = target
+        self.relation = relation
+
+    def bind(self, name, model_name, owner):
+        field = super().bind(name, model_name, owner)
+        field.relation = self.relation or f"{model_name.replace('.', '_')}__{name}"
+        return field
+
+    def column(self):
+        return None
+
+    def link_table(self, metadata):
+        """The table of ``(origin, target)`` pairs, in ``metadata``."""
+        origin = self.model_name.replace(".", "_")
+        target = self.target.replace(".", "_")
+        return sa.Table(
+            self.relation, metadata,
+            sa.Column("origin", sa.Integer(), sa.ForeignKey(f"{origin}.id", ondelete="CASCADE"), primary_key=True),
+            sa.Column("target", sa.Integer(), sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True,
+                      index=True))
+
+    def schema_field(self):
+        return schema.Links(self.target, **self.schema_options())
+
+    def to_record(self, value, record):
+        return record._related(self, value)
+
+
 class Function(Field):
     """A computed, read-only field.
 

@@ -53,6 +53,7 @@ class Model:
 
     # Set by the pool on the composed class:
     _fields = {}
+    _many2many = {}
     _table = None
     _schema = None
     _pool = None
@@ -162,6 +163,8 @@ class Model:
         missing = [i for i in ids if field.name not in cache.get(i, ())]
         if isinstance(field, kfields.One2Many):
             cls._fetch_children(missing, field)
+        elif isinstance(field, kfields.Many2Many):
+            cls._fetch_links(missing, field)
         elif isinstance(field, kfields.Function):
             records = cls._records(missing)
             values = getattr(cls, field.getter)(records, field.name)
@@ -208,6 +211,19 @@ class Model:
         for id_, child_ids in children.items():
             cache.setdefault(id_, {})[field.name] = tuple(child_ids)
 
+    @classmethod
+    def _fetch_links(cls, ids, field):
+        table = field.table
+        links = {id_: [] for id_ in ids}
+        for chunk in chunks(ids):
+            query = sa.select(table.c.origin, table.c.target).where(table.c.origin.in_(chunk)).order_by(
+                table.c.origin, table.c.target)
+            for origin, target in cls._env.execute(query):
+                links[origin].append(target)
+        cache = cls._env._cache_for(cls._name)
+        for id_, targets in links.items():
+            cache.setdefault(id_, {})[field.name] = tuple(targets)
+
     # -- search ----------------------------------------------------------------
     @classmethod
     def search(cls, domain=(), order=None, limit=None, offset=None):
@@ -241,7 +257,7 @@ class Model:
 
     @classmethod
     def _where(cls, domain):
-        """SQL conditions for a domain; ``a.b`` paths follow Many2One fields."""
+        """SQL conditions for a domain; ``a.b`` paths follow Many2One, One2Many and Many2Many fields."""
         clauses = []
         for clause in domain:
             try:
@@ -254,6 +270,9 @@ class Model:
                     f"unknown operator {operator!r} in domain of {cls._name}; use one of {', '.join(cls.OPERATORS)}")
             head, _, rest = name.partition(".")
             field = cls._fields.get(head) if head != "id" else None
+            if isinstance(field, (kfields.One2Many, kfields.Many2Many)):
+                clauses.append(cls._related_clause(field, rest, operator, value))
+                continue
             if head != "id" and (field is None or not field.stored):
                 raise errors.UserError(f"{cls._name} has no stored field {head!r} to search on")
             column = cls._table.c[head]
@@ -274,6 +293,38 @@ class Model:
                 value = convert(value)
             clauses.append(cls.OPERATORS[operator](column, value))
         return clauses
+
+    @classmethod
+    def _related_clause(cls, field, rest, operator, value):
+        """The records of which any related record matches: ``lines.product.code``, ``tags`` in ids.
+
+        Without a path, the value names related ids: ``in`` / ``not in`` a
+        list, ``=`` / ``!=`` one id, or None for "has none" / "has some".
+        """
+        target = cls._env[field.target]
+        if rest:
+            matching, positive = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)])), True
+        elif operator in ("in", "not in", "=", "!=") and (value is None or operator in ("=", "!=")
+                                                          or isinstance(value, (list, tuple))):
+            positive = operator in ("in", "=")
+            if value is None:
+                matching, positive = None, not positive
+            else:
+                ids = [getattr(v, "id", v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+                if not all(type(i) is int for i in ids):
+                    raise errors.UserError(f"{cls._name}.{field.name}: {value!r} is not a list of {field.target} ids")
+                matching = ids
+        else:
+            raise errors.UserError(f"{cls._name}.{field.name} compares with 'in', 'not in', '=' or '!=' and ids, "
+                                   f"or through a path ({field.name}.name); not {operator!r} {value!r}")
+        if isinstance(field, kfields.Many2Many):
+            owner, related = field.table.c.origin, field.table.c.target
+        else:
+            owner, related = target._table.c[field.field], target._table.c.id
+        holders = sa.select(owner)
+        if matching is not None:
+            holders = holders.where(related.in_(matching))
+        return cls._table.c.id.in_(holders) if positive else cls._table.c.id.not_in(holders.where(owner.is_not(None)))
 
     @classmethod
     def _order_by(cls, order):
@@ -352,9 +403,55 @@ class Model:
                     loaded[name] = target._check_children(loaded[name], field, label)
                 else:
                     loaded[name] = target._check_actions(loaded[name], field, label)
+            for name, field in cls._many2many.items():
+                if name in loaded:
+                    loaded[name] = cls._check_links(loaded[name] or [], field, label, creating)
             result.append(loaded)
         cls._check_references(result)
+        cls._check_link_targets(result)
         return result
+
+    @classmethod
+    def _check_links(cls, value, field, label, creating):
+        """A Many2Many value as ids (creating) or as ``(action, ids)`` pairs (writing)."""
+        def ids_of(items, where):
+            ids = [getattr(i, "id", i) for i in items] if isinstance(items, (list, tuple)) else None
+            if ids is None or not all(type(i) is int for i in ids):
+                raise errors.ValidationError(
+                    f"invalid {cls._name} ({label}): {field.name}: {where} must be a list of {field.target} ids",
+                    {field.name: [f"Not a list of {field.target} ids."]}, label)
+            return ids
+
+        if creating:
+            return ids_of(value, "the value")
+        actions = []
+        for action in value:
+            if not (isinstance(action, (list, tuple)) and len(action) == 2 and action[0] in field.ACTIONS):
+                raise errors.ValidationError(
+                    f"invalid action {action!r} on {field.name} of {label}: use ('add', [ids]), "
+                    f"('remove', [ids]) or ('set', [ids])", {field.name: ["Invalid action."]}, label)
+            actions.append((action[0], ids_of(action[1], f"the ids of {action[0]!r}")))
+        return actions
+
+    @classmethod
+    def _check_link_targets(cls, vlist):
+        """Refuse Many2Many ids naming records that do not exist (one query per field)."""
+        for name, field in cls._many2many.items():
+            wanted = set()
+            for values in vlist:
+                for item in values.get(name) or ():
+                    wanted.update(item[1] if isinstance(item, tuple) else [item])
+            if not wanted:
+                continue
+            table = cls._env[field.target]._table
+            found = set()
+            for chunk in chunks(wanted):
+                found.update(cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+            if wanted - found:
+                missing = sorted(wanted - found)
+                raise errors.ValidationError(
+                    f"invalid {cls._name}: {name}: no {field.target} with id {', '.join(map(str, missing))}",
+                    {name: [f"No {field.target} with id {missing[0]}."]})
 
     @classmethod
     def _check_references(cls, vlist):
@@ -429,6 +526,7 @@ class Model:
             rows.append(row)
             children.append({n: values[n] for n in one2many if values.get(n)} if one2many else {})
         ids = cls._guarded(rows, None, lambda: cls._insert(rows))
+        cls._link(ids, vlist)
         env._invalidate()
         cache = env._cache_for(cls._name)
         for id_, row in zip(ids, rows):   # what was just written needs no reading back
@@ -463,6 +561,34 @@ class Model:
         if (count, low, high) != (len(rows), first, first + len(rows) - 1):
             raise RuntimeError(f"{cls._name}: ids of a batch insert are not consecutive: {(count, low, high)}")
         return list(range(first, first + len(rows)))
+
+    @classmethod
+    def _link(cls, ids, vlist):
+        """Insert the Many2Many pairs of newly created records."""
+        for name, field in cls._many2many.items():
+            pairs = [{"origin": id_, "target": target} for id_, values in zip(ids, vlist)
+                     for target in dict.fromkeys(getattr(t, "id", t) for t in values.get(name) or ())]
+            if pairs:
+                cls._env.execute(field.table.insert(), pairs)
+
+    @classmethod
+    def _apply_links(cls, records, field, actions):
+        """Apply ``("add" | "remove" | "set", ids)`` actions to the pairs of ``records``."""
+        table, ids, env = field.table, [r.id for r in records], cls._env
+        for action, targets in actions:
+            targets = list(dict.fromkeys(getattr(t, "id", t) for t in targets))
+            if action in ("remove", "set"):
+                for chunk in chunks(ids):
+                    statement = table.delete().where(table.c.origin.in_(chunk))
+                    env.execute(statement.where(table.c.target.in_(targets)) if action == "remove" else statement)
+            if action in ("add", "set") and targets:
+                for chunk in chunks(ids):
+                    present = set(env.execute(sa.select(table.c.origin, table.c.target).where(
+                        table.c.origin.in_(chunk), table.c.target.in_(targets))).all())
+                    pairs = [{"origin": o, "target": t} for o in chunk for t in targets if (o, t) not in present]
+                    if pairs:
+                        env.execute(table.insert(), pairs)
+        env._invalidate()
 
     @classmethod
     def _create_children(cls, ids, children):
@@ -501,6 +627,9 @@ class Model:
         for name, field in cls._one2many.items():
             if name in values:
                 cls._apply_actions(records, field, values[name])
+        for name, field in cls._many2many.items():
+            if values.get(name):
+                cls._apply_links(records, field, values[name])
         cls.validate(records)
 
     @classmethod
@@ -644,6 +773,8 @@ class Model:
                     raise errors.UserError(
                         f"cannot delete {record.rec_name}: {model_name} {user[0]} refers to it "
                         f"(field {field.name!r}); delete or change that record first")
+        for link, side in cls._pool.links.get(cls._name, ()):
+            env.execute(link.delete().where(link.c[side].in_(doomed)))
         env.execute(table.delete().where(*cls._where(domain)))
         env._invalidate()
 

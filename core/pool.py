@@ -53,6 +53,8 @@ class Pool:
         self.owners = {}          # model name -> branch that defines it
         self.references = {}      # target model -> [(model name, Many2One field)]
         self.index_owners = {}    # composite index name -> branch that declares it
+        self.link_owners = {}     # Many2Many table -> branch that declares the field
+        self.links = {}           # model -> [(Many2Many table, "origin" or "target")]: pairs to drop with it
         self._compose(active)
         self.hooks = self._plugin_manager(active)
 
@@ -120,6 +122,7 @@ class Pool:
         composed._plain_columns = tuple(n for n, c in composed._converters if c is None)
         composed._converted_columns = tuple((n, c) for n, c in composed._converters if c is not None)
         composed._one2many = {n: f for n, f in fields.items() if isinstance(f, kfields.One2Many)}
+        composed._many2many = {n: f for n, f in fields.items() if isinstance(f, kfields.Many2Many)}
         composed._readonly_names = frozenset(n for n, f in fields.items() if f.readonly)
         composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)
         composed._unique_names = tuple(n for n, f in fields.items() if f.unique)
@@ -138,6 +141,16 @@ class Pool:
             if field.stored:
                 columns.append(field.column())
         table = model_class._table = sa.Table(table_name(model_class._name), self.metadata, *columns)
+        for field in model_class._fields.values():
+            if isinstance(field, kfields.Many2Many):
+                if field.target not in self.models:
+                    raise errors.ModuleError(
+                        f"{model_class._name}.{field.name} refers to model {field.target!r}, "
+                        f"which no active module defines")
+                field.table = field.link_table(self.metadata)
+                self.link_owners[field.relation] = field.owner
+                for model_name, side in ((model_class._name, "origin"), (field.target, "target")):
+                    self.links.setdefault(model_name, []).append((field.table, side))
         for index_name, owner in model_class._index_owners.items():
             names = model_class._indexes[index_name]
             sa.Index(f"ix_{table.name}_{index_name}", *[table.c[n] for n in names])
@@ -145,6 +158,8 @@ class Pool:
 
     def owner_of(self, table_name_, column_name=None):
         """The branch (module or module+extra) that owns a table or one of its columns."""
+        if table_name_ in self.link_owners:
+            return self.link_owners[table_name_]
         for model_name, model_class in self.models.items():
             if model_class._table.name == table_name_:
                 if column_name is None:

@@ -124,6 +124,27 @@ class Children(fields.Field):
         return [getattr(v, "id", v) for v in value or ()]
 
 
+class Links(fields.Field):
+    """A Many2Many: a list of ids or records to create with, or a list of actions to write.
+
+    Only the list is checked here; the model checks the ids or actions.
+    """
+
+    default_error_messages = {"invalid": "Must be a list of {target} ids, or of actions."}
+
+    def __init__(self, target, **kwargs):
+        super().__init__(**kwargs)
+        self.target = target
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (list, tuple)):
+            raise self.make_error("invalid", target=self.target)
+        return list(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return [getattr(v, "id", v) for v in value or ()]
+
+
 SLOW = object()   # a fast check's answer: "let marshmallow decide"
 
 
