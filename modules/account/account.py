@@ -1,0 +1,74 @@
+from decimal import Decimal
+
+from core import Model, errors, fields
+
+CENT = Decimal("0.01")
+
+
+class Account(Model):
+    """A nominal code of the chart of accounts: where revenue, expenses and the rest are booked."""
+
+    _name = "account.account"
+    _order = (("code", "ASC"),)
+
+    code = fields.Char("Code", required=True, size=32, unique=True, help="The nominal code, e.g. 4000.")
+    name = fields.Char("Name", required=True, size=128)
+    type = fields.Selection([("revenue", "Revenue"), ("expense", "Expense"), ("other", "Other")], "Type",
+                            required=True, default="other")
+
+
+class Tax(Model):
+    """A tax on a line: a percentage of its amount, or a fixed amount per unit.
+
+    ``rate`` is a fraction (0.2 for 20 %), unlike the percentages of
+    discounts, which are in percent.
+    """
+
+    _name = "account.tax"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128)
+    type = fields.Selection([("percentage", "Percentage"), ("fixed", "Fixed")], "Type", required=True,
+                            default="percentage")
+    rate = fields.Numeric("Rate", digits=6, help="Of a percentage tax: a fraction, 0.2 for 20 %.")
+    amount = fields.Numeric("Amount", digits=4, help="Of a fixed tax: the amount per unit of the line.")
+
+    @classmethod
+    def validate(cls, taxes):
+        super().validate(taxes)
+        for tax in taxes:
+            name = "rate" if tax.type == "percentage" else "amount"
+            value = getattr(tax, name)
+            if value is None or value < 0:
+                raise errors.ValidationError(
+                    f"{tax.rec_name}: a {tax.type} tax needs a {name} of zero or more, not {value}",
+                    {name: ["Must be zero or more."]}, tax.rec_name)
+
+    @staticmethod
+    def line_amount(taxes, untaxed, quantity):
+        """The tax of a line of ``untaxed`` amount and ``quantity`` units, rounded to the cent.
+
+        Percentage taxes apply to the untaxed amount, fixed ones per unit;
+        none applies to another's result.
+        """
+        total = Decimal(0)
+        for tax in taxes:
+            if tax.type == "percentage":
+                total += untaxed * tax.rate
+            else:
+                total += tax.amount * Decimal(repr(quantity))
+        return total.quantize(CENT)
+
+    @staticmethod
+    def excluded(price, taxes):
+        """A tax-included unit ``price`` without ``taxes``: (price − fixed) / (1 + rates), to 4 digits."""
+        fixed = sum((t.amount for t in taxes if t.type == "fixed"), Decimal(0))
+        rates = sum((t.rate for t in taxes if t.type == "percentage"), Decimal(0))
+        return ((price - fixed) / (1 + rates)).quantize(Decimal("0.0001"))
+
+
+class Product:
+    _name = "product.product"
+
+    customer_taxes = fields.Many2Many("account.tax", "Customer taxes", help="Charged when it is sold.")
+    supplier_taxes = fields.Many2Many("account.tax", "Supplier taxes", help="Charged when it is bought.")

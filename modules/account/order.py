@@ -1,0 +1,94 @@
+"""Sales and purchases with taxes: lines taxed by default as their product, orders with totals."""
+from decimal import Decimal
+
+from core import fields
+
+
+class TaxedLine:
+    """Extension mixin of an order line: its taxes, default the product's, and its tax amount.
+
+    ``_product_taxes`` names the product's Many2Many the line's taxes default to.
+    """
+
+    _product_taxes = None
+
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        wanted = [v for v in vlist if "taxes" not in v and v.get("product") is not None]
+        if not wanted:
+            return vlist
+        products = cls._env["product.product"].browse([getattr(v["product"], "id", v["product"]) for v in wanted])
+        taxed = {id(values): {**values, "taxes": [t.id for t in getattr(product, cls._product_taxes)]}
+                 for values, product in zip(wanted, products)}
+        return [taxed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def get_tax_amount(cls, lines, name):
+        Tax = cls._env["account.tax"]
+        return {line.id: Tax.line_amount(line.taxes, line.amount, line.quantity) for line in lines}
+
+
+class TaxedOrder:
+    """Extension mixin of an order: tax and total amounts, sums of the lines' rounded amounts."""
+
+    @classmethod
+    def get_amounts(cls, orders, names):
+        line_field = cls._fields["lines"]
+        lines = cls._env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
+        result = {name: {o.id: Decimal(0) for o in orders} for name in ("tax_amount", "total_amount")}
+        for line in lines:
+            order = getattr(line, line_field.field).id
+            result["tax_amount"][order] += line.tax_amount
+            result["total_amount"][order] += line.amount + line.tax_amount
+        return result
+
+    @classmethod
+    def get_tax_amount(cls, orders, name):
+        return cls.get_amounts(orders, (name,))[name]
+
+    @classmethod
+    def get_total_amount(cls, orders, name):
+        return cls.get_amounts(orders, (name,))[name]
+
+
+def taxes_field(help):
+    return fields.Many2Many("account.tax", "Taxes", help=help)
+
+
+def line_tax_field():
+    return fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount")
+
+
+def order_amount_fields():
+    return (fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount"),
+            fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
+                            "get_total_amount"))
+
+
+class SaleLine(TaxedLine):
+    _name = "sale.line"
+    _product_taxes = "customer_taxes"
+
+    taxes = taxes_field("Default: the product's customer taxes.")
+    tax_amount = line_tax_field()
+
+
+class Sale(TaxedOrder):
+    _name = "sale.sale"
+
+    tax_amount, total_amount = order_amount_fields()
+
+
+class PurchaseLine(TaxedLine):
+    _name = "purchase.line"
+    _product_taxes = "supplier_taxes"
+
+    taxes = taxes_field("Default: the product's supplier taxes.")
+    tax_amount = line_tax_field()
+
+
+class Purchase(TaxedOrder):
+    _name = "purchase.purchase"
+
+    tax_amount, total_amount = order_amount_fields()
