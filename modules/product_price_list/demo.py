@@ -1,0 +1,36 @@
+"""The demo's product_price_list chapter."""
+
+
+def demo(database, out):
+    """A price-list search with its reasons: a volume price, a discount, a charge, a free product."""
+    from decimal import Decimal
+
+    with database.transaction() as env:
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        chair, cushion = env["product.product"].create([
+            {"name": "Garden chair", "code": "GCHAIR", "default_uom": unit, "list_price": Decimal("100"),
+             "cost_price": Decimal("60")},
+            {"name": "Cushion", "code": "CUSHION", "default_uom": unit, "list_price": Decimal("15")}])
+        trade, = env["product.price_list"].create([{"name": "Trade", "lines": [
+            {"sequence": 10, "product": chair.id, "min_quantity": 10, "price": Decimal("90"),
+             "reason": "volume price", "free_product": cushion.id, "free_quantity": 1, "free_per": 10,
+             "discounts": [{"sequence": 1, "type": "discount", "kind": "percentage", "value": Decimal("10"),
+                            "reason": "spring promotion"},
+                           {"sequence": 2, "type": "charge", "kind": "amount", "value": Decimal("2"),
+                            "reason": "handling"}]}]}])
+        customer, = env["party.party"].search([("code", "=", "C001")])
+        env["party.party"].write([customer], {"sale_price_list": trade.id})
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": customer.id, "lines": [{"product": chair.id, "quantity": 25},
+                                                              {"product": chair.id, "quantity": 9}]}])
+        for line in sale.lines:
+            steps = "".join(f", {d.type} {d.value:g}{'%' if d.kind == 'percentage' else ''} ({d.reason}) "
+                            f"{'-' if d.type == 'discount' else '+'}{d.amount:.2f}" for d in line.discounts)
+            out.write(f"{line.quantity:g} x {line.product.name}: gross {line.gross_price:.2f} ({line.price_reason})"
+                      f"{steps} -> net {line.unit_price:.2f}\n")
+        out.write(f"price list {trade.name} for {customer.name}; the sale's lines above, and the free ones:\n")
+        big = sale.lines[0]
+        env["sale.line"].write([big], {"quantity": 35})
+        for free in big.free_lines:
+            out.write(f"  free: {free.quantity:g} {free.product.name} at {free.unit_price:.2f} ({free.price_reason}), "
+                      f"with the line of {big.quantity:g}\n")

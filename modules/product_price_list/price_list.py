@@ -1,0 +1,224 @@
+import collections
+import datetime
+import math
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core import Model, errors, fields
+from core.model import chunks
+
+PRICE = Decimal("0.0001")
+HUNDRED = Decimal(100)
+DISCOUNT_TYPES = [("discount", "Discount"), ("charge", "Charge")]
+DISCOUNT_KINDS = [("percentage", "Percentage"), ("amount", "Amount")]
+
+
+class PriceList(Model):
+    """A list of prices for some customers: lines tried in sequence, the first that matches wins."""
+
+    _name = "product.price_list"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128)
+    tax_included = fields.Boolean("Tax included", help="Its prices include the line's taxes.")
+    lines = fields.One2Many("product.price_list.line", "price_list", "Lines")
+
+
+class PriceListLine(Model):
+    """A price for a product (or any product) from a quantity, between dates, with its reason.
+
+    ``min_quantity`` is compared in the product's unit, whatever the sale
+    line's unit, and a break prices every unit of the line.  The price is
+    ``price`` itself (``fixed``, per unit of the product) or ``price`` times
+    the product's list or cost price.
+    """
+
+    _name = "product.price_list.line"
+    _order = (("price_list", "ASC"), ("sequence", "ASC"), ("id", "ASC"))
+
+    price_list = fields.Many2One("product.price_list", "Price list", required=True, ondelete="cascade")
+    sequence = fields.Integer("Sequence", required=True, default=10)
+    product = fields.Many2One("product.product", "Product", ondelete="cascade", help="Empty: any product.")
+    min_quantity = fields.Float("Minimum quantity", required=True, default=0.0,
+                                help="In the product's unit; the line matches from this quantity on.")
+    start_date = fields.Date("From", help="Matches sales dated on or after it.")
+    end_date = fields.Date("To", help="Matches sales dated on or before it.")
+    price_type = fields.Selection([("fixed", "Fixed price"), ("list_price", "List price"),
+                                   ("cost_price", "Cost price")], "Price type", required=True, default="fixed")
+    price = fields.Numeric("Price", digits=4, required=True, default=0,
+                           help="The fixed price per unit of the product, or the factor of the list or cost price.")
+    reason = fields.Char("Reason", size=128, help="Why this price: shown on the sale line.")
+    discounts = fields.One2Many("product.price_list.discount", "line", "Discounts and charges")
+    free_product = fields.Many2One("product.product", "Free product", ondelete="restrict")
+    free_quantity = fields.Float("Free quantity", default=0.0, help="Given for every 'free per' units.")
+    free_per = fields.Float("Free per", help="Every so many units (in the product's unit) earn the free quantity.")
+
+    @classmethod
+    def validate(cls, lines):
+        super().validate(lines)
+        for line in lines:
+            problems = {}
+            if line.min_quantity < 0:
+                problems["min_quantity"] = ["Cannot be negative."]
+            if line.price < 0:
+                problems["price"] = ["Cannot be negative."]
+            if line.start_date and line.end_date and line.end_date < line.start_date:
+                problems["end_date"] = ["Must not be before the start date."]
+            if line.free_product is not None:
+                if not line.free_quantity or line.free_quantity <= 0:
+                    problems["free_quantity"] = ["Must be greater than zero with a free product."]
+                if not line.free_per or line.free_per <= 0:
+                    problems["free_per"] = ["Must be greater than zero with a free product."]
+            elif line.free_quantity and line.free_quantity < 0:
+                problems["free_quantity"] = ["Cannot be negative."]
+            if problems:
+                detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
+                raise errors.ValidationError(f"invalid {line.rec_name}: {detail}", problems, line.rec_name)
+
+
+class Discount(Model):
+    """A discount or a charge of a price-list line: a percentage of the running price, or an amount per unit."""
+
+    _name = "product.price_list.discount"
+    _order = (("line", "ASC"), ("sequence", "ASC"), ("id", "ASC"))
+
+    line = fields.Many2One("product.price_list.line", "Price-list line", required=True, ondelete="cascade")
+    sequence = fields.Integer("Sequence", required=True, default=10)
+    type = fields.Selection(DISCOUNT_TYPES, "Type", required=True, default="discount")
+    kind = fields.Selection(DISCOUNT_KINDS, "Kind", required=True, default="percentage")
+    value = fields.Numeric("Value", digits=4, required=True,
+                           help="A percentage in percent (10 = 10 %, at most 100 for a discount), or an amount "
+                                "per unit of the product.")
+    reason = fields.Char("Reason", size=128)
+
+    @classmethod
+    def validate(cls, discounts):
+        super().validate(discounts)
+        for discount in discounts:
+            if discount.value < 0 or (discount.kind == "percentage" and discount.type == "discount"
+                                      and discount.value > HUNDRED):
+                limit = "0 to 100" if discount.kind == "percentage" and discount.type == "discount" else "0 or more"
+                raise errors.ValidationError(
+                    f"invalid {discount.rec_name}: a {discount.kind} {discount.type} of {discount.value}: "
+                    f"the value must be {limit}", {"value": [f"Must be {limit}."]}, discount.rec_name)
+
+
+class Party:
+    _name = "party.party"
+
+    sale_price_list = fields.Many2One("product.price_list", "Sale price list", ondelete="set null",
+                                      help="The default price list of this customer's sales.")
+
+
+Request = collections.namedtuple("Request", "price_list product quantity unit date taxes")
+Price = collections.namedtuple("Price", "gross unit_price reason discounts free")
+
+
+def search(env, requests):
+    """The price of each request (a ``Request``): gross and net price, reason, discounts, free product.
+
+    Set-based: the candidate price-list lines of every request are read in
+    one query (per 2,000 products), their discounts in one more; products
+    and units come batched through the record cache.  Prices are per unit
+    of the request's unit, tax-excluded.
+    """
+    if not requests:
+        return []
+    Product, Uom = env["product.product"], env["product.uom"]
+    products = {p.id: p for p in Product.browse({r.product for r in requests})}
+    units = {u.id: u for u in Uom.browse({r.unit for r in requests})}
+    candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, set(products))
+    lists = {pl.id: pl for pl in env["product.price_list"].browse({r.price_list for r in requests if r.price_list})}
+    chosen = []
+    for request in requests:
+        product, unit = products[request.product], units[request.unit]
+        quantity = _in_product_unit(Uom, request.quantity, unit, product)
+        rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
+        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)),
+                          key=lambda row: (row.sequence, row.id), default=None))
+    discounts = _discounts(env, {row.id for row in chosen if row is not None})
+    result = []
+    for request, row in zip(requests, chosen):
+        product, unit = products[request.product], units[request.unit]
+        if row is None:
+            gross = _per_unit(Uom, product.list_price, product, unit)
+            result.append(Price(gross, gross, "list price", [], None))
+            continue
+        base = {"fixed": row.price, "list_price": product.list_price * row.price,
+                "cost_price": (product.cost_price or 0) * row.price}[row.price_type]
+        gross = _per_unit(Uom, base, product, unit)
+        if lists[request.price_list].tax_included:
+            gross = env["account.tax"].excluded(gross, request.taxes)
+        net, applied = gross, []
+        for discount in discounts.get(row.id, ()):
+            step = (net * discount.value / HUNDRED if discount.kind == "percentage"
+                    else _per_unit(Uom, discount.value, product, unit))
+            step = step.quantize(PRICE)
+            net = net - step if discount.type == "discount" else net + step
+            applied.append({"sequence": discount.sequence, "type": discount.type, "kind": discount.kind,
+                            "value": discount.value, "reason": discount.reason, "amount": step})
+        free = None
+        if row.free_product is not None:
+            count = math.floor(_in_product_unit(Uom, request.quantity, unit, product) / row.free_per + 1e-9)
+            if count > 0:
+                free = (row.free_product, count * row.free_quantity, row.id)
+        result.append(Price(gross.quantize(PRICE), max(net, Decimal(0)).quantize(PRICE),
+                            row.reason or "price list", applied, free))
+    return result
+
+
+_Candidate = collections.namedtuple("_Candidate", "id price_list sequence product min_quantity start_date end_date "
+                                                  "price_type price reason free_product free_quantity free_per")
+
+
+def _candidates(env, price_lists, product_ids):
+    """``{(price list, product or None): [rows]}``: the lines that may price these products."""
+    if not price_lists:
+        return {}
+    table = env["product.price_list.line"]._table
+    columns = [table.c[name] for name in _Candidate._fields]
+    found = collections.defaultdict(tuple)
+    for chunk in chunks(sorted(product_ids)):
+        query = sa.select(*columns).where(table.c.price_list.in_(sorted(price_lists)),
+                                          sa.or_(table.c.product.in_(chunk), table.c.product.is_(None)))
+        for row in env.execute(query):
+            candidate = _Candidate(*row)
+            key = (candidate.price_list, candidate.product)
+            if candidate.product is None and candidate in found[key]:
+                continue   # lines for any product come back with every chunk
+            found[key] += (candidate,)
+    return found
+
+
+def _discounts(env, line_ids):
+    table = env["product.price_list.discount"]._table
+    result = collections.defaultdict(list)
+    for chunk in chunks(sorted(line_ids)):
+        query = (sa.select(table).where(table.c.line.in_(chunk))
+                 .order_by(table.c.line, table.c.sequence, table.c.id))
+        for row in env.execute(query):
+            result[row.line].append(row)
+    return result
+
+
+def _matches(row, quantity, date):
+    return (quantity >= row.min_quantity - 1e-9 and (row.start_date is None or _date(row.start_date) <= date)
+            and (row.end_date is None or date <= _date(row.end_date)))
+
+
+def _date(value):
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+
+
+def _in_product_unit(Uom, quantity, unit, product):
+    if unit.category.id != product.default_uom.category.id:
+        return quantity   # another category: the line's validation refuses it
+    return Uom.compute_quantity(unit, quantity, product.default_uom, round=False)
+
+
+def _per_unit(Uom, price, product, unit):
+    """A price per unit of ``product``'s unit as a price per ``unit``."""
+    if unit.category.id != product.default_uom.category.id:
+        return Decimal(price)
+    return Decimal(price) * Decimal(repr(Uom.compute_quantity(unit, 1, product.default_uom, round=False)))

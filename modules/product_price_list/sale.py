@@ -1,0 +1,146 @@
+"""Sales priced from price lists: the search on draft lines, its reasons, discounts and free lines."""
+import datetime
+
+from core import Model, fields
+
+from .price_list import DISCOUNT_KINDS, DISCOUNT_TYPES, Request, search
+
+REPRICING = {"product", "quantity", "unit"}
+
+
+class Sale:
+    _name = "sale.sale"
+
+    price_list = fields.Many2One("product.price_list", "Price list", ondelete="restrict",
+                                 help="Default: the customer's sale price list.")
+
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        wanted = [v for v in vlist if v.get("price_list") is None and v.get("party") is not None]
+        if not wanted:
+            return vlist
+        parties = {p.id: p for p in cls._env["party.party"].browse({getattr(v["party"], "id", v["party"])
+                                                                    for v in wanted})}
+        listed = {}
+        for values in wanted:
+            price_list = parties[getattr(values["party"], "id", values["party"])].sale_price_list
+            if price_list is not None:
+                listed[id(values)] = {**values, "price_list": price_list.id}
+        return [listed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _write(cls, sales, values):
+        """A new price list or date re-prices the draft lines the price lists priced."""
+        super()._write(sales, values)
+        if {"price_list", "sale_date"} & set(values):
+            Line = cls._env["sale.line"]
+            Line.reprice(Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])]))
+
+
+class SaleLine:
+    _name = "sale.line"
+
+    gross_price = fields.Numeric("Gross price", digits=4, readonly=True,
+                                 help="The price before discounts and charges, tax-excluded.")
+    price_reason = fields.Char("Price reason", size=128, readonly=True,
+                               help="Why this gross price: the price-list line's reason, 'list price' or 'manual'.")
+    discounts = fields.One2Many("sale.line.discount", "line", "Discounts and charges", readonly=True)
+    free_of = fields.Many2One("sale.line", "Free with", readonly=True, ondelete="cascade",
+                              help="The line whose quantity earned this free product.")
+    free_rule = fields.Many2One("product.price_list.line", "Earned by", readonly=True, ondelete="set null")
+    free_lines = fields.One2Many("sale.line", "free_of", "Free lines", readonly=True)
+
+    @classmethod
+    def _complete(cls, vlist):
+        searched = [v.get("unit_price") is None and v.get("free_of") is None for v in vlist]
+        vlist = [v if search_it or v.get("free_of") is not None or v.get("price_reason") is not None
+                 or v.get("unit_price") is None
+                 else {**v, "gross_price": v["unit_price"], "price_reason": "manual"}
+                 for v, search_it in zip(super()._complete(vlist), searched)]   # a price by hand
+        wanted = [v for v, search_it in zip(vlist, searched) if search_it and v.get("product") is not None
+                  and v.get("sale") is not None and v.get("quantity") is not None]
+        if not wanted:
+            return vlist
+        env = cls._env
+        sales = {s.id: s for s in env["sale.sale"].browse({getattr(v["sale"], "id", v["sale"]) for v in wanted})}
+        taxes = {t.id: t for t in env["account.tax"].browse({t for v in wanted for t in v.get("taxes") or ()})}
+        requests = []
+        for values in wanted:
+            sale = sales[getattr(values["sale"], "id", values["sale"])]
+            requests.append(Request(sale.price_list.id if sale.price_list else None,
+                                    getattr(values["product"], "id", values["product"]), values["quantity"],
+                                    values["unit"], sale.sale_date or datetime.date.today(),
+                                    [taxes[t] for t in values.get("taxes") or ()]))
+        priced = {id(values): {**values, **_priced(values, price)} for values, price in
+                  zip(wanted, search(env, requests))}
+        return [priced.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _write(cls, lines, values):
+        """A price by hand becomes the line's, reason ``manual``; a new product, quantity or unit re-prices."""
+        super()._write(lines, values)
+        if "unit_price" in values:
+            cls._write_each([{"id": line.id, "gross_price": line.unit_price, "price_reason": "manual"}
+                             for line in lines if line.free_of is None])
+            cls._forget_prices(lines)
+        elif REPRICING & set(values):
+            cls.reprice(lines)
+
+    @classmethod
+    def reprice(cls, lines):
+        """Search again the price of the draft ``lines`` the price lists priced (not by hand, not free)."""
+        lines = [line for line in lines if line.sale.state == "draft" and line.free_of is None
+                 and line.price_reason != "manual"]
+        if not lines:
+            return
+        env = cls._env
+        prices = search(env, [Request(line.sale.price_list.id if line.sale.price_list else None, line.product.id,
+                                      line.quantity, line.unit.id, line.sale.sale_date, list(line.taxes))
+                              for line in lines])
+        cls._forget_prices(lines)
+        rows, discounts, free = [], [], []
+        for line, price in zip(lines, prices):
+            values = _priced({"sale": line.sale.id, "sequence": line.sequence}, price)
+            rows.append({"id": line.id, "unit_price": values["unit_price"], "gross_price": values["gross_price"],
+                         "price_reason": values["price_reason"]})
+            discounts += [{**d, "line": line.id} for d in values.get("discounts", ())]
+            free += [{**f, "free_of": line.id} for f in values.get("free_lines", ())]
+        cls._write_each(rows)
+        env["sale.line.discount"]._create(discounts)
+        cls._create(free)
+
+    @classmethod
+    def _forget_prices(cls, lines):
+        """Drop what the last search gave ``lines``: discounts and free lines."""
+        ids = [line.id for line in lines]
+        cls._env["sale.line.discount"]._delete_where([("line", "in", ids)])
+        cls._delete_where([("free_of", "in", ids)])
+
+
+def _priced(values, price):
+    """The values a searched ``price`` gives a line: prices, reason, discounts, free line."""
+    result = {"gross_price": price.gross, "unit_price": price.unit_price, "price_reason": price.reason}
+    if price.discounts:
+        result["discounts"] = price.discounts
+    if price.free is not None:
+        product, quantity, rule = price.free
+        result["free_lines"] = [{"sale": getattr(values["sale"], "id", values["sale"]), "product": product,
+                                 "quantity": quantity, "unit_price": 0, "gross_price": 0, "free_rule": rule,
+                                 "price_reason": f"free ({price.reason})", "sequence": values.get("sequence", 10)}]
+    return result
+
+
+class SaleLineDiscount(Model):
+    """A discount or charge the price search applied to a sale line, per unit of the line."""
+
+    _name = "sale.line.discount"
+    _order = (("line", "ASC"), ("sequence", "ASC"), ("id", "ASC"))
+
+    line = fields.Many2One("sale.line", "Line", required=True, ondelete="cascade")
+    sequence = fields.Integer("Sequence", required=True, default=10)
+    type = fields.Selection(DISCOUNT_TYPES, "Type", required=True)
+    kind = fields.Selection(DISCOUNT_KINDS, "Kind", required=True)
+    value = fields.Numeric("Value", digits=4, required=True, help="In percent, or an amount per unit.")
+    reason = fields.Char("Reason", size=128)
+    amount = fields.Numeric("Amount", digits=4, required=True, help="What it took off (or added) per unit.")
