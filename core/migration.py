@@ -155,7 +155,7 @@ def revision(connection, available, manifests, pool, branch, message):
     cfg = config(connection, available, _branch_metadata(pool, branch, existing), owned)
     labels = branch_labels(cfg)
     prefix = branch.replace("+", "_")
-    options = {"rev_id": f"{prefix}_{len(list(folder.glob(f'{prefix}_*.py'))) + 1:04d}"}
+    options = {"rev_id": f"{prefix}_{len(list(folder.glob(f'{prefix}_[0-9]*.py'))) + 1:04d}"}
     if branch in labels:
         options["head"] = f"{branch}@head"
     else:

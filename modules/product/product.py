@@ -16,7 +16,7 @@ class Product(Model):
                             required=True, default="goods")
     default_uom = fields.Many2One("product.uom", "Default unit", required=True)
     list_price = fields.Numeric("List price", digits=4, required=True, default=0)
-    cost_price = fields.Numeric("Cost price", digits=4, required=True, default=0)
+    cost_price = fields.Numeric("Cost price", digits=4, help="Empty: the cost is unknown (not zero).")
     active = fields.Boolean("Active", default=True)
 
     @classmethod
@@ -24,7 +24,7 @@ class Product(Model):
         super().validate(records)
         for product in records:
             for name in ("list_price", "cost_price"):
-                if getattr(product, name) < 0:
+                if (getattr(product, name) or 0) < 0:
                     raise errors.ValidationError(
                         f"{product.rec_name}: {name} cannot be negative",
                         {name: ["Cannot be negative."]}, product.rec_name)

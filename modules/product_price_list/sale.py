@@ -35,7 +35,9 @@ class Sale:
         super()._write(sales, values)
         if {"price_list", "sale_date"} & set(values):
             Line = cls._env["sale.line"]
-            Line.reprice(Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])]))
+            lines = Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])])
+            Line.reprice(lines)
+            Line.validate(lines)   # their rules hold for the new prices too
 
 
 class SaleLine:
@@ -78,26 +80,45 @@ class SaleLine:
 
     @classmethod
     def _write(cls, lines, values):
-        """A price by hand becomes the line's, reason ``manual``; a new product, quantity or unit re-prices."""
-        super()._write(lines, values)
+        """A price by hand becomes the line's, reason ``manual``; a new product, quantity or unit re-prices.
+
+        The new price is searched before the values are written, so that the
+        line's rules (sale controls) are checked once, on the new price.
+        """
         if "unit_price" in values:
-            cls._write_each([{"id": line.id, "gross_price": line.unit_price, "price_reason": "manual"}
+            cls._write_each([{"id": line.id, "gross_price": values["unit_price"], "price_reason": "manual"}
                              for line in lines if line.free_of is None])
             cls._forget_prices(lines)
         elif REPRICING & set(values):
-            cls.reprice(lines)
+            cls.reprice(lines, values)
+        super()._write(lines, values)
 
     @classmethod
-    def reprice(cls, lines):
-        """Search again the price of the draft ``lines`` the price lists priced (not by hand, not free)."""
+    def reprice(cls, lines, values=None):
+        """Search again the price of the draft ``lines`` the price lists priced (not by hand, not free).
+
+        ``values``: the product, quantity or unit about to be written on them.
+        """
         lines = [line for line in lines if line.sale.state == "draft" and line.free_of is None
                  and line.price_reason != "manual"]
         if not lines:
             return
-        env = cls._env
-        prices = search(env, [Request(line.sale.price_list.id if line.sale.price_list else None, line.product.id,
-                                      line.quantity, line.unit.id, line.sale.sale_date, list(line.taxes))
-                              for line in lines])
+        env, values = cls._env, values or {}
+        Uom = env["product.uom"]
+        new_unit = getattr(values.get("unit"), "id", values.get("unit"))
+        rounding = {u.id: u.rounding for u in Uom.browse({new_unit} - {None} | {line.unit.id for line in lines})}
+        requests = []
+        for line in lines:
+            unit = new_unit or line.unit.id
+            quantity = values.get("quantity", line.quantity)
+            if quantity is not None and "quantity" in values:
+                quantity = Uom.round(quantity, rounding[unit])
+            requests.append(Request(line.sale.price_list.id if line.sale.price_list else None,
+                                    getattr(values.get("product"), "id", values.get("product")) or line.product.id,
+                                    quantity, unit, line.sale.sale_date, list(line.taxes)))
+        if any(r.quantity is None or r.product is None for r in requests):
+            return   # the write is incomplete; its checks will say so
+        prices = search(env, requests)
         cls._forget_prices(lines)
         rows, discounts, free = [], [], []
         for line, price in zip(lines, prices):

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 from core import Model, fields
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
@@ -52,7 +53,7 @@ class PurchaseLine(OrderLine, Model):
         prices = []
         for product, unit, supplier in zip(products, units, suppliers):
             price = supplier.unit_price if supplier is not None and supplier.unit_price is not None \
-                else product.cost_price
+                else product.cost_price if product.cost_price is not None else Decimal(0)
             prices.append(cls._price_in_unit(price, product, unit))
         return prices
 

@@ -1,14 +1,15 @@
 """Sales: a customer's order, from draft through quotation and confirmation to done."""
-from . import hookspecs, stock
+from . import hookspecs, sale, stock
 from .demo import demo
-from .sale import Sale, SaleLine
+from .sale import Configuration, Sale, SaleLine
 
 __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_models(Sale, SaleLine)
+    module.add_models(Configuration, Sale, SaleLine)
     module.add_hookspecs(hookspecs)
+    module.add_hooks(sale)
     module.add_models(stock.Sale, stock.SaleLine, extra="stock")
     module.add_hooks(stock, extra="stock")
 

@@ -1,7 +1,18 @@
 import datetime
 
-from core import Model, fields
+from core import Model, fields, hookimpl
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
+
+
+class Configuration(Model):
+    """The sales settings of the database: one record, made at activation; modules add their settings to it."""
+
+    _name = "sale.configuration"
+
+    @classmethod
+    def get(cls):
+        """The one configuration record."""
+        return cls.search([], limit=1)[0]
 
 
 class Sale(Order, Model):
@@ -44,3 +55,10 @@ class SaleLine(OrderLine, Model):
     unit_price = fields.Numeric("Unit price", digits=4, required=True,
                                 help="Default: the product's list price, in the line's unit.")
     amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")
+
+
+@hookimpl
+def core_modules_activated(env, modules):
+    """The sales settings live in one configuration record, made now."""
+    if "sale" in modules:
+        env["sale.configuration"]._create([{}])
