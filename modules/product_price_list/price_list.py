@@ -130,37 +130,40 @@ def search(env, requests):
     units = {u.id: u for u in Uom.browse({r.unit for r in requests})}
     candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, set(products))
     lists = {pl.id: pl for pl in env["product.price_list"].browse({r.price_list for r in requests if r.price_list})}
+    ratios = {}   # (unit, product) -> how many units of the product one unit is
+    for request in requests:
+        key = (request.unit, request.product)
+        if key not in ratios:
+            ratios[key] = _ratio(Uom, units[request.unit], products[request.product])
     chosen = []
     for request in requests:
-        product, unit = products[request.product], units[request.unit]
-        quantity = _in_product_unit(Uom, request.quantity, unit, product)
+        quantity = request.quantity * ratios[request.unit, request.product]
         rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
         chosen.append(min((row for row in rows if _matches(row, quantity, request.date)),
                           key=lambda row: (row.sequence, row.id), default=None))
     discounts = _discounts(env, {row.id for row in chosen if row is not None})
     result = []
     for request, row in zip(requests, chosen):
-        product, unit = products[request.product], units[request.unit]
+        product, ratio = products[request.product], Decimal(repr(ratios[request.unit, request.product]))
         if row is None:
-            gross = _per_unit(Uom, product.list_price, product, unit)
+            gross = product.list_price * ratio
             result.append(Price(gross, gross, "list price", [], None))
             continue
         base = {"fixed": row.price, "list_price": product.list_price * row.price,
                 "cost_price": (product.cost_price or 0) * row.price}[row.price_type]
-        gross = _per_unit(Uom, base, product, unit)
+        gross = Decimal(base) * ratio
         if lists[request.price_list].tax_included:
             gross = env["account.tax"].excluded(gross, request.taxes)
         net, applied = gross, []
         for discount in discounts.get(row.id, ()):
-            step = (net * discount.value / HUNDRED if discount.kind == "percentage"
-                    else _per_unit(Uom, discount.value, product, unit))
+            step = net * discount.value / HUNDRED if discount.kind == "percentage" else discount.value * ratio
             step = step.quantize(PRICE)
             net = net - step if discount.type == "discount" else net + step
             applied.append({"sequence": discount.sequence, "type": discount.type, "kind": discount.kind,
                             "value": discount.value, "reason": discount.reason, "amount": step})
         free = None
         if row.free_product is not None:
-            count = math.floor(_in_product_unit(Uom, request.quantity, unit, product) / row.free_per + 1e-9)
+            count = math.floor(request.quantity * ratios[request.unit, request.product] / row.free_per + 1e-9)
             if count > 0:
                 free = (row.free_product, count * row.free_quantity, row.id)
         result.append(Price(gross.quantize(PRICE), max(net, Decimal(0)).quantize(PRICE),
@@ -211,14 +214,8 @@ def _date(value):
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def _in_product_unit(Uom, quantity, unit, product):
+def _ratio(Uom, unit, product):
+    """How many units of ``product``'s own unit one ``unit`` is (1 across categories: validation refuses those)."""
     if unit.category.id != product.default_uom.category.id:
-        return quantity   # another category: the line's validation refuses it
-    return Uom.compute_quantity(unit, quantity, product.default_uom, round=False)
-
-
-def _per_unit(Uom, price, product, unit):
-    """A price per unit of ``product``'s unit as a price per ``unit``."""
-    if unit.category.id != product.default_uom.category.id:
-        return Decimal(price)
-    return Decimal(price) * Decimal(repr(Uom.compute_quantity(unit, 1, product.default_uom, round=False)))
+        return 1.0
+    return Uom.compute_quantity(unit, 1, product.default_uom, round=False)

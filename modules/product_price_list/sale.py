@@ -1,11 +1,13 @@
 """Sales priced from price lists: the search on draft lines, its reasons, discounts and free lines."""
 import datetime
+from decimal import Decimal
 
 from core import Model, fields
 
 from .price_list import DISCOUNT_KINDS, DISCOUNT_TYPES, Request, search
 
 REPRICING = {"product", "quantity", "unit"}
+UNSEARCHED = Decimal(0)   # stands for the price the search will give, so none is computed before it
 
 
 class Sale:
@@ -56,12 +58,18 @@ class SaleLine:
     @classmethod
     def _complete(cls, vlist):
         searched = [v.get("unit_price") is None and v.get("free_of") is None for v in vlist]
+        # the search prices these: no default price to compute for them first
+        vlist = super()._complete([{**v, "unit_price": UNSEARCHED} if search_it and v.get("product") is not None
+                                   else v for v, search_it in zip(vlist, searched)])
         vlist = [v if search_it or v.get("free_of") is not None or v.get("price_reason") is not None
                  or v.get("unit_price") is None
-                 else {**v, "gross_price": v["unit_price"], "price_reason": "manual"}
-                 for v, search_it in zip(super()._complete(vlist), searched)]   # a price by hand
+                 else {**v, "gross_price": v["unit_price"], "price_reason": "manual"}   # a price by hand
+                 for v, search_it in zip(vlist, searched)]
         wanted = [v for v, search_it in zip(vlist, searched) if search_it and v.get("product") is not None
                   and v.get("sale") is not None and v.get("quantity") is not None]
+        kept = {id(v) for v in wanted}   # a line that cannot be searched gets no stand-in price
+        vlist = [{**v, "unit_price": None} if v.get("unit_price") is UNSEARCHED and id(v) not in kept else v
+                 for v in vlist]
         if not wanted:
             return vlist
         env = cls._env
