@@ -24,7 +24,7 @@ def demo(database, out):
         sale, = Sale.create([{"party": customer.id, "lines": [{"product": chair.id, "quantity": 25},
                                                               {"product": chair.id, "quantity": 9}]}])
         for line in sale.lines:
-            steps = "".join(f", {d.type} {d.value:g}{'%' if d.kind == 'percentage' else ''} ({d.reason}) "
+            steps = "".join(f", {d.type} {d.value.normalize():f}{'%' if d.kind == 'percentage' else ''} ({d.reason}) "
                             f"{'-' if d.type == 'discount' else '+'}{d.amount:.2f}" for d in line.discounts)
             out.write(f"{line.quantity:g} x {line.product.name}: gross {line.gross_price:.2f} ({line.price_reason})"
                       f"{steps} -> net {line.unit_price:.2f}\n")
@@ -34,3 +34,13 @@ def demo(database, out):
         for free in big.free_lines:
             out.write(f"  free: {free.quantity:g} {free.product.name} at {free.unit_price:.2f} ({free.price_reason}), "
                       f"with the line of {big.quantity:g}\n")
+        vat = env["account.tax"].search([("name", "=", "VAT 20%")])
+        if vat:
+            shelf, = env["product.price_list"].create([{"name": "Shop shelf", "tax_included": True, "lines": [
+                {"product": cushion.id, "price": Decimal("18"), "reason": "shelf price, VAT included"}]}])
+            env["product.product"].write([cushion], {"customer_taxes": [("set", [vat[0].id])]})
+            walk_in, = env["sale.sale"].create([{"party": customer.id, "price_list": shelf.id,
+                                                 "lines": [{"product": cushion.id, "quantity": 1}]}])
+            line = walk_in.lines[0]
+            out.write(f"tax-included list {shelf.name}: 18.00 with VAT 20 % -> unit price {line.unit_price:.4f} "
+                      f"tax-excluded ({line.price_reason}); total {walk_in.total_amount}\n")
