@@ -20,6 +20,7 @@ class Environment:
         self._bound = {}
         self._cache = {}
         self._generation = 0
+        self._reference_checks = None   # Many2One values to check together (see core.model)
 
     def __getitem__(self, name):
         bound = self._bound.get(name)
