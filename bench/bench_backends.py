@@ -3,9 +3,10 @@
 Sales of 5 lines, half of the lines kits of 4 components (one of them fixed),
 go through quote, reset to draft, quote again, then confirm + process
 (shipments and moves), through the public API, on a fresh SQLite file and
-on a fresh PostgreSQL schema.  For each size and phase: lines/s and
-statements on each backend, and PostgreSQL's time over SQLite's (goal:
-within 1.5x).  Each round builds its own data; the best round is kept.
+on a fresh PostgreSQL schema.  For each size and phase: lines/s,
+statements and CPU seconds (client plus local server) on each backend, and
+PostgreSQL's time and CPU over SQLite's (goal: within 1.5x).  Each round
+builds its own data; the best round is kept.
 
 PostgreSQL comes from ``--pg URL`` or ``KITWORK_BENCH_PG_URL``; without
 either, a throw-away cluster is started when PostgreSQL's server programs
@@ -35,8 +36,22 @@ PHASES = ("quote", "reset to draft", "quote again", "confirm + process")
 LINES_PER_SALE = 5
 
 
+def server_cpu(pid):
+    """CPU seconds used so far by the local PostgreSQL backend ``pid`` (0 when not readable, or for SQLite)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_phases(db, sale_ids, profiler=None):
-    """Time each phase in its own transaction: ``[(seconds, statements)]`` in PHASES order."""
+    """Time each phase in its own transaction: ``[(seconds, statements, cpu seconds)]`` in PHASES order.
+
+    CPU seconds add this process's and, on a local PostgreSQL, its server
+    process's: less sensitive than wall time to other work on the machine.
+    """
     counter = Counter(db.engine)
 
     def sales(env):
@@ -52,13 +67,16 @@ def run_phases(db, sale_ids, profiler=None):
     result = []
     for action in actions:
         with db.transaction() as env:
+            pid = env.execute(sa.text("SELECT pg_backend_pid()")).scalar() if db.engine.name == "postgresql" else None
+            cpu = time.process_time() + server_cpu(pid)
             start, statements = time.perf_counter(), counter.count
             if profiler:
                 profiler.enable()
             action(env)
             if profiler:
                 profiler.disable()
-        result.append((time.perf_counter() - start, counter.count - statements))
+        result.append((time.perf_counter() - start, counter.count - statements,
+                       time.process_time() + server_cpu(pid) - cpu))
     return result
 
 
@@ -132,8 +150,9 @@ def throwaway_cluster():
 
 
 def best(rounds):
-    """Per phase, the fastest round's seconds and the first round's statements."""
-    return [(min(r[i][0] for r in rounds), rounds[0][i][1]) for i in range(len(PHASES))]
+    """Per phase, the fastest round's seconds, the first round's statements, the least CPU seconds."""
+    return [(min(r[i][0] for r in rounds), rounds[0][i][1], min(r[i][2] for r in rounds))
+            for i in range(len(PHASES))]
 
 
 def main():
@@ -169,17 +188,18 @@ def main():
     for sales in args.sales:
         lines = LINES_PER_SALE * sales
         print(f"\n{sales} sales, {lines} lines (half kits of 4 components)")
-        header = f"{'phase':<20}" + "".join(f"{name + ' lines/s':>20}{'stmts':>7}" for name in names)
+        header = f"{'phase':<20}" + "".join(f"{name + ' lines/s':>20}{'stmts':>7}{'cpu s':>7}" for name in names)
         if len(names) == 2:
-            header += f"{'pg/sqlite time':>16}"
+            header += f"{'pg/sqlite time':>16}{'cpu':>7}"
         print(header)
         for i, phase in enumerate(PHASES):
             row = f"{phase:<20}"
             for name in names:
-                seconds, statements = results[sales, name][i]
-                row += f"{lines / seconds:>20.0f}{statements:>7}"
+                seconds, statements, cpu = results[sales, name][i]
+                row += f"{lines / seconds:>20.0f}{statements:>7}{cpu:>7.2f}"
             if len(names) == 2:
-                row += f"{results[sales, names[1]][i][0] / results[sales, names[0]][i][0]:>15.2f}x"
+                (pg_time, _, pg_cpu), (lite_time, _, lite_cpu) = results[sales, names[1]][i], results[sales, names[0]][i]
+                row += f"{pg_time / lite_time:>15.2f}x{pg_cpu / lite_cpu:>6.2f}x"
             print(row)
     if profiler:
         profiler.dump_stats(args.profile)

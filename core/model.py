@@ -268,7 +268,7 @@ class Model:
         keys = tuple(result.keys())
         position = keys.index("id")
         ids = []
-        for row in result:
+        for row in result.all():   # one fetchall: row by row costs a DBAPI call each
             id_ = row[position]
             ids.append(id_)
             values = dict(zip(keys, row))
@@ -286,7 +286,7 @@ class Model:
         children = {id_: [] for id_ in ids}
         for batch in batches(cls._env, ids):
             query = sa.select(column, table.c.id).where(in_(column, batch)).order_by(*target._order_by(None))
-            for parent_id, child_id in cls._env.execute(query):
+            for parent_id, child_id in cls._env.execute(query).all():
                 children[parent_id].append(child_id)
         cache = cls._env._cache_for(cls._name)
         for id_, child_ids in children.items():
@@ -574,24 +574,27 @@ class Model:
         source, params = arrays
         quote = env.connection.dialect.identifier_preparer.quote
         columns = ", ".join(quote(name) for name in names)
-        statement = sa.text(
+        statement = (
             f"WITH kitwork_rows AS MATERIALIZED ("
-            f"SELECT nextval((SELECT pg_get_serial_sequence(:kitwork_table, 'id'))::regclass) AS id, * "
+            f"SELECT nextval((SELECT pg_get_serial_sequence(%(kitwork_table)s, 'id'))::regclass) AS id, * "
             f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
             f"ORDER BY kitwork_position), "
             f"kitwork_insert AS (INSERT INTO {quote(table.name)} (id, {columns}) "
             f"SELECT id, {columns} FROM kitwork_rows) "
             f"SELECT id FROM kitwork_rows ORDER BY kitwork_position")
-        return list(env.execute(statement, {**params, "kitwork_table": f'"{table.name}"'}).scalars())
+        params["kitwork_table"] = f'"{table.name}"'
+        return list(env.connection.exec_driver_sql(statement, params).scalars())
 
     @classmethod
     def _arrays(cls, rows, names):
-        """PostgreSQL: ``(sql, params)`` of ``unnest(:c0, :c1, …)``, the columns ``names`` of ``rows`` as arrays.
+        """PostgreSQL: ``(sql, params)`` of ``unnest(…)``, the columns ``names`` of ``rows`` as arrays.
 
-        None when a column mixes Python types other than ints and floats
-        (psycopg sends arrays of one type only).  Arrays are cast to the
-        column's type without length or scale: the column applies those as
-        for any value.
+        For ``exec_driver_sql``: the arrays are sent in psycopg's binary
+        format (``%(c0)b``), which both sides handle several times faster
+        than array text.  None when a column mixes Python types other than
+        ints and floats (psycopg sends arrays of one type only).  Arrays are
+        cast to the column's type without length or scale: the column
+        applies those as for any value.
         """
         dialect = cls._env.connection.dialect
         params, casts = {}, []
@@ -603,7 +606,7 @@ class Model:
                     return None
                 values = [None if v is None else float(v) for v in values]
             params[f"c{position}"] = values
-            casts.append(f"CAST(:c{position} AS {_array_type(cls._table.c[name].type, dialect)})")
+            casts.append(f"CAST(%(c{position})b AS {_array_type(cls._table.c[name].type, dialect)})")
         return f"unnest({', '.join(casts)})", params
 
     @classmethod
@@ -675,9 +678,9 @@ class Model:
         quote = cls._env.connection.dialect.identifier_preparer.quote
         table = quote(cls._table.name)
         columns = [quote(name) for name in names]
-        cls._env.execute(sa.text(
+        cls._env.connection.exec_driver_sql(
             f"UPDATE {table} SET {', '.join(f'{c} = kitwork_source.{c}' for c in columns)} "
-            f"FROM {source} AS kitwork_source(id, {', '.join(columns)}) WHERE {table}.id = kitwork_source.id"), params)
+            f"FROM {source} AS kitwork_source(id, {', '.join(columns)}) WHERE {table}.id = kitwork_source.id", params)
         return True
 
     @classmethod

@@ -142,3 +142,16 @@ def test_in_helper_runs_mixed_values_as_a_plain_list(example_db):
         assert env.execute(query).scalars().all() == ["a", "b"]
         query = sa.select(table.c.name).where(in_(table.c.count, [1], negate=True))
         assert env.execute(query).scalars().all() == ["b"]
+
+
+def test_write_each_writes_each_row_its_values(example_db):
+    with example_db.transaction() as env:
+        Gadget = env["example.gadget"]
+        gadgets = Gadget.create([{"name": f"g{i}"} for i in range(BIG)])
+        Gadget._write_each([{"id": g.id, "count": i, "notes": f"n{i}"} for i, g in enumerate(gadgets)])
+        assert [(g.count, g.notes) for g in gadgets[:3]] == [(0, "n0"), (1, "n1"), (2, "n2")]
+        assert sum(g.count for g in gadgets) == sum(range(BIG))
+        # an id given twice: the last values win, as row by row
+        Gadget._write_each([{"id": gadgets[0].id, "count": 5}, {"id": gadgets[0].id, "count": 6},
+                            {"id": gadgets[1].id, "count": 7}])
+        assert (gadgets[0].count, gadgets[1].count) == (6, 7)
