@@ -52,14 +52,16 @@ def in_(column, values, negate=False):
     PostgreSQL gets ``column = ANY(:array)`` (``<> ALL``): one parameter
     whatever the number of values, so the query text stays short and psycopg
     parses it once instead of once per call; elsewhere (SQLite) a plain IN
-    list.  Values of mixed Python types (which psycopg cannot send as one
-    array) keep the IN list everywhere.
+    list.  A sub-query, SQL expressions among the values, or values of
+    mixed Python types (which psycopg cannot send as one array) keep the IN
+    form everywhere.
     """
-    values = list(values)
-    kinds = {type(v) for v in values if v is not None}
-    if len(kinds) > 1:
-        return column.not_in(values) if negate else column.in_(values)
-    return _InList(column, values, negate)
+    if not isinstance(values, sa.sql.ClauseElement):
+        values = list(values)
+        kinds = {type(v) for v in values if v is not None}
+        if len(kinds) <= 1 and not any(issubclass(kind, sa.sql.ClauseElement) for kind in kinds):
+            return _InList(column, values, negate)
+    return column.not_in(values) if negate else column.in_(values)
 
 
 class _InList(sa.sql.expression.ColumnElement):

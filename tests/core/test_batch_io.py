@@ -134,13 +134,17 @@ def test_in_and_not_in_with_big_lists(example_db):
         assert Gadget.search_count([]) == 5
 
 
-def test_in_helper_runs_mixed_values_as_a_plain_list(example_db):
+def test_in_helper_keeps_in_lists_for_mixed_values_and_sub_queries(example_db):
     with example_db.transaction() as env:
         table = env["example.gadget"]._table
         env["example.gadget"].create([{"name": "a", "count": 1}, {"name": "b", "count": 2}])
         query = sa.select(table.c.name).where(in_(table.c.count, [1, 2.0])).order_by(table.c.name)
         assert env.execute(query).scalars().all() == ["a", "b"]
         query = sa.select(table.c.name).where(in_(table.c.count, [1], negate=True))
+        assert env.execute(query).scalars().all() == ["b"]
+        subquery = sa.select(table.c.id).where(table.c.name == "a")
+        assert env.execute(sa.select(table.c.name).where(in_(table.c.id, subquery))).scalars().all() == ["a"]
+        query = sa.select(table.c.name).where(in_(table.c.count, [sa.literal(2)]))
         assert env.execute(query).scalars().all() == ["b"]
 
 
