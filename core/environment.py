@@ -37,6 +37,7 @@ class Environment:
         self._bound = {}
         self._cache = {}
         self._generation = 0
+        self._reference_checks = None   # Many2One values to check together (see core.model)
 
     @property
     def context(self):

@@ -10,7 +10,7 @@ import collections
 import sqlalchemy as sa
 
 from core import errors, fields
-from core.model import chunks
+from core.model import batches, in_
 
 _Row = collections.namedtuple("_Row", "id order product quantity unit sequence")
 
@@ -89,12 +89,12 @@ class Catalog:
         self._per_line = {}
         todo = set(product_ids)
         while todo:
-            for chunk in chunks(sorted(todo)):
+            for batch in batches(env, sorted(todo)):
                 self.products.update((row.id, row) for row in env.execute(
-                    sa.select(products.c.id, products.c.type, products.c.default_uom).where(products.c.id.in_(chunk))))
+                    sa.select(products.c.id, products.c.type, products.c.default_uom).where(in_(products.c.id, batch))))
             self.of.update((product_id, []) for product_id in todo)
-            for chunk in chunks(sorted(todo)):
-                for row in env.execute(sa.select(components).where(components.c.parent_product.in_(chunk))
+            for batch in batches(env, sorted(todo)):
+                for row in env.execute(sa.select(components).where(in_(components.c.parent_product, batch))
                                        .order_by(components.c.id)):
                     self.of[row.parent_product].append(row)
             todo = {c.product for group in self.of.values() for c in group} - set(self.of)
@@ -151,10 +151,10 @@ def explode(env, line_model, component_model, orders):
     table = Line._table
     parent = table.c[Line._parent_field]
     lines = []
-    for chunk in chunks([o.id for o in orders]):
+    for batch in batches(env, [o.id for o in orders]):
         lines += env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
                                        table.c.unit, table.c.sequence)
-                             .where(parent.in_(chunk), table.c.component_parent.is_(None))).all()
+                             .where(in_(parent, batch), table.c.component_parent.is_(None))).all()
     if _explode_lines(env, Line, env[component_model], lines):
         _resequence(Line, orders)
 
@@ -194,10 +194,10 @@ def _resequence(Line, orders):
     table = Line._table
     parent = table.c[Line._parent_field]
     lines = []
-    for chunk in chunks([o.id for o in orders]):
+    for batch in batches(Line._env, [o.id for o in orders]):
         lines += Line._env.execute(
             sa.select(table.c.id, parent.label("order"), table.c.component_parent)
-            .where(parent.in_(chunk)).order_by(parent, *Line._order_by(None))).all()
+            .where(in_(parent, batch)).order_by(parent, *Line._order_by(None))).all()
     children = collections.defaultdict(list)
     for line in lines:
         if line.component_parent is not None:
@@ -223,6 +223,6 @@ def remove(env, line_model, component_model, orders):
     """Delete every line component and child line quoting made for ``orders`` (set-based)."""
     Line = env[line_model]
     order_ids = [o.id for o in orders]
-    for chunk in chunks(order_ids):
-        env[component_model]._delete_where([(f"line.{Line._parent_field}", "in", chunk)])
-        Line._delete_where([(Line._parent_field, "in", chunk), ("component_parent", "!=", None)])
+    for batch in batches(env, order_ids):
+        env[component_model]._delete_where([(f"line.{Line._parent_field}", "in", batch)])
+        Line._delete_where([(Line._parent_field, "in", batch), ("component_parent", "!=", None)])

@@ -1,0 +1,210 @@
+"""The kit workload on SQLite and on PostgreSQL: lines/s, statements and the ratio between them.
+
+Sales of 5 lines, half of the lines kits of 4 components (one of them fixed),
+go through quote, reset to draft, quote again, then confirm + process
+(shipments and moves), through the public API, on a fresh SQLite file and
+on a fresh PostgreSQL schema.  For each size and phase: lines/s,
+statements and CPU seconds (client plus local server) on each backend, and
+PostgreSQL's time and CPU over SQLite's (goal: within 1.5x).  Each round
+builds its own data; the best round is kept.
+
+PostgreSQL comes from ``--pg URL`` or ``KITWORK_BENCH_PG_URL``; without
+either, a throw-away cluster is started when PostgreSQL's server programs
+are installed (as .ci/run does), else PostgreSQL is skipped with a message.
+
+    python bench/bench_backends.py [--sales 200 800] [--rounds 1] [--pg URL] [--sqlite-only] [--profile FILE]
+"""
+import argparse
+import contextlib
+import cProfile
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from core import Database
+
+from bench_kits import Counter, build
+
+PHASES = ("quote", "reset to draft", "quote again", "confirm + process")
+LINES_PER_SALE = 5
+
+
+def server_cpu(pid):
+    """CPU seconds used so far by the local PostgreSQL backend ``pid`` (0 when not readable, or for SQLite)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_phases(db, sale_ids, profiler=None):
+    """Time each phase in its own transaction: ``[(seconds, statements, cpu seconds)]`` in PHASES order.
+
+    CPU seconds add this process's and, on a local PostgreSQL, its server
+    process's: less sensitive than wall time to other work on the machine.
+    """
+    counter = Counter(db.engine)
+
+    def sales(env):
+        return env["sale.sale"].browse(sale_ids)
+
+    def confirm_process(env):
+        Sale = env["sale.sale"]
+        Sale.confirm(sales(env))
+        Sale.process(sales(env))
+
+    actions = (lambda env: env["sale.sale"].quote(sales(env)), lambda env: env["sale.sale"].draft(sales(env)),
+               lambda env: env["sale.sale"].quote(sales(env)), confirm_process)
+    result = []
+    for action in actions:
+        with db.transaction() as env:
+            pid = env.execute(sa.text("SELECT pg_backend_pid()")).scalar() if db.engine.name == "postgresql" else None
+            cpu = time.process_time() + server_cpu(pid)
+            start, statements = time.perf_counter(), counter.count
+            if profiler:
+                profiler.enable()
+            action(env)
+            if profiler:
+                profiler.disable()
+        result.append((time.perf_counter() - start, counter.count - statements,
+                       time.process_time() + server_cpu(pid) - cpu))
+    return result
+
+
+def one_round(url, sales, profiler=None):
+    db = Database(url)
+    try:
+        db.activate("sale", "product_kit", "stock")
+        sale_ids = build(db, sales)
+        return run_phases(db, sale_ids, profiler)
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def sqlite_urls():
+    with tempfile.TemporaryDirectory() as folder:
+        yield lambda: f"sqlite:///{Path(folder) / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+
+
+@contextlib.contextmanager
+def postgresql_urls(url):
+    """A factory of URLs, each confined to a new schema of ``url`` (dropped at the end)."""
+    admin = sa.create_engine(url)
+    schemas = []
+
+    def make():
+        schema = f"kitwork_bench_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        schemas.append(schema)
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}options=-csearch_path%3D{schema}"
+    try:
+        yield make
+    finally:
+        with admin.begin() as connection:
+            for schema in schemas:
+                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def throwaway_cluster():
+    """Start a private PostgreSQL cluster on a Unix socket; yield its URL, or None if there is no server."""
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = initdb[-1] if initdb else shutil.which("initdb")
+    if not initdb:
+        yield None
+        return
+    bin_dir = Path(initdb).parent
+    folder = tempfile.mkdtemp(prefix="kitwork-bench-pg.")
+    port = "54328"
+    as_postgres = []
+    if os.geteuid() == 0:   # root may not run the server
+        shutil.chown(folder, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+
+    def run(*command):
+        subprocess.run([*as_postgres, *map(str, command)], check=True, cwd="/",
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        run(bin_dir / "initdb", "-D", f"{folder}/data", "-A", "trust", "-U", "postgres")
+        run(bin_dir / "pg_ctl", "-D", f"{folder}/data", "-l", f"{folder}/log", "-w", "-o",
+            f"-k {folder} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off", "start")
+        run(bin_dir / "createdb", "-h", folder, "-p", port, "kitwork_bench")
+        yield f"postgresql+psycopg://postgres@/kitwork_bench?host={folder}&port={port}"
+    finally:
+        subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", f"{folder}/data", "-m", "immediate", "stop"],
+                       cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def best(rounds):
+    """Per phase, the fastest round's seconds, the first round's statements, the least CPU seconds."""
+    return [(min(r[i][0] for r in rounds), rounds[0][i][1], min(r[i][2] for r in rounds))
+            for i in range(len(PHASES))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sales", type=int, nargs="+", default=[200, 800])
+    parser.add_argument("--rounds", type=int, default=1, help="rounds per size and backend; the best is kept")
+    parser.add_argument("--pg", default=os.environ.get("KITWORK_BENCH_PG_URL"),
+                        help="PostgreSQL URL (default: KITWORK_BENCH_PG_URL, else a throw-away cluster)")
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-only", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the phases of the last run")
+    args = parser.parse_args()
+    profiler = cProfile.Profile() if args.profile else None
+
+    with contextlib.ExitStack() as stack:
+        backends = []
+        if not args.pg_only:
+            backends.append(("sqlite", stack.enter_context(sqlite_urls())))
+        if not args.sqlite_only:
+            url = args.pg or stack.enter_context(throwaway_cluster())
+            if url is None:
+                print("PostgreSQL skipped: no KITWORK_BENCH_PG_URL (or --pg) and no PostgreSQL server installed")
+            else:
+                backends.append(("postgresql", stack.enter_context(postgresql_urls(url))))
+        results = {}
+        for sales in args.sales:
+            for name, make_url in backends:
+                rounds = [one_round(make_url(), sales, profiler if name == backends[-1][0] else None)
+                          for _ in range(args.rounds)]
+                results[sales, name] = best(rounds)
+
+    names = [name for name, _ in backends]
+    for sales in args.sales:
+        lines = LINES_PER_SALE * sales
+        print(f"\n{sales} sales, {lines} lines (half kits of 4 components)")
+        header = f"{'phase':<20}" + "".join(f"{name + ' lines/s':>20}{'stmts':>7}{'cpu s':>7}" for name in names)
+        if len(names) == 2:
+            header += f"{'pg/sqlite time':>16}{'cpu':>7}"
+        print(header)
+        for i, phase in enumerate(PHASES):
+            row = f"{phase:<20}"
+            for name in names:
+                seconds, statements, cpu = results[sales, name][i]
+                row += f"{lines / seconds:>20.0f}{statements:>7}{cpu:>7.2f}"
+            if len(names) == 2:
+                (pg_time, _, pg_cpu), (lite_time, _, lite_cpu) = results[sales, names[1]][i], results[sales, names[0]][i]
+                row += f"{pg_time / lite_time:>15.2f}x{pg_cpu / lite_cpu:>6.2f}x"
+            print(row)
+    if profiler:
+        profiler.dump_stats(args.profile)
+        print(f"\nprofile of the {names[-1]} phases written to {args.profile}")
+
+
+if __name__ == "__main__":
+    main()
