@@ -2,6 +2,7 @@
 import contextlib
 import os
 import warnings
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -70,6 +71,18 @@ class Database:
 
     def close(self):
         self.engine.dispose()
+
+    def exists(self):
+        """False for a SQLite file that is not there yet (connecting would create it).
+
+        Other backends, in-memory and URI-style SQLite databases count as
+        existing: opening them reports the problem, if any.
+        """
+        url = self.engine.url
+        path = url.database
+        if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or url.query.get("uri"):
+            return True
+        return Path(path).exists()
 
     # -- modules -----------------------------------------------------------------
     def available_modules(self):
