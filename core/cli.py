@@ -87,6 +87,14 @@ def revision(args, out):
     out.write(f"{path}\n" if path else f"no difference: {args.module}'s migrations match its models\n")
 
 
+@command("new-module", "(module authors) write an installable module package NAME/ in the current folder",
+         existing_database=False)
+def new_module(args, out):
+    from .scaffold import write
+    root = write(args.name, args.depends or ())
+    out.write(f"wrote {root}/: cd {root} && pip install -e '.[test]' && pytest\n")
+
+
 @command("demo", "walk through what Kitwork does, on a fresh SQLite database", existing_database=False)
 def demo(args, out):
     from .demo import run
@@ -122,6 +130,10 @@ def parser():
             sub.add_argument("--module", action="append", metavar="NAME", help="a module to activate (repeatable)")
         elif name == "activate":
             sub.add_argument("names", nargs="+", metavar="NAME")
+        elif name == "new-module":
+            sub.add_argument("name", metavar="NAME", help="the module's name (a Python package name)")
+            sub.add_argument("--depends", action="append", metavar="MODULE",
+                             help="a module it depends on (repeatable)")
         elif name == "revision":
             sub.add_argument("module", metavar="MODULE", help="module name, or module+extra for an integration")
             sub.add_argument("-m", "--message", required=True)
