@@ -1,4 +1,4 @@
-"""Module authors' starting point: the ``kitwork new-module`` scaffold.
+"""Module authors' starting points: the ``kitwork new-module`` scaffold and the tutorial's module.
 
 Each is pip-installed into a private folder and its own tests run in a
 subprocess, as its author would run them; ``KITWORK_TEST_DATABASE_URL``
@@ -6,12 +6,17 @@ passes through, so they run on the suite's backend.
 """
 import io
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from core import cli
+
+TUTORIAL_MODULE = Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "sale_min_quantity"
+
 
 def install_and_test(root, tmp_path):
     """pip-install the package at ``root`` and run its tests; return pytest's output."""
@@ -35,6 +40,12 @@ def test_new_module_installs_and_its_tests_pass(tmp_path, monkeypatch):
     assert 'depends = ["sale"]' in (root / "scaffolded" / "manifest.toml").read_text()
     assert (root / "scaffolded" / "migrations").is_dir()
     assert "1 passed" in install_and_test(root, tmp_path)
+
+
+def test_the_tutorial_module_installs_and_its_tests_pass(tmp_path):
+    root = shutil.copytree(TUTORIAL_MODULE, tmp_path / "sale_min_quantity",
+                           ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    assert "3 passed" in install_and_test(root, tmp_path)
 
 
 @pytest.mark.parametrize("argv, message", [
