@@ -92,10 +92,11 @@ def differences(connection, metadata):
 def drift(connection, pool):
     """What the database lacks or has beyond the composed models.
 
-    A list of ``(branch, sentence)``: the branch owning the difference (a
-    module, or ``module+extra`` for an integration) and what differs, naming
-    the model and the column.  Empty when the migrations build exactly the
-    models.
+    A list of ``(branch, sentence, generated)``: the branch owning the
+    difference (a module, or ``module+extra`` for an integration), what
+    differs, naming the model and the column, and whether ``kitwork
+    revision`` writes the fix (it writes what the models add or change, never
+    a drop).  Empty when the migrations build exactly the models.
     """
     models = {model_class._table.name: name for name, model_class in pool.models.items()}
     problems = []
@@ -125,19 +126,22 @@ def _describe(item, pool, models):
         "add_column": f"field {model}.{column} has no column in table {table}",
         "remove_column": f"column {table}.{column} is in the database but model {model} has no such field",
     }.get(kind, f"model {model}: {kind.replace('_', ' ')} {column or ''} differs from the database")
-    return branch, f"module {branch!r}: {what}"
+    if kind.startswith("remove_"):
+        return branch, (f"module {branch!r}: {what} (drop it in a migration of the {branch} branch, "
+                        f"written by hand: kitwork revision does not write drops)"), False
+    return branch, f"module {branch!r}: {what}", True
 
 
 def check_drift(connection, pool):
     """Refuse (UserError) a database whose tables differ from the composed models."""
     problems = drift(connection, pool)
     if problems:
-        branches = list(dict.fromkeys(branch for branch, _ in problems))
+        branches = list(dict.fromkeys(branch for branch, _, generated in problems if generated))
         commands = " and ".join(f"'kitwork revision {branch} -m MESSAGE'" for branch in branches)
+        advice = f"Generate the missing migration with {commands}, then" if commands else "Then"
         raise errors.UserError(
             f"the database does not match the models of the active modules: "
-            f"{'; '.join(sentence for _, sentence in problems)}. "
-            f"Generate the missing migration with {commands}, then run 'kitwork upgrade'")
+            f"{'; '.join(sentence for _, sentence, _ in problems)}. {advice} run 'kitwork upgrade'")
 
 
 def _without_implied(names, available):

@@ -145,3 +145,16 @@ def test_drift_names_a_missing_table(kitwork_database, module_factory):
     module_factory("upgradable", {"__init__.py": MODEL_V1, "manifest.toml": manifest("1.0.0")})
     with pytest.raises(errors.UserError, match=r"model upgradable\.note has no table upgradable_note"):
         kitwork_database("upgradable")
+
+
+def test_upgrade_refuses_a_field_removed_without_migration(kitwork_database, module_factory, capsys):
+    module_factory("upgradable", {"__init__.py": MODEL_V1, "manifest.toml": manifest("1.0.0"),
+                                  "migrations/upgradable_0001_notes.py": MIGRATION_V1})
+    database = kitwork_database("upgradable")
+    without_title = MODEL_V1.replace('    title = fields.Char("Title", required=True)', '    body = fields.Text("Body")')
+    # A version of its own: pools are cached per module name and version.
+    module_factory("upgradable", {"__init__.py": without_title, "manifest.toml": manifest("1.2.0")})
+    assert cli.main(["upgrade", "--db", database.url]) == 1
+    error = capsys.readouterr().err
+    assert "column upgradable_note.title is in the database" in error and "written by hand" in error
+    assert "field upgradable.note.body has no column" in error and "kitwork revision upgradable -m" in error
