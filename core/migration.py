@@ -96,19 +96,22 @@ def drift(connection, pool):
     difference (a module, or ``module+extra`` for an integration), what
     differs, naming the model and the column, and whether ``kitwork
     revision`` writes the fix (it writes what the models add or change, never
-    a drop).  Empty when the migrations build exactly the models.
+    a drop).  Empty when the migrations build exactly the models.  Tables no
+    active model declares are not Kitwork's to judge (the database may hold
+    others), so they are left out.
     """
     models = {model_class._table.name: name for name, model_class in pool.models.items()}
     problems = []
     for difference in differences(connection, pool.metadata):
         for item in difference if isinstance(difference, list) else [difference]:
-            problems.append(_describe(item, pool, models))
+            if item[0] != "remove_table":
+                problems.append(_describe(item, pool, models))
     return problems
 
 
 def _describe(item, pool, models):
     kind = item[0]
-    if kind in ("add_table", "remove_table"):
+    if kind == "add_table":
         table, column = item[1].name, None
     elif kind in ("add_column", "remove_column"):
         table, column = item[2], item[3].name
@@ -122,7 +125,6 @@ def _describe(item, pool, models):
     model = models.get(table, f"table {table}")
     what = {
         "add_table": f"model {model} has no table {table} in the database",
-        "remove_table": f"table {table} is in the database but no active model declares it",
         "add_column": f"field {model}.{column} has no column in table {table}",
         "remove_column": f"column {table}.{column} is in the database but model {model} has no such field",
     }.get(kind, f"model {model}: {kind.replace('_', ' ')} {column or ''} differs from the database")

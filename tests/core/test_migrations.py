@@ -158,3 +158,10 @@ def test_upgrade_refuses_a_field_removed_without_migration(kitwork_database, mod
     error = capsys.readouterr().err
     assert "column upgradable_note.title is in the database" in error and "written by hand" in error
     assert "field upgradable.note.body has no column" in error and "kitwork revision upgradable -m" in error
+
+
+def test_tables_no_model_declares_do_not_block_activation(kitwork_database):
+    database = kitwork_database()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)")
+    assert database.activate("product") == ("product",)
