@@ -12,16 +12,32 @@ from . import errors, modules
 from .database import Database
 
 COMMANDS = {}
+ANY_DATABASE = set()   # init and demo create theirs, revision and new-module use none; others refuse a missing SQLite file
 
 
-def command(name, help):
+def command(name, help, existing_database=True):
     def decorate(function):
         COMMANDS[name] = (function, help)
+        if not existing_database:
+            ANY_DATABASE.add(name)
         return function
     return decorate
 
 
-@command("init", "create the database if needed and activate modules (default: every built-in module)")
+def check_database_exists(url):
+    """Refuse a SQLite file that does not exist, rather than creating an empty one."""
+    db = Database(url)
+    try:
+        if not db.exists():
+            raise errors.UserError(
+                f"{db!r} is not a Kitwork database yet: the file {db.engine.url.database} does not exist; "
+                f"create it with 'kitwork init --db {url or db.url}'")
+    finally:
+        db.close()
+
+
+@command("init", "create the database if needed and activate modules (default: every built-in module)",
+         existing_database=False)
 def init(args, out):
     db = Database(args.db)
     names = args.module or sorted(n for n, m in db.available_modules().items() if m.builtin)
@@ -63,14 +79,23 @@ def upgrade(args, out):
     out.write(f"up to date: {', '.join(db.active_modules)}\n")
 
 
-@command("revision", "(module authors) autogenerate a migration for a module from its models")
+@command("revision", "(module authors) autogenerate a migration for a module from its models",
+         existing_database=False)
 def revision(args, out):
     from .revision import generate
     path = generate(args.module, args.message)
     out.write(f"{path}\n" if path else f"no difference: {args.module}'s migrations match its models\n")
 
 
-@command("demo", "walk through what Kitwork does, on a fresh SQLite database")
+@command("new-module", "(module authors) write an installable module package NAME/ in the current folder",
+         existing_database=False)
+def new_module(args, out):
+    from .scaffold import write
+    root = write(args.name, args.depends or ())
+    out.write(f"wrote {root}/: cd {root} && pip install -e '.[test]' && pytest\n")
+
+
+@command("demo", "walk through what Kitwork does, on a fresh SQLite database", existing_database=False)
 def demo(args, out):
     from .demo import run
     run(args.db, out)
@@ -105,6 +130,10 @@ def parser():
             sub.add_argument("--module", action="append", metavar="NAME", help="a module to activate (repeatable)")
         elif name == "activate":
             sub.add_argument("names", nargs="+", metavar="NAME")
+        elif name == "new-module":
+            sub.add_argument("name", metavar="NAME", help="the module's name (a Python package name)")
+            sub.add_argument("--depends", action="append", metavar="MODULE",
+                             help="a module it depends on (repeatable)")
         elif name == "revision":
             sub.add_argument("module", metavar="MODULE", help="module name, or module+extra for an integration")
             sub.add_argument("-m", "--message", required=True)
@@ -115,6 +144,8 @@ def main(argv=None, out=None):
     out = out or sys.stdout
     args = parser().parse_args(argv)
     try:
+        if args.command not in ANY_DATABASE:
+            check_database_exists(args.db)
         args.function(args, out)
     except errors.UserError as exc:
         message = " ".join(str(exc).split())

@@ -2,6 +2,7 @@
 import contextlib
 import os
 import warnings
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -71,6 +72,18 @@ class Database:
     def close(self):
         self.engine.dispose()
 
+    def exists(self):
+        """False for a SQLite file that is not there yet (connecting would create it).
+
+        Other backends, in-memory and URI-style SQLite databases count as
+        existing: opening them reports the problem, if any.
+        """
+        url = self.engine.url
+        path = url.database
+        if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or url.query.get("uri"):
+            return True
+        return Path(path).exists()
+
     # -- modules -----------------------------------------------------------------
     def available_modules(self):
         """``{name: manifest}`` of every module that can be activated."""
@@ -111,6 +124,8 @@ class Database:
         Dependencies are activated first; activating an active module does
         nothing.  Everything (tables, migrations, the modules' initial records)
         happens in one transaction: a failure leaves the database as it was.
+        A model whose migrations do not build it (a field added without
+        ``kitwork revision``) is refused with a :class:`~core.errors.UserError`.
         """
         available = self.available_modules()
         wanted = modules.resolve(names, available)
@@ -132,6 +147,7 @@ class Database:
             branches = migration.enabled_branches(manifests, labels)
             migration.upgrade(connection, available, manifests,
                               only=[b for b in branches if b not in enabled_before])
+            migration.check_drift(connection, pool)
             env = Environment(self, pool, connection)
             pool.hooks.hook.core_modules_activated(env=env, modules=tuple(new))
         self._active = tuple(order)
@@ -141,13 +157,16 @@ class Database:
         """Apply the pending migrations of the active modules; return what changed.
 
         Returns ``{module: (old version, new version)}`` for the modules whose
-        installed version differs from the one recorded in the database.
+        installed version differs from the one recorded in the database.  As
+        :meth:`activate`, refuses models that their migrations do not build,
+        leaving the database as it was.
         """
         available = self.available_modules()
         with self._connect() as connection, connection.begin():
             order = self._read_active(connection)
             manifests = self._manifests(order)
             migration.upgrade(connection, available, manifests)
+            migration.check_drift(connection, get_pool(manifests))
             recorded = dict(connection.execute(sa.select(module_table.c.name, module_table.c.version)).all())
             changed = {}
             for manifest in manifests:

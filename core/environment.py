@@ -24,7 +24,8 @@ class Environment:
 
     ``env[name]`` is the composed model class bound to this transaction (a
     small subclass made once per transaction and model), so class methods
-    reach the transaction through ``cls._env`` without global state.
+    reach the transaction through ``cls.env`` (and records through
+    ``record.env``) without global state.
     """
 
     def __init__(self, database, pool, connection, context=None):

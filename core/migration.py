@@ -89,6 +89,63 @@ def differences(connection, metadata):
     return compare_metadata(context, metadata)
 
 
+def drift(connection, pool):
+    """What the database lacks or has beyond the composed models.
+
+    A list of ``(branch, sentence, generated)``: the branch owning the
+    difference (a module, or ``module+extra`` for an integration), what
+    differs, naming the model and the column, and whether ``kitwork
+    revision`` writes the fix (it writes what the models add or change, never
+    a drop).  Empty when the migrations build exactly the models.  Tables no
+    active model declares are not Kitwork's to judge (the database may hold
+    others), so they are left out.
+    """
+    models = {model_class._table.name: name for name, model_class in pool.models.items()}
+    problems = []
+    for difference in differences(connection, pool.metadata):
+        for item in difference if isinstance(difference, list) else [difference]:
+            if item[0] != "remove_table":
+                problems.append(_describe(item, pool, models))
+    return problems
+
+
+def _describe(item, pool, models):
+    kind = item[0]
+    if kind == "add_table":
+        table, column = item[1].name, None
+    elif kind in ("add_column", "remove_column"):
+        table, column = item[2], item[3].name
+    elif kind.startswith("modify_"):
+        table, column = item[2], item[3]
+    else:   # indexes, unique and foreign-key constraints
+        table = item[1].table.name
+        column = next(iter(getattr(item[1], "columns", ())), None)
+        column = getattr(column, "name", column)
+    branch = pool.owner_of(table, column) or "?"
+    model = models.get(table, f"table {table}")
+    what = {
+        "add_table": f"model {model} has no table {table} in the database",
+        "add_column": f"field {model}.{column} has no column in table {table}",
+        "remove_column": f"column {table}.{column} is in the database but model {model} has no such field",
+    }.get(kind, f"model {model}: {kind.replace('_', ' ')} {column or ''} differs from the database")
+    if kind.startswith("remove_"):
+        return branch, (f"module {branch!r}: {what} (drop it in a migration of the {branch} branch, "
+                        f"written by hand: kitwork revision does not write drops)"), False
+    return branch, f"module {branch!r}: {what}", True
+
+
+def check_drift(connection, pool):
+    """Refuse (UserError) a database whose tables differ from the composed models."""
+    problems = drift(connection, pool)
+    if problems:
+        branches = list(dict.fromkeys(branch for branch, _, generated in problems if generated))
+        commands = " and ".join(f"'kitwork revision {branch} -m MESSAGE'" for branch in branches)
+        advice = f"Generate the missing migration with {commands}, then" if commands else "Then"
+        raise errors.UserError(
+            f"the database does not match the models of the active modules: "
+            f"{'; '.join(sentence for _, sentence, _ in problems)}. {advice} run 'kitwork upgrade'")
+
+
 def _without_implied(names, available):
     """``names`` less those another of them already depends on.
 

@@ -9,8 +9,11 @@ transaction, whose class methods are the record API:
 input (types, required and read-only fields, selection values) before
 anything is written.  ``_create``, ``_write`` and ``_delete`` do the work; a
 module calls them when it changes records on the system's behalf (a workflow
-setting ``state``, quoting creating line components).  Both paths end in
-``validate(records)``, the per-model rules that extensions override.
+setting ``state``, quoting creating line components), through their public
+names ``create_unchecked``, ``write_unchecked``, ``write_rows``,
+``delete_unchecked`` and ``delete_where`` (see the extension API at the end
+of :class:`Model`).  Both paths end in ``validate(records)``, the per-model
+rules that extensions override.
 
 Records hold only their id; values live in the transaction's cache, filled a
 whole batch at a time (every record returned by one call shares a prefetch
@@ -19,6 +22,7 @@ query per field kind, not N.
 """
 import contextlib
 import re
+import types
 
 import marshmallow
 import sqlalchemy as sa
@@ -141,6 +145,17 @@ class Prefetch:
         self.ids = ids
         self.derived = {}    # (field, model, cache generation) -> Prefetch of the related records
         self.records = {}    # id -> record, so that a related record is made once per batch
+
+
+class classproperty:
+    """A read-only attribute computed from the class, read alike on the class and on its records."""
+
+    def __init__(self, getter):
+        self.getter = getter
+        self.__doc__ = getter.__doc__
+
+    def __get__(self, record, owner):
+        return self.getter(owner)
 
 
 class Model:
@@ -985,3 +1000,75 @@ class Model:
                 row[name] = record._read(field)
             rows.append(row)
         return cls._schema.dump(rows, many=True)
+
+    # -- the extension API: what module code may use ------------------------------------
+    # Thin public names over the implementations above.  They call the
+    # underscore methods, so a module overriding ``_create``, ``_write`` or
+    # ``_complete`` is still obeyed whichever name its callers use.
+    @classproperty
+    def env(cls):
+        """The :class:`~core.environment.Environment` (transaction) the class or record is bound to."""
+        return cls._env
+
+    @classproperty
+    def fields(cls):
+        """The composed model's fields: a read-only mapping from name to :class:`~core.fields.Field`."""
+        return types.MappingProxyType(cls._fields)
+
+    @classproperty
+    def table(cls):
+        """The model's SQLAlchemy ``Table``, for set-based statements run with ``env.execute``."""
+        return cls._table
+
+    @classmethod
+    def create_unchecked(cls, vlist):
+        """Create records on the system's behalf, without the API's input checks.
+
+        ``vlist`` holds already-typed values (ids or records for Many2One,
+        lists of dicts for One2Many).  Skipped: input conversion and type
+        checks (unknown keys are ignored), the read-only rule, the check that
+        Many2One ids exist, every override of :meth:`create` (draft-only
+        rules, say) and the savepoint :meth:`create` opens.  Still done:
+        defaults, :meth:`_complete`, required and unique fields, rounding to
+        each field's digits, the One2Many children, :meth:`validate`.
+        """
+        return cls._create(list(vlist))
+
+    @classmethod
+    def write_unchecked(cls, records, values):
+        """Write ``values`` on ``records`` on the system's behalf (a workflow setting ``state``).
+
+        As :meth:`create_unchecked`, it skips input conversion, the read-only
+        rule, the Many2One existence check and the overrides of :meth:`write`;
+        it still refuses emptying a required field, applies One2Many actions
+        and calls :meth:`validate`.
+        """
+        cls._write(list(records), values)
+
+    @classmethod
+    def write_rows(cls, rows):
+        """Write different column values on many records in one statement (renumbering, say).
+
+        ``rows`` are dicts with the same keys: ``id`` and stored field names
+        with values as the columns store them.  The lowest level: no default,
+        no check, no One2Many, no :meth:`validate`.
+        """
+        cls._write_each(rows)
+
+    @classmethod
+    def delete_unchecked(cls, records):
+        """Delete records on the system's behalf, skipping the overrides of :meth:`delete`.
+
+        The ``ondelete`` of every Many2One pointing to them still applies
+        (cascade, set null, restrict).
+        """
+        cls._delete(list(records))
+
+    @classmethod
+    def delete_where(cls, domain):
+        """Delete every record matching ``domain`` in a few set-based statements.
+
+        As :meth:`delete_unchecked`: no override of :meth:`delete` runs, the
+        ``ondelete`` rules apply.
+        """
+        cls._delete_where(domain)

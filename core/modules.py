@@ -149,13 +149,20 @@ class Registration:
         self.hooks = []       # (namespace, extras: tuple)
 
     def add_models(self, *classes, extra=()):
+        """Model classes: new models (subclasses of ``Model``) or extensions (plain classes with a ``_name``)."""
         extras = self._extras(extra)
         self.models.extend((cls, extras) for cls in classes)
 
     def add_hookspecs(self, namespace, extra=()):
+        """The hooks the module owns: an object (usually its ``hookspecs`` sub-module) of ``@hookspec`` functions."""
         self.hookspecs.append((namespace, self._extras(extra)))
 
     def add_hooks(self, namespace, extra=()):
+        """Hook implementations: any object (a sub-module, a class) whose ``@hookimpl`` functions implement hooks.
+
+        Implementations run after those of the modules this one depends on;
+        a module's own run in the order it added them.
+        """
         self.hooks.append((namespace, self._extras(extra)))
 
     def _extras(self, extra):

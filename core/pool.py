@@ -170,15 +170,25 @@ class Pool:
 
     # -- hooks -------------------------------------------------------------------
     def _plugin_manager(self, active):
+        """One pluggy manager with the hooks of the active modules.
+
+        Implementations of a hook run in dependency order, dependencies
+        first: a module's implementations run after those of every module it
+        depends on (and of the extras it integrates with), and a module's own
+        implementations in the order its ``register()`` added them.
+        ``@hookimpl(tryfirst=True)`` and ``@hookimpl(trylast=True)`` move an
+        implementation to the front or the back.
+        """
         manager = pluggy.PluginManager(hookspecs.PROJECT)
         manager.add_hookspecs(hookspecs)
         for registration in self.registrations:
             for namespace, extras in registration.hookspecs:
                 if active.issuperset(extras):
                     manager.add_hookspecs(namespace)
-        for registration in self.registrations:
-            for namespace, extras in registration.hooks:
-                if active.issuperset(extras):
-                    manager.register(namespace, name=f"{registration.manifest.name}:{namespace.__name__}")
+        plugins = [(f"{registration.manifest.name}:{namespace.__name__}", namespace)
+                   for registration in self.registrations
+                   for namespace, extras in registration.hooks if active.issuperset(extras)]
+        for name, namespace in reversed(plugins):   # pluggy calls the last registered first
+            manager.register(namespace, name=name)
         manager.check_pending()
         return manager

@@ -15,6 +15,13 @@ class Workflow:
 
     @classmethod
     def _transition(cls, records, state, verb):
+        records = cls._check_transition(records, state, verb)
+        cls._write(records, {"state": state})
+        return records
+
+    @classmethod
+    def _check_transition(cls, records, state, verb):
+        """Refuse, before anything changes, records that cannot move to ``state``; return them as a list."""
         records = list(records)
         for record in records:
             if (record.state, state) not in cls._transitions:
@@ -22,5 +29,4 @@ class Workflow:
                 raise errors.WorkflowError(
                     f"cannot {verb} {record.rec_name}: it is {record.state}; "
                     f"{verb} is allowed from {' or '.join(allowed) or 'no state'}")
-        cls._write(records, {"state": state})
         return records

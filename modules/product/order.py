@@ -20,9 +20,10 @@ class Order(Workflow):
     """Mixin for an order model with fields ``number``, ``state`` and ``lines``.
 
     ``_hook_prefix`` names the owning module (its hookspecs are
-    ``<prefix>_quote`` … ``<prefix>_cancel``, whose records argument is
-    ``_hook_argument``); ``_number_prefix`` starts the numbers given at the
-    first quotation.
+    ``<prefix>_before_quote`` … ``<prefix>_before_cancel``, called before a
+    transition, and ``<prefix>_quote`` … ``<prefix>_cancel``, called after
+    it, whose records argument is ``_hook_argument``); ``_number_prefix``
+    starts the numbers given at the first quotation.
     """
 
     _hook_prefix = None
@@ -64,34 +65,49 @@ class Order(Workflow):
                     f"{order.rec_name} cannot be {what}: it is {order.state}; reset it to draft first")
 
     # -- workflow ----------------------------------------------------------------------
+    # Each transition checks that every order may make it, calls the
+    # ``<prefix>_before_<event>`` hook (which refuses by raising), changes the
+    # state, then calls ``<prefix>_<event>``: all in one savepoint.
     @classmethod
     def quote(cls, orders):
+        """Send draft orders to the customer or supplier: number them, then announce it."""
         with cls._env.atomic():
-            orders = cls._transition(orders, "quotation", "quote")
+            orders = cls._move(orders, "quote", "quotation", "quote")
             cls._set_number(orders)
             cls._announce("quote", orders)
 
     @classmethod
     def draft(cls, orders):
+        """Reset quoted or cancelled orders to draft, so that they can be changed again."""
         with cls._env.atomic():
-            cls._announce("draft", cls._transition(orders, "draft", "reset to draft"))
+            cls._announce("draft", cls._move(orders, "draft", "draft", "reset to draft"))
 
     @classmethod
     def confirm(cls, orders):
+        """Record that the other party agreed to quoted orders."""
         with cls._env.atomic():
-            cls._announce("confirm", cls._transition(orders, "confirmed", "confirm"))
+            cls._announce("confirm", cls._move(orders, "confirm", "confirmed", "confirm"))
 
     @classmethod
     def process(cls, orders):
+        """Start carrying out confirmed orders; those with nothing pending become done."""
         with cls._env.atomic():
-            orders = cls._transition(orders, "processing", "process")
+            orders = cls._move(orders, "process", "processing", "process")
             cls._announce("process", orders)
             cls.check_done(orders)
 
     @classmethod
     def cancel(cls, orders):
+        """Cancel draft or quoted orders."""
         with cls._env.atomic():
-            cls._announce("cancel", cls._transition(orders, "cancelled", "cancel"))
+            cls._announce("cancel", cls._move(orders, "cancel", "cancelled", "cancel"))
+
+    @classmethod
+    def _move(cls, orders, event, state, verb):
+        """Check the transition, let the modules refuse it, then change the state."""
+        orders = cls._check_transition(orders, state, verb)
+        cls._announce(f"before_{event}", orders)
+        return cls._transition(orders, state, verb)
 
     @classmethod
     def check_done(cls, orders):

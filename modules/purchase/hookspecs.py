@@ -1,11 +1,62 @@
 """The events of a purchase's workflow.
 
-Each hook is called once per transition with every purchase making it,
-after their ``state`` has changed, inside the transition's transaction
-(raising undoes the whole transition).  Arguments are passed by keyword;
-return values are ignored.
+They follow the sale's (:mod:`modules.sale.hookspecs`): each transition of
+``purchase.purchase`` calls ``purchase_before_<transition>`` before anything
+changes (raise a ``UserError`` to refuse) and ``purchase_<transition>``
+after the state has changed (raising undoes the transition), once each with
+every purchase making it, by keyword; return values are ignored.
 """
 from core import hookspec
+
+
+@hookspec
+def purchase_before_quote(env, purchases):
+    """Draft purchases are about to be quoted; raise a UserError to refuse.
+
+    ``purchases`` lists the ``purchase.purchase`` records, still draft and
+    without their number; product_kit has not exploded their lines yet. The
+    place to refuse lines that cannot be quoted (a quantity below a minimum,
+    say).
+    """
+
+
+@hookspec
+def purchase_before_draft(env, purchases):
+    """Quoted or cancelled purchases are about to go back to draft; raise to refuse.
+
+    ``purchases`` lists the ``purchase.purchase`` records in their old state,
+    their kit lines still exploded: refuse when a module cannot undo what it
+    built for them.
+    """
+
+
+@hookspec
+def purchase_before_confirm(env, purchases):
+    """Quotations are about to be confirmed; raise to refuse.
+
+    ``purchases`` lists the ``purchase.purchase`` records, still quotations:
+    check here what the supplier must have agreed to before the order binds
+    anyone.
+    """
+
+
+@hookspec
+def purchase_before_process(env, purchases):
+    """Confirmed purchases are about to be processed; raise to refuse.
+
+    ``purchases`` lists the ``purchase.purchase`` records, still confirmed,
+    before stock creates their shipments: refuse what is not ready to be
+    carried out.
+    """
+
+
+@hookspec
+def purchase_before_cancel(env, purchases):
+    """Draft or quoted purchases are about to be cancelled; raise to refuse.
+
+    ``purchases`` lists the ``purchase.purchase`` records in their old state;
+    nothing they made has been cancelled yet.
+    """
 
 
 @hookspec

@@ -1,11 +1,68 @@
 """The events of a sale's workflow.
 
-Each hook is called once per transition with every sale making it, after
-their ``state`` has changed, inside the transition's transaction (raising
-undoes the whole transition).  Arguments are passed by keyword; return
-values are ignored.
+Every transition of ``sale.sale`` (``quote``, ``draft``, ``confirm``,
+``process``, ``cancel``) calls two hooks, once each, with every sale making
+it, inside the transition's transaction:
+
+- ``sale_before_<transition>`` after the transition is known to be
+  allowed from each sale's state, before anything changes (before the
+  state, before numbering, before product_kit explodes kits).  Raise a
+  :class:`core.errors.UserError` to refuse: the sales stay as they were.
+- ``sale_<transition>`` after the state has changed.  Raising undoes the
+  whole transition.
+
+Arguments are passed by keyword; return values are ignored.  Implementations
+of one hook run dependencies first: a module's implementation runs after
+those of the modules it depends on (``tryfirst``/``trylast`` override that).
 """
 from core import hookspec
+
+
+@hookspec
+def sale_before_quote(env, sales):
+    """Draft sales are about to be quoted; raise a UserError to refuse.
+
+    ``sales`` lists the ``sale.sale`` records, still draft and without their
+    number; product_kit has not exploded their lines yet. The place to refuse
+    lines that cannot be quoted (a quantity below a minimum, say).
+    """
+
+
+@hookspec
+def sale_before_draft(env, sales):
+    """Quoted or cancelled sales are about to go back to draft; raise to refuse.
+
+    ``sales`` lists the ``sale.sale`` records in their old state, their kit
+    lines still exploded: refuse when a module cannot undo what it built for
+    them.
+    """
+
+
+@hookspec
+def sale_before_confirm(env, sales):
+    """Quotations are about to be confirmed; raise to refuse.
+
+    ``sales`` lists the ``sale.sale`` records, still quotations: check here
+    what the customer must have agreed to before the order binds anyone.
+    """
+
+
+@hookspec
+def sale_before_process(env, sales):
+    """Confirmed sales are about to be processed; raise to refuse.
+
+    ``sales`` lists the ``sale.sale`` records, still confirmed, before stock
+    creates their shipments: refuse what is not ready to be carried out.
+    """
+
+
+@hookspec
+def sale_before_cancel(env, sales):
+    """Draft or quoted sales are about to be cancelled; raise to refuse.
+
+    ``sales`` lists the ``sale.sale`` records in their old state; nothing they
+    made has been cancelled yet.
+    """
 
 
 @hookspec

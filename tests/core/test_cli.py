@@ -137,3 +137,12 @@ def test_console_script_runs_the_demo(tmp_path):
                             cwd=tmp_path, env=clean_environment())
     assert result.returncode == 0, result.stderr
     assert "Done." in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["modules"], ["activate", "sale"], ["upgrade"], ["replenish", "--dry-run"]])
+def test_commands_on_a_missing_sqlite_file_create_nothing(tmp_path, capsys, argv):
+    database = tmp_path / "x.db"
+    assert run(*argv, "--db", f"sqlite:///{database}")[0] == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "does not exist" in error and "kitwork init" in error
+    assert not database.exists() and list(tmp_path.iterdir()) == []

@@ -60,3 +60,32 @@ def test_each_pool_has_its_own_plugin_manager(kitwork_database, example_package)
                                     database.pool.hooks.list_name_plugin())
     assert names(plain) == ["product"]
     assert names(extended) == ["example", "product"]
+
+
+def ordered_module(name, depends, marker=""):
+    return {"manifest.toml": f'name = "{name}"\nversion = "1"\ndepends = {depends!r}\n'.replace("'", '"'),
+            "__init__.py": f'''
+import sys
+from core import hookimpl
+
+@hookimpl{marker}
+def core_modules_activated(env, modules):
+    return "{name}"
+
+def register(module):
+    module.add_hooks(sys.modules[__name__])
+'''}
+
+
+def test_hook_implementations_run_dependencies_first_unless_tryfirst_or_trylast(kitwork_database, module_factory):
+    """The documented order: dependencies first; tryfirst before all, trylast after all."""
+    module_factory("order_b", ordered_module("order_b", ["product"]))
+    module_factory("order_a", ordered_module("order_a", ["order_b"]))        # a depends on b: runs after it
+    module_factory("order_last", ordered_module("order_last", [], "(trylast=True)"))
+    module_factory("order_first", ordered_module("order_first", ["order_a"], "(tryfirst=True)"))
+    database = kitwork_database("order_first", "order_last")
+    assert database.active_modules.index("order_b") < database.active_modules.index("order_a")
+    with database.transaction() as env:
+        results = env.hooks.core_modules_activated(env=env, modules=())
+    # product's own implementation returns None, which pluggy leaves out.
+    assert results == ["order_first", "order_b", "order_a", "order_last"]

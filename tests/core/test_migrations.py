@@ -1,5 +1,6 @@
 """Per-module alembic branches: models and migrations must stay in step."""
 import pytest
+import sqlalchemy as sa
 
 from core import Database, cli, errors, migration, modules
 from core.pool import get_pool
@@ -106,3 +107,61 @@ def test_upgrade_command_reports_versions(kitwork_database, module_factory, caps
 def test_revision_of_an_integration_branch_needs_a_real_extra(example_package):
     with pytest.raises(errors.ModuleError, match="not an extra"):
         generate("example+product", "nope")
+
+
+def test_activation_refuses_a_field_without_migration(kitwork_database, module_factory):
+    """A field added to the code but not to the migrations is caught at activation, naming what to do."""
+    module_factory("upgradable", {"__init__.py": MODEL_V2, "manifest.toml": manifest("1.0.0"),
+                                  "migrations/upgradable_0001_notes.py": MIGRATION_V1})
+    database = kitwork_database()
+    database.activate("party")
+    with pytest.raises(errors.UserError) as caught:
+        database.activate("upgradable", "product")
+    message = str(caught.value)
+    assert "'upgradable'" in message and "upgradable.note.body" in message
+    assert "kitwork revision upgradable -m" in message
+    # One transaction: neither the module nor product, activated with it, is left behind.
+    fresh = Database(database.url)
+    assert fresh.active_modules == ("party",)
+    with fresh.engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("upgradable_note")
+        assert not sa.inspect(connection).has_table("product_product")
+
+
+def test_upgrade_refuses_a_new_field_without_migration(kitwork_database, module_factory, capsys):
+    module_factory("upgradable", {"__init__.py": MODEL_V1, "manifest.toml": manifest("1.0.0"),
+                                  "migrations/upgradable_0001_notes.py": MIGRATION_V1})
+    database = kitwork_database("upgradable")
+    module_factory("upgradable", {"__init__.py": MODEL_V2, "manifest.toml": manifest("1.1.0"),
+                                  "migrations/upgradable_0001_notes.py": MIGRATION_V1})
+    assert cli.main(["upgrade", "--db", database.url]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "upgradable.note.body" in error
+    assert "kitwork revision upgradable -m" in error
+    assert Database(database.url).versions() == {"upgradable": "1.0.0"}   # nothing recorded
+
+
+def test_drift_names_a_missing_table(kitwork_database, module_factory):
+    module_factory("upgradable", {"__init__.py": MODEL_V1, "manifest.toml": manifest("1.0.0")})
+    with pytest.raises(errors.UserError, match=r"model upgradable\.note has no table upgradable_note"):
+        kitwork_database("upgradable")
+
+
+def test_upgrade_refuses_a_field_removed_without_migration(kitwork_database, module_factory, capsys):
+    module_factory("upgradable", {"__init__.py": MODEL_V1, "manifest.toml": manifest("1.0.0"),
+                                  "migrations/upgradable_0001_notes.py": MIGRATION_V1})
+    database = kitwork_database("upgradable")
+    without_title = MODEL_V1.replace('    title = fields.Char("Title", required=True)', '    body = fields.Text("Body")')
+    # A version of its own: pools are cached per module name and version.
+    module_factory("upgradable", {"__init__.py": without_title, "manifest.toml": manifest("1.2.0")})
+    assert cli.main(["upgrade", "--db", database.url]) == 1
+    error = capsys.readouterr().err
+    assert "column upgradable_note.title is in the database" in error and "written by hand" in error
+    assert "field upgradable.note.body has no column" in error and "kitwork revision upgradable -m" in error
+
+
+def test_tables_no_model_declares_do_not_block_activation(kitwork_database):
+    database = kitwork_database()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)")
+    assert database.activate("product") == ("product",)

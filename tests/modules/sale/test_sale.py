@@ -132,3 +132,50 @@ def test_failed_transition_hook_undoes_the_transition(sale_db, data, monkeypatch
         with pytest.raises(errors.UserError):
             Sale.quote([sale])
         assert (sale.state, sale.number) == ("draft", None)
+
+
+REFUSING_MODULE = '''
+import sys
+
+from core import errors, hookimpl
+
+SEEN = []
+
+
+@hookimpl
+def sale_before_quote(env, sales):
+    SEEN.extend((sale.state, sale.number) for sale in sales)
+    for sale in sales:
+        for line in sale.lines:
+            if line.quantity < 2:
+                raise errors.UserError(f"{sale.rec_name}: {line.product.name} is sold by 2 at least")
+
+
+def register(module):
+    module.add_hooks(sys.modules[__name__])
+'''
+
+
+def test_a_module_refusing_before_quote_leaves_the_sale_draft_unnumbered_and_unexploded(
+        kitwork_database, module_factory):
+    module_factory("refuse_quote", {"__init__.py": REFUSING_MODULE, "manifest.toml":
+                                    'name = "refuse_quote"\nversion = "1"\ndepends = ["sale", "product_kit"]\n'})
+    database = kitwork_database("refuse_quote")
+    with database.transaction() as env:
+        unit, = env["product.uom"].search([("symbol", "=", "u")])
+        Product = env["product.product"]
+        pen, = Product.create([{"name": "Pen", "default_uom": unit.id}])
+        kit, = Product.create([{"name": "Kit", "type": "kit", "default_uom": unit.id,
+                                "components": [{"product": pen.id, "quantity": 2}]}])
+        customer, = env["party.party"].create([{"name": "Ann"}])
+        Sale = env["sale.sale"]
+        small, big = Sale.create([{"party": customer.id, "lines": [{"product": kit.id, "quantity": quantity}]}
+                                  for quantity in (1, 3)])
+        with pytest.raises(errors.UserError, match="sold by 2 at least"):
+            Sale.quote([small, big])
+        assert [(s.state, s.number) for s in (small, big)] == [("draft", None), ("draft", None)]
+        assert [line.components for s in (small, big) for line in s.lines] == [[], []]
+        Sale.quote([big])
+        assert (big.state, bool(big.number), len(big.lines[0].components)) == ("quotation", True, 1)
+    import refuse_quote
+    assert refuse_quote.SEEN == [("draft", None), ("draft", None), ("draft", None)]

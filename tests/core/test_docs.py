@@ -1,0 +1,71 @@
+"""The documentation: it builds without a warning, and nothing the reference lists is undocumented."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from core import modules, reference
+from core.model import Model
+from core.pool import Pool
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_the_docs_build_without_warnings(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+                             "-d", str(tmp_path / "doctrees"), str(DOCS), str(tmp_path / "html")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "html" / "reference-modules.html").read_text()
+    pool = reference.builtin_pool()
+    for model_name, model_class in pool.models.items():   # the reference follows the code
+        assert model_name in page
+        assert all(f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{name}</span>" in page
+                   for name in model_class._fields)
+    hooks = (tmp_path / "html" / "reference-hooks.html").read_text()
+    assert all(function.__name__ in hooks for _, function in reference.hookspecs_of(pool))
+
+
+def test_every_public_name_of_models_and_every_domain_operator_is_documented():
+    pages = (DOCS / "model-api.rst").read_text() + (DOCS / "extending.rst").read_text()
+    public = [name for name in dir(Model) if not name.startswith("_") and name != "OPERATORS"]
+    literals = " ".join(re.findall(r"``([^`]+)``", pages))
+    assert public and [name for name in public if not re.search(rf"\b{name}\b", literals)] == []
+    operators = (DOCS / "model-api.rst").read_text()
+    assert [op for op in Model.OPERATORS if f"``{op}``" not in operators] == []
+
+
+def test_every_builtin_hookspec_model_and_field_is_documented():
+    assert reference.undocumented(reference.builtin_pool()) == []
+
+
+UNDOCUMENTED = '''
+import sys
+from core import Model, fields, hookspec
+
+
+class Thing(Model):
+    _name = "undocumented.thing"
+    name = fields.Char()
+
+
+@hookspec
+def undocumented_happened(env, things):
+    pass
+
+
+def register(module):
+    module.add_models(Thing)
+    module.add_hookspecs(sys.modules[__name__])
+'''
+
+
+def test_what_lacks_documentation_is_named(module_factory):
+    module_factory("undocumented", {"__init__.py": UNDOCUMENTED,
+                                    "manifest.toml": 'name = "undocumented"\nversion = "1"\n'})
+    pool = Pool([modules.discover()["undocumented"]])
+    assert reference.undocumented(pool) == [
+        "hookspec undocumented_happened (undocumented) has no docstring",
+        "model undocumented.thing (undocumented) has no docstring",
+        "field undocumented.thing.name (undocumented) has no string",
+    ]
