@@ -8,7 +8,7 @@ a whole batch at a time.
 """
 from decimal import Decimal
 
-from core import Workflow, errors
+from core import Workflow, errors, transition
 
 CENT = Decimal("0.01")
 STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
@@ -64,34 +64,35 @@ class Order(Workflow):
                     f"{order.rec_name} cannot be {what}: it is {order.state}; reset it to draft first")
 
     # -- workflow ----------------------------------------------------------------------
+    # Each transition is a door of the model (see core.transition): ids accepted, one savepoint.
     @classmethod
+    @transition("quotation")
     def quote(cls, orders):
-        with cls._env.atomic():
-            orders = cls._transition(orders, "quotation", "quote")
-            cls._set_number(orders)
-            cls._announce("quote", orders)
+        orders = cls._transition(orders, "quotation", "quote")
+        cls._set_number(orders)
+        cls._announce("quote", orders)
 
     @classmethod
+    @transition("draft")
     def draft(cls, orders):
-        with cls._env.atomic():
-            cls._announce("draft", cls._transition(orders, "draft", "reset to draft"))
+        cls._announce("draft", cls._transition(orders, "draft", "reset to draft"))
 
     @classmethod
+    @transition("confirmed")
     def confirm(cls, orders):
-        with cls._env.atomic():
-            cls._announce("confirm", cls._transition(orders, "confirmed", "confirm"))
+        cls._announce("confirm", cls._transition(orders, "confirmed", "confirm"))
 
     @classmethod
+    @transition("processing")
     def process(cls, orders):
-        with cls._env.atomic():
-            orders = cls._transition(orders, "processing", "process")
-            cls._announce("process", orders)
-            cls.check_done(orders)
+        orders = cls._transition(orders, "processing", "process")
+        cls._announce("process", orders)
+        cls.check_done(orders)
 
     @classmethod
+    @transition("cancelled")
     def cancel(cls, orders):
-        with cls._env.atomic():
-            cls._announce("cancel", cls._transition(orders, "cancelled", "cancel"))
+        cls._announce("cancel", cls._transition(orders, "cancelled", "cancel"))
 
     @classmethod
     def check_done(cls, orders):
@@ -195,13 +196,20 @@ class OrderLine:
 
     # -- changes by hand: only while the order is draft ------------------------------
     @classmethod
-    def create(cls, vlist):
-        vlist = list(vlist)
-        Order = cls._env[cls._fields[cls._parent_field].target]
-        Order._check_draft(Order.browse({v[cls._parent_field] for v in vlist
-                                          if isinstance(v, dict) and isinstance(v.get(cls._parent_field), int)}),
-                           "given new lines")
-        return super().create(vlist)
+    def _check_input(cls, vlist, creating, parent_field=None):
+        """Checked input whose lines go to (or move to) a draft order only.
+
+        Run on the loaded values, where the order is an id however it was
+        given; lines created with their new order (``parent_field``) are the
+        order's own business.
+        """
+        checked = super()._check_input(vlist, creating, parent_field)
+        if parent_field is None:
+            Order = cls._env[cls._fields[cls._parent_field].target]
+            Order._check_draft(Order.browse({values[cls._parent_field] for values in checked
+                                             if values.get(cls._parent_field) is not None}),
+                               "given new lines" if creating else "given these lines")
+        return checked
 
     @classmethod
     def write(cls, lines, values):

@@ -13,8 +13,8 @@ class Configuration(Model):
 
     _name = "stock.reorder.configuration"
 
-    security_days = fields.Integer("Purchase security lead time (days)", required=True, default=0)
-    days_to_purchase = fields.Integer("Days to purchase", required=True, default=0,
+    security_days = fields.Integer("Purchase security lead time (days)", required=True, default=0, min=0, max=3650)
+    days_to_purchase = fields.Integer("Days to purchase", required=True, default=0, min=0, max=3650,
                                       help="How long buying takes before the supplier's lead time starts.")
 
     @classmethod
@@ -56,8 +56,8 @@ class Rule(Model):
     route = fields.Selection([("buy", "Buy")], "Route",
                              help="How to replenish; empty: the first route available, buy first.")
     vendor = fields.Many2One("party.party", "Vendor", help="Default: the product's first supplier.")
-    visibility_days = fields.Integer("Visibility days", required=True, default=0)
-    horizon_days = fields.Integer("Horizon days", required=True, default=0)
+    visibility_days = fields.Integer("Visibility days", required=True, default=0, min=0, max=3650)
+    horizon_days = fields.Integer("Horizon days", required=True, default=0, min=0, max=3650)
 
     ROUTE_PRIORITY = ("buy",)
 
