@@ -188,9 +188,10 @@ class Database:
             try:
                 yield connection
             except sa.exc.DatabaseError as exc:
-                if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
-                    raise
-                raise errors.UserError(f"cannot use database {self!r}: {_first_line(exc)}") from exc
+                # OperationalError: read-only, locked, lost server…; the bare class: "file is not a database"
+                if isinstance(exc, sa.exc.OperationalError) or type(exc) is sa.exc.DatabaseError:
+                    raise errors.UserError(f"cannot use database {self!r}: {_first_line(exc)}") from exc
+                raise
 
     @contextlib.contextmanager
     def transaction(self):

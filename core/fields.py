@@ -110,14 +110,6 @@ class Field:
                 f"cannot search {self.model_name}.{self.name} {operator} {value!r:.80}: "
                 f"{' '.join(map(str, messages))}") from None
 
-    def bounds(self, minimum, maximum, limits):
-        """``(min, max)``: the declared bounds, within ``limits``."""
-        low, high = limits
-        return (low if minimum is None else max(low, minimum), high if maximum is None else min(high, maximum))
-
-    def range_validator(self):
-        return mm_validate.Range(self.min, self.max)
-
     # -- reading -----------------------------------------------------------
     def to_record(self, value, record):
         """What ``record.<field>`` returns for the cached ``value``."""
@@ -138,6 +130,26 @@ class Field:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.model_name}.{self.name}>"
+
+
+class Bounded:
+    """Mixin of the fields of ordered values: they accept ``min``..``max``.
+
+    Both default to, and stay within, the type's ``limits()``: what the column
+    holds or the arithmetic on the values survives.
+    """
+
+    def __init__(self, string=None, *, min=None, max=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.min, self.max = _within(self.limits(), min, max)
+
+    def schema_options(self):
+        return {**super().schema_options(), "validate": mm_validate.Range(self.min, self.max)}
+
+
+def _within(limits, minimum, maximum):
+    low, high = limits
+    return (low if minimum is None else max(low, minimum), high if maximum is None else min(high, maximum))
 
 
 class Char(Field):
@@ -177,28 +189,24 @@ class Text(Field):
         return lambda v: v if type(v) is str and not unstorable(v) else schema.SLOW
 
 
-class Integer(Field):
+class Integer(Bounded, Field):
     """An integer of the column's 32-bit range, or of ``min``..``max`` when declared."""
 
     python_type = int
     marshmallow_class = schema.Integer
 
-    def __init__(self, string=None, *, min=None, max=None, **kwargs):
-        super().__init__(string, **kwargs)
-        self.min, self.max = self.bounds(min, max, schema.INTEGER_RANGE)
+    def limits(self):
+        return schema.INTEGER_RANGE
 
     def sql_type(self):
         return sa.Integer()
-
-    def schema_options(self):
-        return {**super().schema_options(), "validate": self.range_validator()}
 
     def fast_check(self):
         low, high = self.min, self.max
         return lambda v: v if type(v) is int and low <= v <= high else schema.SLOW
 
 
-class Float(Field):
+class Float(Bounded, Field):
     """A float, rounded to ``digits`` decimal places when given.
 
     Finite and within ±``FLOAT_LIMIT`` (1e12), or ``min``..``max`` when declared.
@@ -207,10 +215,12 @@ class Float(Field):
     python_type = float
     marshmallow_class = schema.Float
 
-    def __init__(self, string=None, *, digits=None, min=None, max=None, **kwargs):
+    def __init__(self, string=None, *, digits=None, **kwargs):
         super().__init__(string, **kwargs)
         self.digits = digits
-        self.min, self.max = self.bounds(min, max, (-FLOAT_LIMIT, FLOAT_LIMIT))
+
+    def limits(self):
+        return -FLOAT_LIMIT, FLOAT_LIMIT
 
     def sql_type(self):
         return sa.Float()
@@ -220,16 +230,13 @@ class Float(Field):
             return value
         return round(float(value), self.digits)
 
-    def schema_options(self):
-        return {**super().schema_options(), "validate": self.range_validator()}
-
     def fast_check(self):
         low, high = self.min, self.max
         return lambda v: (float(v) if (type(v) is float or type(v) is int) and low <= v <= high
                           else schema.SLOW)
 
 
-class Numeric(Field):
+class Numeric(Bounded, Field):
     """A ``decimal.Decimal`` with ``digits`` places (prices, amounts).
 
     Its column holds ``precision - digits`` integer digits: larger values are
@@ -239,13 +246,15 @@ class Numeric(Field):
     python_type = decimal.Decimal
     marshmallow_class = schema.Decimal
 
-    def __init__(self, string=None, *, digits=2, precision=16, min=None, max=None, **kwargs):
-        super().__init__(string, **kwargs)
+    def __init__(self, string=None, *, digits=2, precision=16, **kwargs):
         self.digits = digits
         self.precision = precision
         self._quantum = decimal.Decimal(1).scaleb(-digits)
         self._limit = decimal.Decimal(10) ** (precision - digits) - self._quantum
-        self.min, self.max = map(decimal.Decimal, self.bounds(min, max, (-self._limit, self._limit)))
+        super().__init__(string, **kwargs)
+
+    def limits(self):
+        return -self._limit, self._limit
 
     def sql_type(self):
         return sa.Numeric(self.precision, self.digits)
@@ -262,7 +271,7 @@ class Numeric(Field):
         return value.quantize(self._quantum, rounding=decimal.ROUND_HALF_EVEN)
 
     def schema_options(self):
-        return {**super().schema_options(), "as_string": True, "validate": self.range_validator()}
+        return {**super().schema_options(), "as_string": True}
 
     def fast_check(self):
         low, high = self.min, self.max
@@ -287,21 +296,17 @@ class Boolean(Field):
         return lambda v: v if type(v) is bool else schema.SLOW
 
 
-class Date(Field):
+class Date(Bounded, Field):
     """A date within ``DATE_RANGE`` (1900-01-01 to 2999-12-31), or ``min``..``max`` when declared."""
 
     python_type = datetime.date
     marshmallow_class = schema.Date
 
-    def __init__(self, string=None, *, min=None, max=None, **kwargs):
-        super().__init__(string, **kwargs)
-        self.min, self.max = self.bounds(min, max, DATE_RANGE)
+    def limits(self):
+        return DATE_RANGE
 
     def sql_type(self):
         return sa.Date()
-
-    def schema_options(self):
-        return {**super().schema_options(), "validate": self.range_validator()}
 
     def fast_check(self):
         low, high = self.min, self.max

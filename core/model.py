@@ -6,11 +6,13 @@ them.  Through ``env[name]`` one gets the composed class bound to a
 transaction, whose class methods are the record API:
 
 ``create``, ``write`` and ``delete`` are the doors of the API: they check the
-input (types, required and read-only fields, selection values) before
-anything is written.  ``_create``, ``_write`` and ``_delete`` do the work; a
-module calls them when it changes records on the system's behalf (a workflow
-setting ``state``, quoting creating line components).  Both paths end in
-``validate(records)``, the per-model rules that extensions override.
+input (types, required and read-only fields, selection values, ranges) before
+anything is written, and the pool runs each whole call, every module's
+override included, in one savepoint (:func:`entry_point`).  ``_create``,
+``_write`` and ``_delete`` do the work; a module calls them when it changes
+records on the system's behalf (a workflow setting ``state``, quoting creating
+line components).  Both paths end in ``validate(records)``, the per-model
+rules that extensions override.
 
 Records hold only their id; values live in the transaction's cache, filled a
 whole batch at a time (every record returned by one call shares a prefetch
@@ -24,9 +26,15 @@ import sqlalchemy as sa
 
 from . import errors
 from . import fields as kfields
+from .schema import UNSTORABLE
 
 CHUNK = 2000   # ids per IN (...) list: well under every backend's parameter limit
 MAX_ID = 2 ** 31 - 1   # ids are INTEGER columns
+
+
+def is_list(value):
+    """Whether an argument can be a list of things: iterable, and not a string or a mapping."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict))
 
 
 def chunks(seq, size=CHUNK):
@@ -103,7 +111,7 @@ class Model:
         What the doors taking records (write, delete, transitions) accept;
         anything else is refused with a UserError before anything happens.
         """
-        if isinstance(records, (str, bytes, dict, Model)) or not isinstance(records, Iterable):
+        if not is_list(records) or isinstance(records, Model):
             raise errors.UserError(f"{cls._name}: expected a list of records or ids, got {records!r:.80}")
         result, ids = [], []
         for item in records:
@@ -226,7 +234,8 @@ class Model:
         query = sa.select(table).where(*cls._where(domain)).order_by(*cls._order_by(order))
         for name, value in (("limit", limit), ("offset", offset)):
             if value is not None and not (type(value) is int and 0 <= value < 2 ** 63):
-                raise errors.UserError(f"search of {cls._name}: {name} must be a whole number ≥ 0, not {value!r:.80}")
+                raise errors.UserError(
+                    f"search of {cls._name}: {name} must be a whole number, 0 or more, not {value!r:.80}")
         if limit is not None:
             query = query.limit(limit)
         if offset:
@@ -256,7 +265,7 @@ class Model:
     def _where(cls, domain):
         """SQL conditions for a domain; ``a.b`` paths follow Many2One fields."""
         clauses = []
-        if isinstance(domain, (str, bytes, dict)) or not isinstance(domain, Iterable):
+        if not is_list(domain):
             raise errors.UserError(f"invalid domain {domain!r:.80} on {cls._name}: expected a list of clauses")
         for clause in domain:
             try:
@@ -287,25 +296,28 @@ class Model:
                 continue
             field = field if field is not None else cls._id_field
             if operator in ("in", "not in"):
-                if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+                if not is_list(value):
                     raise errors.UserError(
                         f"cannot search {cls._name}.{name} {operator} {value!r:.80}: give a list of values")
                 value = [field.domain_value(v, operator) for v in value]
             elif operator in ("like", "ilike"):
-                if field.python_type is not str or not isinstance(value, str):
-                    raise errors.UserError(f"cannot search {cls._name}.{name} {operator} {value!r:.80}: "
-                                           f"{operator} compares a text field with a text pattern")
-                value = field.domain_value(value, operator)
+                if field.python_type is not str or not isinstance(value, str) or UNSTORABLE.search(value):
+                    raise errors.UserError(f"cannot search {cls._name}.{name} {operator} {value!r:.80}: {operator} "
+                                           f"compares a text field with a text pattern (no NUL, no lone surrogate)")
             else:
                 value = field.domain_value(value, operator)
+                if operator not in ("=", "!=") and (value is None or isinstance(value, bool)):
+                    raise errors.UserError(f"cannot search {cls._name}.{name} {operator} {value!r}: "
+                                           f"empty values and booleans compare with = or != only")
             clauses.append(cls.OPERATORS[operator](column, value))
         return clauses
 
     @classmethod
     def _order_by(cls, order):
         result = []
-        if isinstance(order, (str, bytes, dict)) or not isinstance(order or (), Iterable):
-            raise errors.UserError(f"invalid order {order!r:.80} on {cls._name}: expected a list of (field, direction)")
+        if not is_list(order or ()):
+            raise errors.UserError(
+                f"invalid order {order!r:.80} on {cls._name}: expected a list of (field, direction)")
         for item in (order or cls._order):
             try:
                 name, direction = item
@@ -382,6 +394,9 @@ class Model:
             for name, field in cls._one2many.items():
                 if name not in loaded:
                     continue
+                if loaded[name] is None:   # no children, no actions
+                    loaded[name] = []
+                    continue
                 target = cls._env[field.target]
                 if creating:
                     loaded[name] = target._check_children(loaded[name], field, label)
@@ -440,7 +455,7 @@ class Model:
     @classmethod
     def create(cls, vlist):
         """Create records from a list of dicts; return them in the same order."""
-        if isinstance(vlist, (str, bytes, dict)) or not isinstance(vlist, Iterable):
+        if not is_list(vlist):
             raise errors.ValidationError(f"{cls._name}: create takes a list of dicts, not {vlist!r:.80}")
         vlist = list(vlist)
         checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],

@@ -144,7 +144,8 @@ def _every_state(database, model_name, methods):
 
 
 # -- values -------------------------------------------------------------------------------
-ODD_CHARACTERS = ["\x00", "\ud800", "\udfff", "\u202e", "\ufeff", "\u0301", "é", "𝔘", "\n", "'", '"', "%", "_", "\\"]
+ODD_CHARACTERS = [
+    "\x00", "\ud800", "\udfff", "\u202e", "\ufeff", "\u0301", "é", "𝔘", "\n", "'", '"', "%", "_", "\\"]
 odd_text = st.text(st.one_of(st.characters(), st.sampled_from(ODD_CHARACTERS)), max_size=12) | st.sampled_from(
     ["", " ", "x" * 300, "\x00", "\ud800", "a\x00b", "DROP TABLE party_party; --", "2026-02-30", "1e400", "NaN"])
 huge_numbers = st.sampled_from([2 ** 31, -2 ** 31 - 1, 10 ** 20, 10 ** 400, -10 ** 400, 1e30, -1e308, 5e-324,

@@ -170,12 +170,20 @@ def test_day_counts_and_dates_are_bounded_and_confirm_computes_safely(full_db, d
     ([("unit_price", "<", Decimal("1e400"))], {}), ([("quantity", ">", 1)], {"limit": -1}),
     ([], {"offset": "x"}), ([], {"order": [("quantity", 1)]}), ([], {"order": "quantity"}),
     ([[("quantity", ">", 1)]], {}), ([(5, "=", 1)], {}), ([("quantity", ["="], 1)], {}), (5, {}),
+    ([("sale", "<", None)], {}), ([("product.active", ">=", True)], {}), ([], {"order": True}),
 ])
 def test_wrongly_typed_searches_are_refused_and_the_transaction_goes_on(full_db, data, snapshot, domain, kwargs):
     with full_db.transaction() as env:
         with refused(env, snapshot):
             env["sale.line"].search(domain, **kwargs)
         assert env["sale.line"].search([("quantity", ">", 0)], limit=1)   # the transaction is usable
+
+
+def test_one2many_none_is_no_children(full_db, data):
+    with full_db.transaction() as env:
+        sale = new_order(env, data, "sale", lines=None)
+        assert sale.lines == []
+        env["sale.sale"].write([sale], {"lines": None})
 
 
 def test_search_values_convert_like_input(full_db, data):
@@ -186,6 +194,9 @@ def test_search_values_convert_like_input(full_db, data):
         assert sale in Sale.search([("party", "=", sale.party)])
         assert sale.lines == Line.search([("sale", "in", [sale])])
         assert Sale.search([("id", "=", sale)]) == [sale]
+        assert sale.lines == Line.search([("sale", "=", sale.id), ("product.code", "like", "H-P%")])
+        assert Line.search([("sale", "=", sale.id), ("product.type", "like", "go%")]) == sale.lines
+        assert env["purchase.line"].search([("origin", "like", "nothing.here,%")]) == []
         with pytest.raises(errors.UserError, match="sale.sale.party"):
             Sale.search([("party", "=", sale)])   # a record of another model
 
