@@ -14,7 +14,8 @@ with records of another model.
 
 One database per module: every built-in module active, filled by the modules'
 demo chapters.  Examples are derandomized and bounded (``KITWORK_FUZZ_EXAMPLES``
-per model and door, default 12), so the file runs in CI on both backends.
+per model and door, default 12), so the file runs in CI on both backends;
+``KITWORK_FUZZ_RANDOM=1`` draws new examples each run, to hunt.
 """
 import datetime
 import io
@@ -40,8 +41,9 @@ TRANSITIONS = {name: {attr: getattr(model, attr)._transition_to for attr in dir(
                for name, model in sorted(POOL.models.items())}
 TRANSITIONS = {name: methods for name, methods in TRANSITIONS.items() if methods}
 
-FUZZ = settings(max_examples=int(os.environ.get("KITWORK_FUZZ_EXAMPLES", 12)), deadline=None, derandomize=True,
-                database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(os.environ.get("KITWORK_FUZZ_EXAMPLES", 12)), deadline=None,
+                derandomize=not os.environ.get("KITWORK_FUZZ_RANDOM"), database=None,
+                suppress_health_check=list(HealthCheck))
 
 
 class Rollback(Exception):
