@@ -7,6 +7,6 @@ from . import errors, fields
 from .database import Database
 from .hookspecs import hookimpl, hookspec
 from .model import Model
-from .workflow import Workflow
+from .workflow import Workflow, transition
 
-__all__ = ["Database", "Model", "Workflow", "errors", "fields", "hookimpl", "hookspec"]
+__all__ = ["Database", "Model", "Workflow", "errors", "fields", "hookimpl", "hookspec", "transition"]

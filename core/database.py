@@ -54,6 +54,11 @@ def _make_sqlite_transactional(engine):
         connection.exec_driver_sql("BEGIN")
 
 
+def _first_line(exc):
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class Database:
     """A database and the modules active in it.
 
@@ -188,13 +193,24 @@ class Database:
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager
     def _connect(self):
+        """A connection; what the database itself refuses becomes a UserError.
+
+        A file that is not a database, a read-only file, a lost server, a lock
+        or a serialization conflict is not a bug of the caller: it gets one
+        sentence, not a driver traceback.
+        """
         try:
             connection = self.engine.connect()
         except sa.exc.OperationalError as exc:
-            raise errors.UserError(
-                f"cannot open database {self!r}: {str(exc.orig).strip().splitlines()[0]}") from None
+            raise errors.UserError(f"cannot open database {self!r}: {_first_line(exc)}") from None
         with connection:
-            yield connection
+            try:
+                yield connection
+            except sa.exc.DatabaseError as exc:
+                # OperationalError: read-only, locked, lost server…; the bare class: "file is not a database"
+                if isinstance(exc, sa.exc.OperationalError) or type(exc) is sa.exc.DatabaseError:
+                    raise errors.UserError(f"cannot use database {self!r}: {_first_line(exc)}") from exc
+                raise
 
     @contextlib.contextmanager
     def transaction(self, context=None):

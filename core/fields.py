@@ -15,7 +15,14 @@ import marshmallow
 import sqlalchemy as sa
 from marshmallow import validate as mm_validate
 
-from . import schema
+from . import errors, schema
+
+# Bounds of the values a field accepts unless it declares narrower ones (``min=``/``max=``):
+# what its column holds, and, for floats and dates, what arithmetic on them survives
+# (an amount is quantity x price in 28 decimal digits; a date plus a few lead times
+# stays a date).
+FLOAT_LIMIT = 1e12
+DATE_RANGE = (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
 
 
 class Field:
@@ -83,6 +90,26 @@ class Field:
         """
         return None
 
+    def domain_value(self, value, operator="="):
+        """A search domain's ``value`` as the column holds it; a UserError when it cannot be one.
+
+        Converted like input (an ISO date string, a record for a Many2One) but
+        without the declared bounds, so that both backends compare the same
+        values and no driver error ever aborts the transaction.
+        """
+        if value is None:
+            return None
+        searcher = self.__dict__.get("_searcher")
+        if searcher is None:
+            searcher = self._searcher = self.schema_field()
+        try:
+            return self.to_sql(searcher._deserialize(value, self.name, None))
+        except marshmallow.ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+            raise errors.UserError(
+                f"cannot search {self.model_name}.{self.name} {operator} {value!r:.80}: "
+                f"{' '.join(map(str, messages))}") from None
+
     # -- reading -----------------------------------------------------------
     def to_record(self, value, record):
         """What ``record.<field>`` returns for the cached ``value``."""
@@ -105,6 +132,26 @@ class Field:
         return f"<{type(self).__name__} {self.model_name}.{self.name}>"
 
 
+class Bounded:
+    """Mixin of the fields of ordered values: they accept ``min``..``max``.
+
+    Both default to, and stay within, the type's ``limits()``: what the column
+    holds or the arithmetic on the values survives.
+    """
+
+    def __init__(self, string=None, *, min=None, max=None, **kwargs):
+        super().__init__(string, **kwargs)
+        self.min, self.max = _within(self.limits(), min, max)
+
+    def schema_options(self):
+        return {**super().schema_options(), "validate": mm_validate.Range(self.min, self.max)}
+
+
+def _within(limits, minimum, maximum):
+    low, high = limits
+    return (low if minimum is None else max(low, minimum), high if maximum is None else min(high, maximum))
+
+
 class Char(Field):
     python_type = str
     marshmallow_class = schema.String
@@ -124,8 +171,9 @@ class Char(Field):
 
 
     def fast_check(self):
-        size = self.size
-        return lambda v: v if type(v) is str and (size is None or len(v) <= size) else schema.SLOW
+        size, unstorable = self.size, schema.UNSTORABLE.search
+        return lambda v: (v if type(v) is str and (size is None or len(v) <= size) and not unstorable(v)
+                          else schema.SLOW)
 
 
 class Text(Field):
@@ -137,23 +185,32 @@ class Text(Field):
 
 
     def fast_check(self):
-        return lambda v: v if type(v) is str else schema.SLOW
+        unstorable = schema.UNSTORABLE.search
+        return lambda v: v if type(v) is str and not unstorable(v) else schema.SLOW
 
 
-class Integer(Field):
+class Integer(Bounded, Field):
+    """An integer of the column's 32-bit range, or of ``min``..``max`` when declared."""
+
     python_type = int
     marshmallow_class = schema.Integer
+
+    def limits(self):
+        return schema.INTEGER_RANGE
 
     def sql_type(self):
         return sa.Integer()
 
-
     def fast_check(self):
-        return lambda v: v if type(v) is int else schema.SLOW
+        low, high = self.min, self.max
+        return lambda v: v if type(v) is int and low <= v <= high else schema.SLOW
 
 
-class Float(Field):
-    """A float, rounded to ``digits`` decimal places when given."""
+class Float(Bounded, Field):
+    """A float, rounded to ``digits`` decimal places when given.
+
+    Finite and within ±``FLOAT_LIMIT`` (1e12), or ``min``..``max`` when declared.
+    """
 
     python_type = float
     marshmallow_class = schema.Float
@@ -161,6 +218,9 @@ class Float(Field):
     def __init__(self, string=None, *, digits=None, **kwargs):
         super().__init__(string, **kwargs)
         self.digits = digits
+
+    def limits(self):
+        return -FLOAT_LIMIT, FLOAT_LIMIT
 
     def sql_type(self):
         return sa.Float()
@@ -170,23 +230,31 @@ class Float(Field):
             return value
         return round(float(value), self.digits)
 
-
     def fast_check(self):
-        return lambda v: (float(v) if (type(v) is float and math.isfinite(v)) or type(v) is int
+        low, high = self.min, self.max
+        return lambda v: (float(v) if (type(v) is float or type(v) is int) and low <= v <= high
                           else schema.SLOW)
 
 
-class Numeric(Field):
-    """A ``decimal.Decimal`` with ``digits`` places (prices, amounts)."""
+class Numeric(Bounded, Field):
+    """A ``decimal.Decimal`` with ``digits`` places (prices, amounts).
+
+    Its column holds ``precision - digits`` integer digits: larger values are
+    refused, on input and when a module computes one.
+    """
 
     python_type = decimal.Decimal
     marshmallow_class = schema.Decimal
 
     def __init__(self, string=None, *, digits=2, precision=16, **kwargs):
-        super().__init__(string, **kwargs)
         self.digits = digits
         self.precision = precision
         self._quantum = decimal.Decimal(1).scaleb(-digits)
+        self._limit = decimal.Decimal(10) ** (precision - digits) - self._quantum
+        super().__init__(string, **kwargs)
+
+    def limits(self):
+        return -self._limit, self._limit
 
     def sql_type(self):
         return sa.Numeric(self.precision, self.digits)
@@ -196,14 +264,18 @@ class Numeric(Field):
             return None
         if not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(str(value))
+        if not (value.is_finite() and -self._limit <= value <= self._limit):
+            raise errors.ValidationError(
+                f"{self.model_name}.{self.name}: {value} does not fit ({self.precision - self.digits} "
+                f"digits before the point at most)", {self.name: ["Number too large."]})
         return value.quantize(self._quantum, rounding=decimal.ROUND_HALF_EVEN)
 
     def schema_options(self):
         return {**super().schema_options(), "as_string": True}
 
-
     def fast_check(self):
-        return lambda v: v if type(v) is decimal.Decimal and v.is_finite() else schema.SLOW
+        low, high = self.min, self.max
+        return lambda v: v if type(v) is decimal.Decimal and v.is_finite() and low <= v <= high else schema.SLOW
 
 
 class Boolean(Field):
@@ -224,16 +296,21 @@ class Boolean(Field):
         return lambda v: v if type(v) is bool else schema.SLOW
 
 
-class Date(Field):
+class Date(Bounded, Field):
+    """A date within ``DATE_RANGE`` (1900-01-01 to 2999-12-31), or ``min``..``max`` when declared."""
+
     python_type = datetime.date
     marshmallow_class = schema.Date
+
+    def limits(self):
+        return DATE_RANGE
 
     def sql_type(self):
         return sa.Date()
 
-
     def fast_check(self):
-        return lambda v: v if type(v) is datetime.date else schema.SLOW
+        low, high = self.min, self.max
+        return lambda v: v if type(v) is datetime.date and low <= v <= high else schema.SLOW
 
 
 class DateTime(Field):
@@ -345,7 +422,8 @@ class Many2One(Field):
 
 
     def fast_check(self):
-        return lambda v: v if type(v) is int else schema.SLOW
+        low, high = schema.INTEGER_RANGE
+        return lambda v: v if type(v) is int and low <= v <= high else schema.SLOW
 
 
 class Reference(Field):

@@ -6,13 +6,15 @@ them.  Through ``env[name]`` one gets the composed class bound to a
 transaction, whose class methods are the record API:
 
 ``create``, ``write`` and ``delete`` are the doors of the API: they check the
-input (types, required and read-only fields, selection values) before
-anything is written.  ``_create``, ``_write`` and ``_delete`` do the work; a
-module calls them when it changes records on the system's behalf (a workflow
-setting ``state``, quoting creating line components), through their public
-names ``create_unchecked``, ``write_unchecked``, ``write_rows``,
-``delete_unchecked`` and ``delete_where`` (see the extension API at the end
-of :class:`Model`).  Both paths end in ``validate(records)``, the per-model
+input (types, required and read-only fields, selection values, ranges) before
+anything is written, and the pool runs each whole call, every module's
+override included, in one savepoint (:func:`entry_point`).  ``_create``,
+``_write`` and ``_delete`` do the work; a module calls them when it changes
+records on the system's behalf (a workflow setting ``state``, quoting creating
+line components), through their public names ``create_unchecked``,
+``write_unchecked``, ``write_rows``, ``delete_unchecked`` and ``delete_where``
+(see the extension API at the end of :class:`Model`).  Both paths end in
+``validate(records)``, the per-model
 rules that extensions override.
 
 Records hold only their id; values live in the transaction's cache, filled a
@@ -23,6 +25,7 @@ query per field kind, not N.
 import contextlib
 import re
 import types
+from collections.abc import Iterable
 
 import marshmallow
 import sqlalchemy as sa
@@ -32,8 +35,15 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from . import errors
 from . import fields as kfields
+from .schema import UNSTORABLE
 
 CHUNK = 2000   # ids per IN (...) list: well under every backend's parameter limit
+MAX_ID = 2 ** 31 - 1   # ids are INTEGER columns
+
+
+def is_list(value):
+    """Whether an argument can be a list of things: iterable, and not a string or a mapping."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict))
 
 
 def chunks(seq, size=CHUNK):
@@ -229,6 +239,29 @@ class Model:
                 cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))
                                  .with_for_update(key_share=True))
 
+    @classmethod
+    def _as_records(cls, records):
+        """``records`` (records of this model, or ids as for ``browse``) as a list of records.
+
+        What the doors taking records (write, delete, transitions) accept;
+        anything else is refused with a UserError before anything happens.
+        """
+        if not is_list(records) or isinstance(records, Model):
+            raise errors.UserError(f"{cls._name}: expected a list of records or ids, got {records!r:.80}")
+        result, ids = [], []
+        for item in records:
+            if isinstance(item, Model) and item._name == cls._name:
+                result.append(item)
+            elif type(item) is int and 0 < item <= MAX_ID:
+                result.append(None)
+                ids.append(item)
+            else:
+                raise errors.UserError(f"{cls._name}: expected a record of {cls._name} or its id, got {item!r:.80}")
+        if ids:
+            browsed = iter(cls.browse(ids))
+            result = [next(browsed) if item is None else item for item in result]
+        return result
+
     def _read(self, field):
         cache = self._env._cache_for(self._name)
         values = cache.get(self.id)
@@ -348,9 +381,17 @@ class Model:
     # -- search ----------------------------------------------------------------
     @classmethod
     def search(cls, domain=(), order=None, limit=None, offset=None):
-        """Records matching ``domain`` (a list of ``(field, operator, value)``)."""
+        """Records matching ``domain`` (a list of ``(field, operator, value)``).
+
+        Everything is checked before the query runs: a refused search raises
+        a UserError and leaves the transaction usable.
+        """
         table = cls._table
         query = sa.select(table).where(*cls._where(domain)).order_by(*cls._order_by(order))
+        for name, value in (("limit", limit), ("offset", offset)):
+            if value is not None and not (type(value) is int and 0 <= value < 2 ** 63):
+                raise errors.UserError(
+                    f"search of {cls._name}: {name} must be a whole number, 0 or more, not {value!r:.80}")
         if limit is not None:
             query = query.limit(limit)
         if offset:
@@ -380,22 +421,27 @@ class Model:
     def _where(cls, domain):
         """SQL conditions for a domain; ``a.b`` paths follow Many2One, One2Many and Many2Many fields."""
         clauses = []
+        if not is_list(domain):
+            raise errors.UserError(f"invalid domain {domain!r:.80} on {cls._name}: expected a list of clauses")
         for clause in domain:
             try:
                 name, operator, value = clause
             except (TypeError, ValueError):
                 raise errors.UserError(
-                    f"invalid domain clause {clause!r} on {cls._name}: expected (field, operator, value)") from None
-            if operator not in cls.OPERATORS:
+                    f"invalid domain clause {clause!r:.80} on {cls._name}: expected (field, operator, value)") from None
+            if not isinstance(name, str):
+                raise errors.UserError(f"invalid domain clause {clause!r:.80} on {cls._name}: the field is not a name")
+            if not isinstance(operator, str) or operator not in cls.OPERATORS:
                 raise errors.UserError(
-                    f"unknown operator {operator!r} in domain of {cls._name}; use one of {', '.join(cls.OPERATORS)}")
+                    f"unknown operator {operator!r:.80} in domain of {cls._name}; "
+                    f"use one of {', '.join(cls.OPERATORS)}")
             head, _, rest = name.partition(".")
             field = cls._fields.get(head) if head != "id" else None
             if isinstance(field, (kfields.One2Many, kfields.Many2Many)):
                 clauses.append(cls._related_clause(field, rest, operator, value))
                 continue
             if head != "id" and (field is None or not field.stored):
-                raise errors.UserError(f"{cls._name} has no stored field {head!r} to search on")
+                raise errors.UserError(f"{cls._name} has no stored field {head!r:.80} to search on")
             column = cls._table.c[head]
             if rest:
                 if not isinstance(field, kfields.Many2One):
@@ -404,14 +450,24 @@ class Model:
                 sub = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)]))
                 clauses.append(column.in_(sub))
                 continue
-            convert = field.to_sql if field is not None else (lambda v: getattr(v, "id", v))
             if isinstance(value, sa.Select):   # a sub-query, from set-based code
                 clauses.append(column.in_(value) if operator == "in" else column.not_in(value))
                 continue
+            field = field if field is not None else cls._id_field
             if operator in ("in", "not in"):
-                value = [convert(v) for v in value]
-            elif operator not in ("like", "ilike"):
-                value = convert(value)
+                if not is_list(value):
+                    raise errors.UserError(
+                        f"cannot search {cls._name}.{name} {operator} {value!r:.80}: give a list of values")
+                value = [field.domain_value(v, operator) for v in value]
+            elif operator in ("like", "ilike"):
+                if field.python_type is not str or not isinstance(value, str) or UNSTORABLE.search(value):
+                    raise errors.UserError(f"cannot search {cls._name}.{name} {operator} {value!r:.80}: {operator} "
+                                           f"compares a text field with a text pattern (no NUL, no lone surrogate)")
+            else:
+                value = field.domain_value(value, operator)
+                if operator not in ("=", "!=") and (value is None or isinstance(value, bool)):
+                    raise errors.UserError(f"cannot search {cls._name}.{name} {operator} {value!r}: "
+                                           f"empty values and booleans compare with = or != only")
             clauses.append(cls.OPERATORS[operator](column, value))
         return clauses
 
@@ -450,10 +506,20 @@ class Model:
     @classmethod
     def _order_by(cls, order):
         result = []
-        for name, direction in (order or cls._order):
+        if not is_list(order or ()):
+            raise errors.UserError(
+                f"invalid order {order!r:.80} on {cls._name}: expected a list of (field, direction)")
+        for item in (order or cls._order):
+            try:
+                name, direction = item
+                direction = direction.upper()
+                if not isinstance(name, str):
+                    raise TypeError
+            except (TypeError, ValueError, AttributeError):
+                raise errors.UserError(
+                    f"invalid order {item!r:.80} on {cls._name}: expected (field name, 'ASC' or 'DESC')") from None
             if name != "id" and (name not in cls._fields or not cls._fields[name].stored):
                 raise errors.UserError(f"{cls._name} has no stored field {name!r} to order by")
-            direction = direction.upper()
             if direction not in ("ASC", "DESC"):
                 raise errors.UserError(f"order direction must be ASC or DESC, not {direction!r}")
             column = cls._table.c[name]
@@ -494,9 +560,9 @@ class Model:
         readonly = cls._readonly_names
         result = []
         for position, (label, values) in enumerate(vlist):
-            if not isinstance(values, dict):
+            if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
                 raise errors.ValidationError(
-                    f"{cls._name}: {label}: expected a dict of field values, got {type(values).__name__}",
+                    f"{cls._name}: {label}: expected a dict of field values by name, got {values!r:.80}",
                     {}, label)
             problems = {}
             if not readonly.isdisjoint(values):
@@ -518,6 +584,9 @@ class Model:
                 raise errors.ValidationError(f"invalid {cls._name} ({label}): {detail}", problems, label)
             for name, field in cls._one2many.items():
                 if name not in loaded:
+                    continue
+                if loaded[name] is None:   # no children, no actions
+                    loaded[name] = []
                     continue
                 target = cls._env[field.target]
                 if creating:
@@ -608,11 +677,11 @@ class Model:
             if kind == "create" and len(action) == 2:
                 checked.append(("create", cls._check_children(action[1], field, parent_label)))
             elif kind == "write" and len(action) == 3:
-                ids = [getattr(i, "id", i) for i in action[1]]
+                ids = [r.id for r in cls._as_records(action[1])]
                 values, = cls._check_input([(f"{cls._name} {ids}", action[2])], creating=False)
                 checked.append(("write", ids, values))
             elif kind == "delete" and len(action) == 2:
-                checked.append(("delete", [getattr(i, "id", i) for i in action[1]]))
+                checked.append(("delete", [r.id for r in cls._as_records(action[1])]))
             else:
                 raise errors.ValidationError(
                     f"invalid action {action!r} on {where}: use ('create', [values]), "
@@ -623,12 +692,13 @@ class Model:
     @classmethod
     def create(cls, vlist):
         """Create records from a list of dicts; return them in the same order."""
+        if not is_list(vlist):
+            raise errors.ValidationError(f"{cls._name}: create takes a list of dicts, not {vlist!r:.80}")
         vlist = list(vlist)
-        with cls._env.atomic():
-            with _references_checked_together(cls._env):
-                checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
-                                           creating=True)
-            return cls._create(checked)
+        with _references_checked_together(cls._env):
+            checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
+                                       creating=True)
+        return cls._create(checked)
 
     @classmethod
     def _create(cls, vlist):
@@ -787,10 +857,9 @@ class Model:
         """Write the same ``values`` on every record of ``records``."""
         records = list(records)
         label = ", ".join(str(r.id) for r in records[:5]) + ("…" if len(records) > 5 else "")
-        with cls._env.atomic():
-            with _references_checked_together(cls._env):
-                values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
-            cls._write(records, values)
+        with _references_checked_together(cls._env):
+            values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
+        cls._write(records, values)
 
     @classmethod
     def _write(cls, records, values):
@@ -933,8 +1002,7 @@ class Model:
     @classmethod
     def delete(cls, records):
         """Delete records, applying the ``ondelete`` of every Many2One pointing to them."""
-        with cls._env.atomic():
-            cls._delete(records)
+        cls._delete(records)
 
     @classmethod
     def _delete(cls, records):
@@ -1072,3 +1140,26 @@ class Model:
         ``ondelete`` rules apply.
         """
         cls._delete_where(domain)
+
+
+def entry_point(composed, name, takes_records):
+    """The door ``name`` of a composed model: the whole call, overrides included, in one savepoint.
+
+    Extensions override ``create``, ``write``, ``delete`` and the workflow
+    transitions, and check things before or after ``super()``; wrapping the
+    outermost override means that whatever any of them raises, nothing of
+    the call stays behind, even when the caller catches the error and
+    commits.  ``takes_records`` doors also accept ids (see ``_as_records``).
+    """
+    inner = getattr(composed, name)
+
+    def door(cls, *args, **kwargs):
+        if takes_records and args:
+            args = (cls._as_records(args[0]),) + args[1:]
+        with cls._env.atomic():
+            return getattr(super(composed, cls), name)(*args, **kwargs)
+
+    door.__name__, door.__qualname__, door.__doc__ = name, f"{composed.__name__}.{name}", inner.__doc__
+    if hasattr(inner, "_transition_to"):
+        door._transition_to = inner._transition_to
+    return classmethod(door)

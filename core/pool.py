@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from . import errors, hookspecs, modules, schema
 from . import fields as kfields
-from .model import Model
+from .model import Model, entry_point
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -126,6 +126,12 @@ class Pool:
         composed._readonly_names = frozenset(n for n, f in fields.items() if f.readonly)
         composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)
         composed._unique_names = tuple(n for n, f in fields.items() if f.unique)
+        composed._id_field = kfields.Many2One(model_name).bind("id", model_name, base_owner)
+        doors = {"create": False, "write": True, "delete": True}
+        doors.update((attr, True) for attr in dir(composed)
+                     if hasattr(getattr(composed, attr, None), "_transition_to"))
+        for attr, takes_records in doors.items():
+            setattr(composed, attr, entry_point(composed, attr, takes_records))
         self.owners[model_name] = base_owner
         return composed
 

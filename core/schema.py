@@ -13,13 +13,25 @@ values (strings), so the marshmallow fields below accept both.
 import datetime
 import decimal
 import math
+import re
 
 import marshmallow
 from marshmallow import fields
 
+INTEGER_RANGE = (-2 ** 31, 2 ** 31 - 1)   # what an INTEGER column holds on every backend
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")   # NUL (refused by PostgreSQL), lone surrogates (not UTF-8)
+
 
 class String(fields.String):
-    pass
+    default_error_messages = {
+        "unstorable": "Contains a character that cannot be stored (NUL or a lone surrogate): {position}."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        match = UNSTORABLE.search(value)
+        if match:
+            raise self.make_error("unstorable", position=f"{match.group()!r} at position {match.start()}")
+        return value
 
 
 class Integer(fields.Integer):
@@ -28,7 +40,10 @@ class Integer(fields.Integer):
             raise self.make_error("invalid")
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
+            raise self.make_error("too_large")
+        return value
 
 
 class Float(fields.Float):
@@ -36,9 +51,13 @@ class Float(fields.Float):
         if isinstance(value, bool):
             raise self.make_error("invalid")
         if isinstance(value, (int, float)):
+            try:
+                value = float(value)
+            except OverflowError:
+                raise self.make_error("too_large") from None
             if not math.isfinite(value):
                 raise self.make_error("special")
-            return float(value)
+            return value
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -61,7 +80,9 @@ class Boolean(fields.Boolean):
 
 class Date(fields.Date):
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if isinstance(value, datetime.datetime):   # a moment is not a day: say which day
+            raise self.make_error("invalid")
+        if isinstance(value, datetime.date):
             return value
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -83,14 +104,17 @@ class Reference(fields.Field):
         self.target = target
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, int) and not isinstance(value, bool):
+        if getattr(value, "_name", None) == self.target:
+            value = getattr(value, "id", None)
+        if isinstance(value, int) and not isinstance(value, bool) and INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
             return value
-        if getattr(value, "_name", None) == self.target and isinstance(getattr(value, "id", None), int):
-            return value.id
         raise self.make_error("invalid", target=self.target)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return getattr(value, "id", value)
+
+
+MODEL_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 
 
 class AnyReference(fields.Field):
@@ -105,7 +129,7 @@ class AnyReference(fields.Field):
             value = f"{value[0]},{value[1]}"
         if isinstance(value, str):
             model, _, id_ = value.partition(",")
-            if model and id_.isdigit():
+            if MODEL_NAME.fullmatch(model) and id_.isascii() and id_.isdigit() and int(id_) <= INTEGER_RANGE[1]:
                 return f"{model},{int(id_)}"
         raise self.make_error("invalid")
 

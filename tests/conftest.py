@@ -1,5 +1,7 @@
 """Fixtures shared by Kitwork's own tests (module authors use core.testing's)."""
+import hashlib
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +103,43 @@ def module_factory(tmp_path, monkeypatch):
     for name in written:
         for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
             del sys.modules[module]
+
+
+@pytest.fixture(scope="module")
+def full_db(tmp_path_factory):
+    """One database per test module with every built-in module active (SQLite, or the test PostgreSQL)."""
+    from core import Database, testing
+    url = os.environ.get(testing.URL_VARIABLE)
+    if url:
+        database, drop = testing._postgresql_database(url)
+    else:
+        database = Database(f"sqlite:///{tmp_path_factory.mktemp('full') / 'kitwork.db'}")
+        drop = database.close
+    database.activate(*sorted(n for n, m in database.available_modules().items()
+                              if m.package.startswith("modules.")))
+    yield database
+    drop()
+
+
+@pytest.fixture(scope="session")
+def snapshot():
+    """``snapshot(env)``: every table's row count and content hash, what "nothing changed" compares."""
+    return _snapshot
+
+
+def _snapshot(env):
+    from core.sequence import sequence_table
+    key = (env.pool, env.connection.dialect.name)
+    queries = _SNAPSHOT_QUERIES.get(key)
+    if queries is None:   # plain SQL strings, compiled once per pool: the fuzz tests take thousands of snapshots
+        queries = _SNAPSHOT_QUERIES[key] = {
+            table.name: str(sa.select(table).order_by(*table.primary_key.columns).compile(env.connection))
+            for table in [*env.pool.metadata.sorted_tables, sequence_table]}
+    result = {}
+    for name, query in queries.items():
+        rows = env.connection.exec_driver_sql(query).fetchall()
+        result[name] = (len(rows), hashlib.sha256(repr(rows).encode("utf-8", "backslashreplace")).hexdigest())
+    return result
+
+
+_SNAPSHOT_QUERIES = {}

@@ -8,7 +8,7 @@ a whole batch at a time.
 """
 from decimal import Decimal
 
-from core import Workflow, errors
+from core import Workflow, errors, transition
 
 CENT = Decimal("0.01")
 STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
@@ -65,42 +65,43 @@ class Order(Workflow):
                     f"{order.rec_name} cannot be {what}: it is {order.state}; reset it to draft first")
 
     # -- workflow ----------------------------------------------------------------------
-    # Each transition checks that every order may make it, calls the
+    # Each transition is a door of the model (see core.transition: ids accepted, one
+    # savepoint); it checks that every order may make it, calls the
     # ``<prefix>_before_<event>`` hook (which refuses by raising), changes the
-    # state, then calls ``<prefix>_<event>``: all in one savepoint.
+    # state, then calls ``<prefix>_<event>``.
     @classmethod
+    @transition("quotation")
     def quote(cls, orders):
         """Send draft orders to the customer or supplier: number them, then announce it."""
-        with cls._env.atomic():
-            orders = cls._move(orders, "quote", "quotation", "quote")
-            cls._set_number(orders)
-            cls._announce("quote", orders)
+        orders = cls._move(orders, "quote", "quotation", "quote")
+        cls._set_number(orders)
+        cls._announce("quote", orders)
 
     @classmethod
+    @transition("draft")
     def draft(cls, orders):
         """Reset quoted or cancelled orders to draft, so that they can be changed again."""
-        with cls._env.atomic():
-            cls._announce("draft", cls._move(orders, "draft", "draft", "reset to draft"))
+        cls._announce("draft", cls._move(orders, "draft", "draft", "reset to draft"))
 
     @classmethod
+    @transition("confirmed")
     def confirm(cls, orders):
         """Record that the other party agreed to quoted orders."""
-        with cls._env.atomic():
-            cls._announce("confirm", cls._move(orders, "confirm", "confirmed", "confirm"))
+        cls._announce("confirm", cls._move(orders, "confirm", "confirmed", "confirm"))
 
     @classmethod
+    @transition("processing")
     def process(cls, orders):
         """Start carrying out confirmed orders; those with nothing pending become done."""
-        with cls._env.atomic():
-            orders = cls._move(orders, "process", "processing", "process")
-            cls._announce("process", orders)
-            cls.check_done(orders)
+        orders = cls._move(orders, "process", "processing", "process")
+        cls._announce("process", orders)
+        cls.check_done(orders)
 
     @classmethod
+    @transition("cancelled")
     def cancel(cls, orders):
         """Cancel draft or quoted orders."""
-        with cls._env.atomic():
-            cls._announce("cancel", cls._move(orders, "cancel", "cancelled", "cancel"))
+        cls._announce("cancel", cls._move(orders, "cancel", "cancelled", "cancel"))
 
     @classmethod
     def _move(cls, orders, event, state, verb):
@@ -211,13 +212,20 @@ class OrderLine:
 
     # -- changes by hand: only while the order is draft ------------------------------
     @classmethod
-    def create(cls, vlist):
-        vlist = list(vlist)
-        Order = cls._env[cls._fields[cls._parent_field].target]
-        Order._check_draft(Order.browse({v[cls._parent_field] for v in vlist
-                                          if isinstance(v, dict) and isinstance(v.get(cls._parent_field), int)}),
-                           "given new lines")
-        return super().create(vlist)
+    def _check_input(cls, vlist, creating, parent_field=None):
+        """Checked input whose lines go to (or move to) a draft order only.
+
+        Run on the loaded values, where the order is an id however it was
+        given; lines created with their new order (``parent_field``) are the
+        order's own business.
+        """
+        checked = super()._check_input(vlist, creating, parent_field)
+        if parent_field is None:
+            Order = cls._env[cls._fields[cls._parent_field].target]
+            Order._check_draft(Order.browse({values[cls._parent_field] for values in checked
+                                             if values.get(cls._parent_field) is not None}),
+                               "given new lines" if creating else "given these lines")
+        return checked
 
     @classmethod
     def write(cls, lines, values):

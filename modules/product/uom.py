@@ -5,6 +5,9 @@ import math
 from core import Model, errors, fields
 
 
+TINY = 1e-9   # the smallest factor or rounding: conversions and rounding stay finite
+
+
 @functools.lru_cache(maxsize=None)
 def _decimals(rounding):
     """How many decimals a multiple of ``rounding`` needs (0.01 -> 2, 1 -> 0)."""
@@ -33,9 +36,9 @@ class Uom(Model):
     name = fields.Char("Name", required=True, size=128)
     symbol = fields.Char("Symbol", required=True, size=16)
     category = fields.Many2One("product.uom.category", "Category", required=True)
-    factor = fields.Float("Factor", required=True, default=1.0,
+    factor = fields.Float("Factor", required=True, default=1.0, max=1e9,
                           help="How many reference units of the category one of this unit is.")
-    rounding = fields.Float("Rounding", required=True, default=0.01,
+    rounding = fields.Float("Rounding", required=True, default=0.01, max=1e6,
                             help="Quantities in this unit are rounded to a multiple of it.")
 
     @classmethod
@@ -47,6 +50,10 @@ class Uom(Model):
                     raise errors.ValidationError(
                         f"{uom.rec_name}: {name} must be greater than zero",
                         {name: ["Must be greater than zero."]}, uom.rec_name)
+                if getattr(uom, name) < TINY:   # quantity / rounding must stay a finite float
+                    raise errors.ValidationError(
+                        f"{uom.rec_name}: {name} must be at least {TINY:g}", {name: [f"Must be at least {TINY:g}."]},
+                        uom.rec_name)
 
     @staticmethod
     def round(quantity, rounding):

@@ -10,7 +10,7 @@ class ProductSupplier(Model):
     product = fields.Many2One("product.product", "Product", required=True, ondelete="cascade")
     party = fields.Many2One("party.party", "Supplier", required=True, ondelete="cascade")
     sequence = fields.Integer("Sequence", default=10, help="The first supplier is the preferred one.")
-    lead_time = fields.Integer("Lead time (days)", required=True, default=0)
+    lead_time = fields.Integer("Lead time (days)", required=True, default=0, min=0, max=3650)
     unit_price = fields.Numeric("Unit price", digits=4, help="In the product's default unit.")
 
     @classmethod

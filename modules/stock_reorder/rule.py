@@ -14,8 +14,8 @@ class Configuration(Model):
 
     _name = "stock.reorder.configuration"
 
-    security_days = fields.Integer("Purchase security lead time (days)", required=True, default=0)
-    days_to_purchase = fields.Integer("Days to purchase", required=True, default=0,
+    security_days = fields.Integer("Purchase security lead time (days)", required=True, default=0, min=0, max=3650)
+    days_to_purchase = fields.Integer("Days to purchase", required=True, default=0, min=0, max=3650,
                                       help="How long buying takes before the supplier's lead time starts.")
 
     @classmethod
@@ -73,10 +73,10 @@ class Rule(Model):
     vendor = fields.Many2One("party.party", "Vendor", help="Default: the product's first supplier.")
     source_warehouse = fields.Many2One("stock.location", "Source warehouse", ondelete="restrict",
                                        help="Of a transfer rule: the warehouse the goods come from.")
-    transfer_lead_time = fields.Integer("Transfer lead time (days)", required=True, default=0,
+    transfer_lead_time = fields.Integer("Transfer lead time (days)", required=True, default=0, min=0, max=3650,
                                         help="Of a transfer rule: how long goods take between the warehouses.")
-    visibility_days = fields.Integer("Visibility days", required=True, default=0)
-    horizon_days = fields.Integer("Horizon days", required=True, default=0)
+    visibility_days = fields.Integer("Visibility days", required=True, default=0, min=0, max=3650)
+    horizon_days = fields.Integer("Horizon days", required=True, default=0, min=0, max=3650)
 
     @classmethod
     def default_warehouse(cls):

@@ -10,7 +10,8 @@ from core import schema
 SAMPLES = [None, "", "abc", "x" * 25, "2026-03-01", "2026-03-01T10:00:00", "12", "1.5", "red", "green",
            0, 1, -7, 2 ** 40, True, False, 1.0, 2.5, float("nan"), Decimal("1.25"), Decimal("NaN"),
            Decimal("Infinity"), datetime.date(2026, 3, 1), datetime.datetime(2026, 3, 1, 10, 0), [], [1], (1,),
-           {"a": 1}, object()]
+           {"a": 1}, object(), 2 ** 31, -2 ** 31 - 1, 10 ** 400, 1e13, -1e300, Decimal("1e20"), "a\x00b", "\ud800",
+           datetime.date(1, 1, 1), datetime.date(9999, 12, 31)]
 
 
 def test_fast_path_agrees_with_marshmallow(example_db):
