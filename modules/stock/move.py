@@ -1,7 +1,7 @@
 import datetime
 import math
 
-from core import Model, Workflow, errors, fields
+from core import Model, Workflow, errors, fields, transition
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
           ("cancelled", "Cancelled")]
@@ -129,10 +129,13 @@ class Move(Workflow, Model):
 
     # -- workflow ------------------------------------------------------------------------
     @classmethod
+    @transition("waiting")
     def wait(cls, moves):
-        cls._transition([m for m in moves if m.state != "waiting"], "waiting", "wait for")
+        """The moves wait for their goods (a reservation undone goes back to waiting too)."""
+        cls._transition(moves, "waiting", "wait for")
 
     @classmethod
+    @transition("done")
     def do(cls, moves):
         """The goods moved: done today unless an effective date was set."""
         moves = cls._transition(moves, "done", "do")
@@ -143,7 +146,9 @@ class Move(Workflow, Model):
         cls._env.hooks.stock_moves_done(env=cls._env, moves=moves)
 
     @classmethod
+    @transition("cancelled")
     def cancel(cls, moves):
+        """The moves will not happen."""
         moves = cls._transition(moves, "cancelled", "cancel")
         cls._env.hooks.stock_moves_cancelled(env=cls._env, moves=moves)
 

@@ -2,7 +2,7 @@ import datetime
 import math
 import numbers
 
-from core import Model, Workflow, errors, fields
+from core import Model, Workflow, errors, fields, transition
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
           ("cancelled", "Cancelled")]
@@ -19,7 +19,7 @@ class Shipment(Workflow):
     _move_field = None
     _backorder_fields = ()
     _transitions = frozenset({
-        ("draft", "waiting"), ("waiting", "assigned"), ("assigned", "waiting"),
+        ("draft", "waiting"), ("draft", "assigned"), ("waiting", "assigned"), ("assigned", "waiting"),
         ("waiting", "done"), ("assigned", "done"),
         ("draft", "cancelled"), ("waiting", "cancelled"), ("assigned", "cancelled"),
     })
@@ -29,22 +29,30 @@ class Shipment(Workflow):
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
 
     @classmethod
+    @transition("waiting")
     def wait(cls, shipments):
-        """Ready the draft shipments: their moves wait for goods."""
-        shipments = cls._transition([s for s in shipments if s.state == "draft"], "waiting", "wait for")
-        cls._env["stock.move"].wait([m for s in shipments for m in s.moves if m.state == "draft"])
+        """Ready draft shipments: their moves wait for goods."""
+        cls._ready(cls._check_transition(shipments, "waiting", "wait for"))
 
     @classmethod
+    def _ready(cls, shipments):
+        """The draft ones of ``shipments`` wait, with their draft moves (what assigning or finishing does first)."""
+        shipments = cls._transition([s for s in shipments if s.state == "draft"], "waiting", "wait for")
+        cls._env["stock.move"]._transition([m for s in shipments for m in s.moves if m.state == "draft"],
+                                           "waiting", "wait for")
+
+    @classmethod
+    @transition("cancelled")
     def cancel(cls, shipments):
-        with cls._env.atomic():
-            cls._transition(shipments, "cancelled", "cancel")
-            Move = cls._env["stock.move"]
-            Move.cancel([m for s in shipments for m in s.moves if m.state not in ("done", "cancelled")])
+        """Cancel shipments not done, and their moves not done."""
+        cls._transition(shipments, "cancelled", "cancel")
+        Move = cls._env["stock.move"]
+        Move.cancel([m for s in shipments for m in s.moves if m.state not in ("done", "cancelled")])
 
     @classmethod
     def _assign(cls, shipments):
         """Reserve what is available; a shipment is assigned once all its moves are."""
-        cls.wait(shipments)
+        cls._ready(shipments)
         shipments = [s for s in shipments if s.state in ("waiting", "assigned")]
         cls._env["stock.move"].assign_try([m for s in shipments for m in s.moves])
         complete = [s for s in shipments if s.state == "waiting"
@@ -63,7 +71,7 @@ class Shipment(Workflow):
         """Do the ``movable`` moves (with ``quantities``); the rest goes to backorders."""
         quantities = _parse_quantities(quantities)
         Move = cls._env["stock.move"]
-        cls.wait(shipments)
+        cls._ready(shipments)
         done, later = [], {}
         for shipment in shipments:
             for move in shipment.moves:
@@ -159,12 +167,14 @@ class ShipmentOut(CustomerSupplierShipment, Model):
     moves = fields.One2Many("stock.move", "shipment_out", "Moves")
 
     @classmethod
+    @transition("assigned")
     def assign(cls, shipments):
         """Reserve what is available; a shipment is assigned once all its moves are."""
-        with cls._env.atomic():
-            cls._assign(shipments)
+        cls._check_open(shipments, "assign", ("draft", "waiting"))
+        cls._assign(shipments)
 
     @classmethod
+    @transition("done")
     def ship(cls, shipments, quantities=None):
         """Ship the assigned moves (``quantities``: move id -> quantity shipped).
 
@@ -172,8 +182,7 @@ class ShipmentOut(CustomerSupplierShipment, Model):
         backorder shipment, which is returned.
         """
         cls._check_open(shipments, "ship", ("waiting", "assigned"))
-        with cls._env.atomic():
-            return cls._finish(shipments, quantities, lambda move: move.state == "assigned")
+        return cls._finish(shipments, quantities, lambda move: move.state == "assigned")
 
 
 class ShipmentIn(CustomerSupplierShipment, Model):
@@ -185,12 +194,14 @@ class ShipmentIn(CustomerSupplierShipment, Model):
     party = fields.Many2One("party.party", "Supplier", required=True)
     moves = fields.One2Many("stock.move", "shipment_in", "Moves")
 
+    _transitions = Shipment._transitions | {("draft", "done")}
+
     @classmethod
+    @transition("done")
     def receive(cls, shipments, quantities=None):
         """Receive the moves (``quantities``: move id -> quantity received); the rest is backordered."""
         cls._check_open(shipments, "receive", ("draft", "waiting"))
-        with cls._env.atomic():
-            return cls._finish(shipments, quantities, lambda move: True)
+        return cls._finish(shipments, quantities, lambda move: True)
 
 
 class ShipmentInternal(Shipment, Model):
@@ -224,23 +235,22 @@ class ShipmentInternal(Shipment, Model):
 
     @classmethod
     def write(cls, shipments, values):
-        """Draft moves follow their shipment's planned date."""
-        with cls._env.atomic():
-            super().write(shipments, values)
-            if "planned_date" in values:
-                moves = [m for s in shipments for m in s.moves if m.state in ("draft", "waiting", "assigned")]
-                cls._env["stock.move"]._write(moves, {"planned_date": values["planned_date"]})
+        """Moves not done follow their shipment's planned date."""
+        super().write(shipments, values)
+        if "planned_date" in values:
+            moves = [m for s in shipments for m in s.moves if m.state in ("draft", "waiting", "assigned")]
+            cls._env["stock.move"]._write(moves, {"planned_date": values["planned_date"]})
 
     @classmethod
+    @transition("assigned")
     def assign(cls, shipments):
         """Reserve what the source warehouse has; assigned once all moves are."""
-        cls._check_open(shipments, "assign", ("draft", "waiting", "assigned"))
-        with cls._env.atomic():
-            cls._assign(shipments)
+        cls._check_open(shipments, "assign", ("draft", "waiting"))
+        cls._assign(shipments)
 
     @classmethod
+    @transition("done")
     def done(cls, shipments, quantities=None):
         """Move the assigned moves (``quantities``: move id -> quantity moved); the rest goes to a backorder."""
         cls._check_open(shipments, "do", ("waiting", "assigned"))
-        with cls._env.atomic():
-            return cls._finish(shipments, quantities, lambda move: move.state == "assigned")
+        return cls._finish(shipments, quantities, lambda move: move.state == "assigned")

@@ -16,7 +16,7 @@ def test_create_read_and_defaults(db, unit):
     with db.transaction() as env:
         Product = env["product.product"]
         lamp, = Product.create([{"name": "Lamp", "code": "L1", "default_uom": unit, "list_price": Decimal("9.99")}])
-        assert (lamp.type, lamp.active, lamp.cost_price, lamp.list_price) == ("goods", True, Decimal("0"), Decimal("9.99"))
+        assert (lamp.type, lamp.active, lamp.cost_price, lamp.list_price) == ("goods", True, None, Decimal("9.99"))
         assert lamp.default_uom.symbol == "u"
         Product.write([lamp], {"type": "service", "active": False})
         assert Product.search([("type", "=", "service"), ("active", "=", False)]) == [lamp]

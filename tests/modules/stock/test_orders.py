@@ -63,7 +63,7 @@ class Shop:
     def finish(self, env, shipments, quantities=None):
         Shipment = env[self.shipment_model]
         if self.kind == "sale":
-            Shipment.assign(shipments)
+            Shipment.assign([s for s in shipments if s.state in ("draft", "waiting")])
             return Shipment.ship(shipments, quantities)
         return Shipment.receive(shipments, quantities)
 
