@@ -1089,6 +1089,20 @@ class Model:
         return cls._table
 
     @classmethod
+    def sql_where(cls, domain):
+        """The SQLAlchemy conditions of a search domain, for set-based statements on :attr:`table`.
+
+        The same checks and conversions as :meth:`search` (unknown fields,
+        wrongly typed values: a :class:`~core.errors.UserError`).
+        """
+        return cls._where(domain)
+
+    @classmethod
+    def sql_order(cls, order=None):
+        """The SQLAlchemy ORDER BY clauses of ``order`` (default: the model's), ``id`` last."""
+        return cls._order_by(order)
+
+    @classmethod
     def create_unchecked(cls, vlist):
         """Create records on the system's behalf, without the API's input checks.
 

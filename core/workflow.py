@@ -45,3 +45,21 @@ class Workflow:
                     f"cannot {verb} {record.rec_name}: it is {record.state}; "
                     f"{verb} is allowed from {' or '.join(allowed) or 'no state'}")
         return records
+
+    # -- the extension API ------------------------------------------------------------
+    @classmethod
+    def change_state(cls, records, state, verb):
+        """Move ``records`` to ``state`` on the system's behalf, if every one may; return them as a list.
+
+        ``verb`` words the refusal: a :class:`core.errors.WorkflowError`
+        naming the first record that cannot make the move and the states it
+        is allowed from, raised before anything changes.  It writes ``state``
+        with ``write_unchecked``: no door, no savepoint of its own; a
+        transition method (marked with :func:`transition`) calls it.
+        """
+        return cls._transition(records, state, verb)
+
+    @classmethod
+    def check_state_change(cls, records, state, verb):
+        """Refuse, as :meth:`change_state` would, records that cannot move to ``state``; change nothing."""
+        return cls._check_transition(records, state, verb)

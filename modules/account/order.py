@@ -18,14 +18,14 @@ class TaxedLine:
         wanted = [v for v in vlist if "taxes" not in v and v.get("product") is not None]
         if not wanted:
             return vlist
-        products = cls._env["product.product"].browse([getattr(v["product"], "id", v["product"]) for v in wanted])
+        products = cls.env["product.product"].browse([getattr(v["product"], "id", v["product"]) for v in wanted])
         taxed = {id(values): {**values, "taxes": [t.id for t in getattr(product, cls._product_taxes)]}
                  for values, product in zip(wanted, products)}
         return [taxed.get(id(values), values) for values in vlist]
 
     @classmethod
     def get_tax_amount(cls, lines, name):
-        Tax = cls._env["account.tax"]
+        Tax = cls.env["account.tax"]
         return {line.id: Tax.line_amount(line.taxes, line.amount, line.quantity) for line in lines}
 
 
@@ -34,8 +34,8 @@ class TaxedOrder:
 
     @classmethod
     def get_amounts(cls, orders, names):
-        line_field = cls._fields["lines"]
-        lines = cls._env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
+        line_field = cls.fields["lines"]
+        lines = cls.env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
         result = {name: {o.id: Decimal(0) for o in orders} for name in ("tax_amount", "total_amount")}
         for line in lines:
             order = getattr(line, line_field.field).id

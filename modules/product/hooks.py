@@ -12,8 +12,8 @@ def core_modules_activated(env, modules):
     """Give a new database the units every deployment needs."""
     if "product" not in modules:
         return
-    categories = env["product.uom.category"]._create([{"name": name} for name, _ in UNITS])
-    env["product.uom"]._create([
+    categories = env["product.uom.category"].create_unchecked([{"name": name} for name, _ in UNITS])
+    env["product.uom"].create_unchecked([
         {"name": name, "symbol": symbol, "factor": factor, "rounding": rounding, "category": category.id}
         for category, (_, units) in zip(categories, UNITS)
         for name, symbol, factor, rounding in units])

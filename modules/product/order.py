@@ -38,8 +38,8 @@ class Order(Workflow):
     @classmethod
     def get_untaxed_amount(cls, orders, name):
         amounts = {order.id: Decimal(0) for order in orders}
-        line_field = cls._fields["lines"]
-        for line in cls._env[line_field.target].search([(line_field.field, "in", list(amounts))]):
+        line_field = cls.fields["lines"]
+        for line in cls.env[line_field.target].search([(line_field.field, "in", list(amounts))]):
             amounts[getattr(line, line_field.field).id] += line.amount
         return amounts
 
@@ -106,9 +106,9 @@ class Order(Workflow):
     @classmethod
     def _move(cls, orders, event, state, verb):
         """Check the transition, let the modules refuse it, then change the state."""
-        orders = cls._check_transition(orders, state, verb)
+        orders = cls.check_state_change(orders, state, verb)
         cls._announce(f"before_{event}", orders)
-        return cls._transition(orders, state, verb)
+        return cls.change_state(orders, state, verb)
 
     @classmethod
     def check_done(cls, orders):
@@ -116,7 +116,7 @@ class Order(Workflow):
         pending = cls.get_pending(orders)
         done = [o for o in orders if o.state == "processing" and o.id not in pending]
         if done:
-            cls._transition(done, "done", "finish")
+            cls.change_state(done, "done", "finish")
 
     @classmethod
     def get_pending(cls, orders):
@@ -125,16 +125,16 @@ class Order(Workflow):
 
     @classmethod
     def _announce(cls, event, orders):
-        hook = getattr(cls._env.hooks, f"{cls._hook_prefix}_{event}")
-        hook(env=cls._env, **{cls._hook_argument: orders})
+        hook = getattr(cls.env.hooks, f"{cls._hook_prefix}_{event}")
+        hook(env=cls.env, **{cls._hook_argument: orders})
 
     @classmethod
     def _set_number(cls, orders):
         unnumbered = [o for o in orders if not o.number]
         if not unnumbered:
             return
-        numbers = cls._env.next_numbers(cls._name, len(unnumbered))
-        cls._write_each([{"id": order.id, "number": f"{cls._number_prefix}{number:04d}"}
+        numbers = cls.env.next_numbers(cls._name, len(unnumbered))
+        cls.write_rows([{"id": order.id, "number": f"{cls._number_prefix}{number:04d}"}
                          for order, number in zip(unnumbered, numbers)])
 
 
@@ -165,7 +165,7 @@ class OrderLine:
         """
         if unit.category.id != product.default_uom.category.id:
             return price
-        ratio = cls._env["product.uom"].compute_quantity(unit, 1, product.default_uom, round=False)
+        ratio = cls.env["product.uom"].compute_quantity(unit, 1, product.default_uom, round=False)
         return price * Decimal(repr(ratio))
 
     @classmethod
@@ -174,7 +174,7 @@ class OrderLine:
         wanted = [v for v in vlist if v.get("product") is not None]
         if not wanted:
             return vlist
-        Product, Uom = cls._env["product.product"], cls._env["product.uom"]
+        Product, Uom = cls.env["product.product"], cls.env["product.uom"]
         products = Product.browse([getattr(v["product"], "id", v["product"]) for v in wanted])
         given = {u.id: u for u in Uom.browse({getattr(v["unit"], "id", v["unit"])
                                               for v in wanted if v.get("unit") is not None})}
@@ -221,7 +221,7 @@ class OrderLine:
         """
         checked = super()._check_input(vlist, creating, parent_field)
         if parent_field is None:
-            Order = cls._env[cls._fields[cls._parent_field].target]
+            Order = cls.env[cls.fields[cls._parent_field].target]
             Order._check_draft(Order.browse({values[cls._parent_field] for values in checked
                                              if values.get(cls._parent_field) is not None}),
                                "given new lines" if creating else "given these lines")
@@ -239,5 +239,5 @@ class OrderLine:
 
     @classmethod
     def _check_order_draft(cls, lines):
-        Order = cls._env[cls._fields[cls._parent_field].target]
+        Order = cls.env[cls.fields[cls._parent_field].target]
         Order._check_draft({getattr(line, cls._parent_field) for line in lines}, "changed")

@@ -80,7 +80,7 @@ class Catalog:
 
     def __init__(self, env, product_ids):
         Uom, Product, Component = env["product.uom"], env["product.product"], env["product.component"]
-        units, products, components = Uom._table, Product._table, Component._table
+        units, products, components = Uom.table, Product.table, Component.table
         self.Uom = Uom
         self.units = {row.id: row for row in env.execute(
             sa.select(units.c.id, units.c.factor, units.c.rounding, units.c.category))}
@@ -148,7 +148,7 @@ class Catalog:
 def explode(env, line_model, component_model, orders):
     """Give the lines of ``orders`` their line components and child lines."""
     Line = env[line_model]
-    table = Line._table
+    table = Line.table
     parent = table.c[Line._parent_field]
     lines = []
     for batch in batches(env, [o.id for o in orders]):
@@ -181,8 +181,8 @@ def _explode_lines(env, Line, LineComponent, lines):
                         Line._parent_field: line.order, "component_parent": line.id, "product": component.product,
                         "unit": component.unit, "quantity": amount if fixed else amount * line.quantity,
                         "sequence": line.sequence})
-        LineComponent._create(components)
-        created = Line._create(children)   # priced from their own products; exploded in turn
+        LineComponent.create_unchecked(components)
+        created = Line.create_unchecked(children)   # priced from their own products; exploded in turn
         lines = [_Row(r.id, c[Line._parent_field], c["product"], r.quantity, c["unit"], c["sequence"])
                  for c, r in zip(children, created)]
         made = made or bool(children)
@@ -191,13 +191,13 @@ def _explode_lines(env, Line, LineComponent, lines):
 
 def _resequence(Line, orders):
     """Number the lines so that each child line comes right after its parent (one update)."""
-    table = Line._table
+    table = Line.table
     parent = table.c[Line._parent_field]
     lines = []
-    for batch in batches(Line._env, [o.id for o in orders]):
-        lines += Line._env.execute(
+    for batch in batches(Line.env, [o.id for o in orders]):
+        lines += Line.env.execute(
             sa.select(table.c.id, parent.label("order"), table.c.component_parent)
-            .where(in_(parent, batch)).order_by(parent, *Line._order_by(None))).all()
+            .where(in_(parent, batch)).order_by(parent, *Line.sql_order(None))).all()
     children = collections.defaultdict(list)
     for line in lines:
         if line.component_parent is not None:
@@ -216,7 +216,7 @@ def _resequence(Line, orders):
             order, position = line.order, 0
         if line.component_parent is None:
             place(line)
-    Line._write_each(rows)
+    Line.write_rows(rows)
 
 
 def remove(env, line_model, component_model, orders):
@@ -224,5 +224,5 @@ def remove(env, line_model, component_model, orders):
     Line = env[line_model]
     order_ids = [o.id for o in orders]
     for batch in batches(env, order_ids):
-        env[component_model]._delete_where([(f"line.{Line._parent_field}", "in", batch)])
-        Line._delete_where([(Line._parent_field, "in", batch), ("component_parent", "!=", None)])
+        env[component_model].delete_where([(f"line.{Line._parent_field}", "in", batch)])
+        Line.delete_where([(Line._parent_field, "in", batch), ("component_parent", "!=", None)])

@@ -15,7 +15,7 @@ class Product:
         super().validate(products)
         kits = [p for p in products if p.type == "kit"]
         if kits:
-            filled = {c.parent_product.id for c in cls._env["product.component"].search(
+            filled = {c.parent_product.id for c in cls.env["product.component"].search(
                 [("parent_product", "in", [k.id for k in kits])])}
             for kit in kits:
                 if kit.id not in filled:
@@ -45,7 +45,7 @@ class Component(Model):
         vlist = super()._complete(vlist)
         unitless = [v for v in vlist if v.get("unit") is None and v.get("product") is not None]
         if unitless:
-            products = cls._env["product.product"].browse([v["product"] for v in unitless])
+            products = cls.env["product.product"].browse([v["product"] for v in unitless])
             units = {id(v): p.default_uom.id for v, p in zip(unitless, products)}
             vlist = [{**v, "unit": units[id(v)]} if id(v) in units else v for v in vlist]
         return vlist
@@ -68,14 +68,14 @@ class Component(Model):
     @classmethod
     def _check_cycles(cls, components):
         """Refuse a product containing itself, directly or through nested kits (one query)."""
-        table = cls._table
+        table = cls.table
         edges = {}
-        for parent, child in cls._env.execute(sa.select(table.c.parent_product, table.c.product)):
+        for parent, child in cls.env.execute(sa.select(table.c.parent_product, table.c.product)):
             edges.setdefault(parent, set()).add(child)
         for component in components:
             path = _path(edges, component.product.id, component.parent_product.id)
             if path is not None:
-                products = {p.id: p.name for p in cls._env["product.product"].browse(set(path))}
+                products = {p.id: p.name for p in cls.env["product.product"].browse(set(path))}
                 cycle = [component.parent_product.id] + path
                 raise errors.ValidationError(
                     "a product cannot contain itself: " + " -> ".join(products[i] for i in cycle),
@@ -85,7 +85,7 @@ class Component(Model):
     def delete(cls, components):
         parents = list({c.parent_product for c in components})
         super().delete(components)
-        cls._env["product.product"].validate(cls._env["product.product"].browse(parents))
+        cls.env["product.product"].validate(cls.env["product.product"].browse(parents))
 
 
 def _path(edges, start, goal):

@@ -38,7 +38,7 @@ class Location:
     def _with_kits(cls, products, quantities, whole_kits):
         """``quantities`` of the products, where a kit has what its components' quantities make."""
         ids = [getattr(p, "id", p) for p in products]
-        catalog = Catalog(cls._env, ids)
+        catalog = Catalog(cls.env, ids)
         kits = [i for i in ids if catalog.is_kit(i)]
         if not kits:
             return quantities(ids)
@@ -76,7 +76,7 @@ class KitStockLine:
         own = super().moves_of(lines)
         components = [c for line in lines for c in line.components]
         of_component = dict(zip([c.id for c in components],
-                                cls._env[cls._component_model].moves_of(components)))
+                                cls.env[cls._component_model].moves_of(components)))
         return [moves + [m for c in line.components for m in of_component[c.id]] for line, moves in zip(lines, own)]
 
     @classmethod
@@ -107,11 +107,11 @@ class KitStockLine:
         result = super().get_quantity_moved([line for line in lines if not line.components], name)
         if not kits:
             return result
-        Uom = cls._env["product.uom"]
+        Uom = cls.env["product.uom"]
         components = [c for line in kits for c in line.components]
         moved = dict(zip([c.id for c in components], (
             sum(Uom.compute_quantity(m.unit, m.quantity, c.unit, round=False) for m in moves if m.state == "done")
-            for c, moves in zip(components, cls._env[cls._component_model].moves_of(components)))))
+            for c, moves in zip(components, cls.env[cls._component_model].moves_of(components)))))
         for line in kits:
             ratio = min(min(moved[c.id] / c.quantity, 1.0) for c in line.components)
             result[line.id] = Uom.round(line.quantity * ratio, line.unit.rounding)
@@ -126,7 +126,7 @@ def _spread(line):
     rounding, so the moves add up to the line's amount.
     """
     components = list(line.components)
-    Uom = type(line)._env["product.uom"]
+    Uom = type(line).env["product.uom"]
     weights = []
     for component in components:
         per_line = Uom.compute_quantity(component.unit, component.quantity, component.product.default_uom,
@@ -157,7 +157,7 @@ class ComponentMoves:
         origins = {f"{cls._name},{c.id}": i for i, c in enumerate(components)}
         result = [[] for _ in components]
         if origins:
-            for move in cls._env["stock.move"].search([("origin", "in", list(origins))]):
+            for move in cls.env["stock.move"].search([("origin", "in", list(origins))]):
                 result[origins[f"{move.origin._name},{move.origin.id}"]].append(move)
         return result
 

@@ -171,16 +171,17 @@ def search(env, requests):
     return result
 
 
-_Candidate = collections.namedtuple("_Candidate", "id price_list sequence product min_quantity start_date end_date "
-                                                  "price_type price reason free_product free_quantity free_per")
+_CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "min_quantity", "start_date", "end_date",
+                      "price_type", "price", "reason", "free_product", "free_quantity", "free_per")
+_Candidate = collections.namedtuple("_Candidate", _CANDIDATE_COLUMNS)
 
 
 def _candidates(env, price_lists, product_ids):
     """``{(price list, product or None): [rows]}``: the lines that may price these products."""
     if not price_lists:
         return {}
-    table = env["product.price_list.line"]._table
-    columns = [table.c[name] for name in _Candidate._fields]
+    table = env["product.price_list.line"].table
+    columns = [table.c[name] for name in _CANDIDATE_COLUMNS]
     found = collections.defaultdict(tuple)
     for chunk in chunks(sorted(product_ids)):
         query = sa.select(*columns).where(table.c.price_list.in_(sorted(price_lists)),
@@ -195,7 +196,7 @@ def _candidates(env, price_lists, product_ids):
 
 
 def _discounts(env, line_ids):
-    table = env["product.price_list.discount"]._table
+    table = env["product.price_list.discount"].table
     result = collections.defaultdict(list)
     for chunk in chunks(sorted(line_ids)):
         query = (sa.select(table).where(table.c.line.in_(chunk))

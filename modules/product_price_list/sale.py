@@ -22,7 +22,7 @@ class Sale:
         wanted = [v for v in vlist if v.get("price_list") is None and v.get("party") is not None]
         if not wanted:
             return vlist
-        parties = {p.id: p for p in cls._env["party.party"].browse({getattr(v["party"], "id", v["party"])
+        parties = {p.id: p for p in cls.env["party.party"].browse({getattr(v["party"], "id", v["party"])
                                                                     for v in wanted})}
         listed = {}
         for values in wanted:
@@ -36,7 +36,7 @@ class Sale:
         """A new price list or date re-prices the draft lines the price lists priced."""
         super()._write(sales, values)
         if {"price_list", "sale_date"} & set(values):
-            Line = cls._env["sale.line"]
+            Line = cls.env["sale.line"]
             lines = Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])])
             Line.reprice(lines)
             Line.validate(lines)   # their rules hold for the new prices too
@@ -72,7 +72,7 @@ class SaleLine:
                  for v in vlist]
         if not wanted:
             return vlist
-        env = cls._env
+        env = cls.env
         sales = {s.id: s for s in env["sale.sale"].browse({getattr(v["sale"], "id", v["sale"]) for v in wanted})}
         taxes = {t.id: t for t in env["account.tax"].browse({t for v in wanted for t in v.get("taxes") or ()})}
         requests = []
@@ -94,7 +94,7 @@ class SaleLine:
         line's rules (sale controls) are checked once, on the new price.
         """
         if "unit_price" in values:
-            cls._write_each([{"id": line.id, "gross_price": values["unit_price"], "price_reason": "manual"}
+            cls.write_rows([{"id": line.id, "gross_price": values["unit_price"], "price_reason": "manual"}
                              for line in lines if line.free_of is None])
             cls._forget_prices(lines)
         elif REPRICING & set(values):
@@ -111,7 +111,7 @@ class SaleLine:
                  and line.price_reason != "manual"]
         if not lines:
             return
-        env, values = cls._env, values or {}
+        env, values = cls.env, values or {}
         Uom = env["product.uom"]
         new_unit = getattr(values.get("unit"), "id", values.get("unit"))
         rounding = {u.id: u.rounding for u in Uom.browse({new_unit} - {None} | {line.unit.id for line in lines})}
@@ -135,16 +135,16 @@ class SaleLine:
                          "price_reason": values["price_reason"]})
             discounts += [{**d, "line": line.id} for d in values.get("discounts", ())]
             free += [{**f, "free_of": line.id} for f in values.get("free_lines", ())]
-        cls._write_each(rows)
-        env["sale.line.discount"]._create(discounts)
-        cls._create(free)
+        cls.write_rows(rows)
+        env["sale.line.discount"].create_unchecked(discounts)
+        cls.create_unchecked(free)
 
     @classmethod
     def _forget_prices(cls, lines):
         """Drop what the last search gave ``lines``: discounts and free lines."""
         ids = [line.id for line in lines]
-        cls._env["sale.line.discount"]._delete_where([("line", "in", ids)])
-        cls._delete_where([("free_of", "in", ids)])
+        cls.env["sale.line.discount"].delete_where([("line", "in", ids)])
+        cls.delete_where([("free_of", "in", ids)])
 
 
 def _priced(values, price):

@@ -42,9 +42,9 @@ class PurchaseLine(OrderLine, Model):
 
     @classmethod
     def _suppliers(cls, products, purchase_ids):
-        purchases = {p.id: p for p in cls._env["purchase.purchase"].browse(set(purchase_ids))}
+        purchases = {p.id: p for p in cls.env["purchase.purchase"].browse(set(purchase_ids))}
         parties = [purchases[i].party for i in purchase_ids]
-        return purchases, cls._env["purchase.product_supplier"].preferred(products, parties)
+        return purchases, cls.env["purchase.product_supplier"].preferred(products, parties)
 
     @classmethod
     def default_prices(cls, products, units, parents):
@@ -63,7 +63,7 @@ class PurchaseLine(OrderLine, Model):
         undated = [v for v in vlist if v.get("delivery_date") is None and v.get("product") is not None]
         if not undated:
             return vlist
-        products = cls._env["product.product"].browse([v["product"] for v in undated])
+        products = cls.env["product.product"].browse([v["product"] for v in undated])
         purchases, suppliers = cls._suppliers(products, [getattr(v["purchase"], "id", v["purchase"])
                                                          for v in undated])
         dated = {}

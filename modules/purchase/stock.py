@@ -23,7 +23,7 @@ class PurchaseLine(StockLine):
 
     @classmethod
     def move_locations(cls, purchase):
-        return cls._env["stock.location"].by_type("supplier"), purchase.warehouse.storage_location
+        return cls.env["stock.location"].by_type("supplier"), purchase.warehouse.storage_location
 
     @classmethod
     def planned_date(cls, line):

@@ -61,4 +61,4 @@ class SaleLine(OrderLine, Model):
 def core_modules_activated(env, modules):
     """The sales settings live in one configuration record, made now."""
     if "sale" in modules:
-        env["sale.configuration"]._create([{}])
+        env["sale.configuration"].create_unchecked([{}])

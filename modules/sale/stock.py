@@ -23,7 +23,7 @@ class SaleLine(StockLine):
 
     @classmethod
     def move_locations(cls, sale):
-        return sale.warehouse.storage_location, cls._env["stock.location"].by_type("customer")
+        return sale.warehouse.storage_location, cls.env["stock.location"].by_type("customer")
 
     @classmethod
     def planned_date(cls, line):

@@ -24,7 +24,7 @@ class Configuration:
     def modes(cls):
         """``{control: "off" | "warn" | "block"}`` in force in this transaction."""
         config = cls.get()
-        default = cls._env.context.get("control_mode", config.control_mode)
+        default = cls.env.context.get("control_mode", config.control_mode)
         if default not in ("warn", "block"):
             raise errors.UserError(f"unknown control mode {default!r} in the context: use 'warn' or 'block'")
         result = {}
@@ -77,7 +77,7 @@ class SaleLine:
         """Check ``lines`` against their products' limits: warn, or refuse every breach at once."""
         if not lines:
             return
-        env = cls._env
+        env = cls.env
         modes = env["sale.configuration"].modes()
         blocking, rows = {}, []
         for line in lines:
@@ -102,7 +102,7 @@ class SaleLine:
             raise errors.ValidationError(f"sale controls refuse {len(every)} breach(es): " + "; ".join(every),
                                          blocking)
         if rows:
-            cls._write_each(rows)
+            cls.write_rows(rows)
 
 
 def _breaches(env, line):

@@ -7,13 +7,13 @@ def core_modules_activated(env, modules):
     if "stock" not in modules:
         return
     Location = env["stock.location"]
-    zones = Location._create([{"name": "Storage", "code": "STO", "type": "storage"},
+    zones = Location.create_unchecked([{"name": "Storage", "code": "STO", "type": "storage"},
                               {"name": "Input", "code": "IN", "type": "storage"},
                               {"name": "Output", "code": "OUT", "type": "storage"}])
-    warehouse, = Location._create([{"name": "Warehouse", "code": "WH", "type": "warehouse",
+    warehouse, = Location.create_unchecked([{"name": "Warehouse", "code": "WH", "type": "warehouse",
                                     "storage_location": zones[0].id, "input_location": zones[1].id,
                                     "output_location": zones[2].id}])
-    Location._write(zones, {"parent": warehouse.id})
-    Location._create([{"name": "Supplier", "code": "SUP", "type": "supplier"},
+    Location.write_unchecked(zones, {"parent": warehouse.id})
+    Location.create_unchecked([{"name": "Supplier", "code": "SUP", "type": "supplier"},
                       {"name": "Customer", "code": "CUS", "type": "customer"},
                       {"name": "Lost and found", "code": "LOST", "type": "lost_found"}])

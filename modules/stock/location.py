@@ -42,15 +42,15 @@ class Location(Model):
                                   "code": f"{w.code}-{suffix}" if w.code else None})
                       for w in warehouses for field, name, suffix in ZONES if getattr(w, field) is None]
             zones = super()._create([values for _, _, values in wanted])
-            cls._write_each([{"id": w.id, **{field: zone.id for (owner, field, _), zone in zip(wanted, zones)
+            cls.write_rows([{"id": w.id, **{field: zone.id for (owner, field, _), zone in zip(wanted, zones)
                                              if owner == w}} for w in warehouses])
         return locations
 
     @classmethod
     def validate(cls, locations):
         super().validate(locations)
-        table = cls._table
-        parents = dict(cls._env.execute(sa.select(table.c.id, table.c.parent)).all())
+        table = cls.table
+        parents = dict(cls.env.execute(sa.select(table.c.id, table.c.parent)).all())
         for location in locations:
             seen, node = set(), location.id
             while node is not None:
@@ -83,12 +83,12 @@ class Location(Model):
     @classmethod
     def tree_ids(cls, location):
         """The ids of ``location`` and everything inside it (one recursive query)."""
-        table = cls._table
+        table = cls.table
         tree = sa.select(table.c.id).where(table.c.id == getattr(location, "id", location)).cte(
             "location_tree", recursive=True)
         child = table.alias("child")
         tree = tree.union_all(sa.select(child.c.id).where(child.c.parent == tree.c.id))
-        return list(cls._env.execute(sa.select(tree.c.id)).scalars())
+        return list(cls.env.execute(sa.select(tree.c.id)).scalars())
 
     @classmethod
     def warehouse_locations(cls):
@@ -98,9 +98,9 @@ class Location(Model):
         walked here, so that stock queries can tell a location's warehouse with
         a plain ``CASE`` instead of joining a recursive query to every move.
         """
-        table = cls._table
+        table = cls.table
         children, warehouses = {}, []
-        for id_, parent, type_, name in cls._env.execute(
+        for id_, parent, type_, name in cls.env.execute(
                 sa.select(table.c.id, table.c.parent, table.c.type, table.c.name).order_by(table.c.name, table.c.id)):
             children.setdefault(parent, []).append(id_)
             if type_ == "warehouse":
@@ -146,7 +146,7 @@ class Location(Model):
         date = date or datetime.date.today()
         ids = [getattr(p, "id", p) for p in products]
         result = dict.fromkeys(ids, 0.0)
-        moves = cls._env["stock.move"]._table
+        moves = cls.env["stock.move"].table
         inside = cls.tree_ids(location)
         counted = cls._counted(moves, date, forecast)
         incoming = sa.case((moves.c.to_location.in_(inside), moves.c.internal_quantity), else_=0.0)
@@ -156,7 +156,7 @@ class Location(Model):
                      .where(moves.c.product.in_(chunk), counted,
                             sa.or_(moves.c.to_location.in_(inside), moves.c.from_location.in_(inside)))
                      .group_by(moves.c.product))
-            for product, quantity in cls._env.execute(query):
+            for product, quantity in cls.env.execute(query):
                 result[product] = round(quantity or 0.0, 10)
         return result
 
@@ -173,7 +173,7 @@ class Location(Model):
         ids = [getattr(p, "id", p) for p in products]
         warehouses = cls.warehouse_locations()
         result = {i: dict.fromkeys(warehouses, 0.0) for i in ids}
-        moves = cls._env["stock.move"]._table
+        moves = cls.env["stock.move"].table
         everywhere = [i for inside in warehouses.values() for i in inside]
         entered = cls.warehouse_of(moves.c.to_location, warehouses).label("entered")
         left = cls.warehouse_of(moves.c.from_location, warehouses).label("left")
@@ -182,7 +182,7 @@ class Location(Model):
                      .where(moves.c.product.in_(chunk), cls._counted(moves, date, forecast),
                             sa.or_(moves.c.to_location.in_(everywhere), moves.c.from_location.in_(everywhere)))
                      .group_by(moves.c.product, entered, left))
-            for product, into, out_of, quantity in cls._env.execute(query):
+            for product, into, out_of, quantity in cls.env.execute(query):
                 if into != out_of:
                     if into is not None:
                         result[product][into] += quantity or 0.0

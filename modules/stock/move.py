@@ -48,8 +48,8 @@ class Move(Workflow, Model):
         wanted = [v for v in vlist if v.get("product") is not None]
         if not wanted:
             return vlist
-        Uom = cls._env["product.uom"]
-        products = cls._env["product.product"].browse([v["product"] for v in wanted])
+        Uom = cls.env["product.uom"]
+        products = cls.env["product.product"].browse([v["product"] for v in wanted])
         units = {u.id: u for u in Uom.browse({v["unit"] for v in wanted if v.get("unit") is not None})}
         completed = {}
         for values, product in zip(wanted, products):
@@ -75,7 +75,7 @@ class Move(Workflow, Model):
                   and any(v.get(n) is None for n in ("from_location", "to_location", "planned_date"))]
         if not wanted:
             return vlist
-        shipments = {s.id: s for s in cls._env["stock.shipment.internal"].browse(
+        shipments = {s.id: s for s in cls.env["stock.shipment.internal"].browse(
             {getattr(v["shipment_internal"], "id", v["shipment_internal"]) for v in wanted})}
         completed = {}
         for values in wanted:
@@ -90,8 +90,8 @@ class Move(Workflow, Model):
     def _write(cls, moves, values):
         super()._write(moves, values)
         if {"quantity", "unit", "product"} & set(values):
-            Uom = cls._env["product.uom"]
-            cls._write_each([{"id": m.id, "internal_quantity": Uom.compute_quantity(
+            Uom = cls.env["product.uom"]
+            cls.write_rows([{"id": m.id, "internal_quantity": Uom.compute_quantity(
                 m.unit, m.quantity, m.product.default_uom, round=False)} for m in moves])
 
     @classmethod
@@ -132,36 +132,36 @@ class Move(Workflow, Model):
     @transition("waiting")
     def wait(cls, moves):
         """The moves wait for their goods (a reservation undone goes back to waiting too)."""
-        cls._transition(moves, "waiting", "wait for")
+        cls.change_state(moves, "waiting", "wait for")
 
     @classmethod
     @transition("done")
     def do(cls, moves):
         """The goods moved: done today unless an effective date was set."""
-        moves = cls._transition(moves, "done", "do")
+        moves = cls.change_state(moves, "done", "do")
         today = datetime.date.today()
         undated = [m for m in moves if m.effective_date is None]
         if undated:
-            cls._write(undated, {"effective_date": today})
-        cls._env.hooks.stock_moves_done(env=cls._env, moves=moves)
+            cls.write_unchecked(undated, {"effective_date": today})
+        cls.env.hooks.stock_moves_done(env=cls.env, moves=moves)
 
     @classmethod
     @transition("cancelled")
     def cancel(cls, moves):
         """The moves will not happen."""
-        moves = cls._transition(moves, "cancelled", "cancel")
-        cls._env.hooks.stock_moves_cancelled(env=cls._env, moves=moves)
+        moves = cls.change_state(moves, "cancelled", "cancel")
+        cls.env.hooks.stock_moves_cancelled(env=cls.env, moves=moves)
 
     @classmethod
     def split(cls, move, quantity):
         """Keep ``quantity`` on ``move``; return a new move (same state) with the rest."""
-        rest, = cls._create([{
+        rest, = cls.create_unchecked([{
             "product": move.product.id, "unit": move.unit.id, "quantity": move.quantity - quantity,
             "from_location": move.from_location.id, "to_location": move.to_location.id,
             "planned_date": move.planned_date, "state": move.state, "origin": move.origin,
             "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in,
             "shipment_internal": move.shipment_internal}])
-        cls._write([move], {"quantity": quantity})
+        cls.write_unchecked([move], {"quantity": quantity})
         return rest
 
     @classmethod
@@ -172,7 +172,7 @@ class Move(Workflow, Model):
         already reserve; one query each, then first planned, first served.
         Returns the moves now assigned.
         """
-        Location = cls._env["stock.location"]
+        Location = cls.env["stock.location"]
         assigned = []
         for source in {m.from_location for m in moves}:
             todo = sorted((m for m in moves if m.from_location == source and m.state in ("draft", "waiting")),
@@ -188,7 +188,7 @@ class Move(Workflow, Model):
                 if free <= 0:
                     continue
                 if move.internal_quantity > free + 1e-9:
-                    Uom = cls._env["product.uom"]
+                    Uom = cls.env["product.uom"]
                     quantity = Uom.compute_quantity(move.product.default_uom, free, move.unit, round=False)
                     rounding = move.unit.rounding   # reserve whole units of the move only, never more than free
                     quantity = Uom.round(math.floor(quantity / rounding + 1e-9) * rounding, rounding)
@@ -198,5 +198,5 @@ class Move(Workflow, Model):
                 available[move.product.id] -= move.internal_quantity
                 assigned.append(move)
         if assigned:
-            cls._transition(assigned, "assigned", "assign")
+            cls.change_state(assigned, "assigned", "assign")
         return assigned

@@ -25,7 +25,7 @@ class StockOrder:
 
     @classmethod
     def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
+        return cls.env["stock.location"].warehouse().id
 
     @classmethod
     def validate(cls, orders):
@@ -38,12 +38,12 @@ class StockOrder:
 
     @classmethod
     def _lines_of(cls, orders):
-        line_field = cls._fields["lines"]
-        return cls._env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
+        line_field = cls.fields["lines"]
+        return cls.env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
 
     @classmethod
     def get_shipments(cls, orders, name):
-        Line = cls._env[cls._fields["lines"].target]
+        Line = cls.env[cls.fields["lines"].target]
         result = {o.id: [] for o in orders}
         lines = cls._lines_of(orders)
         for line, moves in zip(lines, Line.moves_of(lines)):
@@ -57,7 +57,7 @@ class StockOrder:
     @classmethod
     def get_pending(cls, orders):
         pending = super().get_pending(orders)
-        Line = cls._env[cls._fields["lines"].target]
+        Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
         for line, moves in zip(lines, Line.moves_of(lines)):
             if any(m.state not in ("done", "cancelled") for m in moves):
@@ -67,33 +67,33 @@ class StockOrder:
     @classmethod
     def create_shipments(cls, orders):
         """One shipment per order, waiting, with the moves its lines ship as."""
-        Line = cls._env[cls._fields["lines"].target]
+        Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
         moves = collections.defaultdict(list)
         for spec in Line.move_specs(lines):
             moves[spec.pop("order")].append({**spec, "state": "waiting"})
         if not moves:
             return []
-        Shipment = cls._env[cls._shipment_model]
+        Shipment = cls.env[cls._shipment_model]
         by_id = {o.id: o for o in orders}
-        return Shipment._create([{
+        return Shipment.create_unchecked([{
             "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
             "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
             "moves": order_moves} for order_id, order_moves in moves.items()])
 
     @classmethod
     def cancel_moves(cls, orders):
-        Line = cls._env[cls._fields["lines"].target]
+        Line = cls.env[cls.fields["lines"].target]
         open_moves = [m for moves in Line.moves_of(cls._lines_of(orders)) for m in moves
                       if m.state not in ("done", "cancelled")]
         if open_moves:
-            cls._env["stock.move"].cancel(open_moves)
+            cls.env["stock.move"].cancel(open_moves)
             shipments = {getattr(m, Line._move_shipment_field) for m in open_moves} - {None}
-            Shipment = cls._env[cls._shipment_model]
+            Shipment = cls.env[cls._shipment_model]
             finished = [s for s in shipments if s.state not in ("done", "cancelled")
                         and all(m.state == "cancelled" for m in s.moves)]
             if finished:
-                Shipment._transition(finished, "cancelled", "cancel")
+                Shipment.change_state(finished, "cancelled", "cancel")
 
 
 class StockLine:
@@ -113,7 +113,7 @@ class StockLine:
     @classmethod
     def moves_of(cls, lines):
         """The moves of each line (in order): those whose origin is the line."""
-        Move = cls._env["stock.move"]
+        Move = cls.env["stock.move"]
         origins = {f"{cls._name},{line.id}": i for i, line in enumerate(lines)}
         result = [[] for _ in lines]
         for move in Move.search([("origin", "in", list(origins))]) if origins else ():
@@ -142,7 +142,7 @@ class StockLine:
     @classmethod
     def get_quantity_moved(cls, lines, name):
         """What the done moves of each line carried, in the line's unit."""
-        Uom = cls._env["product.uom"]
+        Uom = cls.env["product.uom"]
         result = {}
         for line, moves in zip(lines, cls.moves_of(lines)):
             done = sum(Uom.compute_quantity(m.unit, m.quantity, line.unit, round=False)

@@ -32,21 +32,21 @@ class Shipment(Workflow):
     @transition("waiting")
     def wait(cls, shipments):
         """Ready draft shipments: their moves wait for goods."""
-        cls._ready(cls._check_transition(shipments, "waiting", "wait for"))
+        cls._ready(cls.check_state_change(shipments, "waiting", "wait for"))
 
     @classmethod
     def _ready(cls, shipments):
         """The draft ones of ``shipments`` wait, with their draft moves (what assigning or finishing does first)."""
-        shipments = cls._transition([s for s in shipments if s.state == "draft"], "waiting", "wait for")
-        cls._env["stock.move"]._transition([m for s in shipments for m in s.moves if m.state == "draft"],
+        shipments = cls.change_state([s for s in shipments if s.state == "draft"], "waiting", "wait for")
+        cls.env["stock.move"].change_state([m for s in shipments for m in s.moves if m.state == "draft"],
                                            "waiting", "wait for")
 
     @classmethod
     @transition("cancelled")
     def cancel(cls, shipments):
         """Cancel shipments not done, and their moves not done."""
-        cls._transition(shipments, "cancelled", "cancel")
-        Move = cls._env["stock.move"]
+        cls.change_state(shipments, "cancelled", "cancel")
+        Move = cls.env["stock.move"]
         Move.cancel([m for s in shipments for m in s.moves if m.state not in ("done", "cancelled")])
 
     @classmethod
@@ -54,11 +54,11 @@ class Shipment(Workflow):
         """Reserve what is available; a shipment is assigned once all its moves are."""
         cls._ready(shipments)
         shipments = [s for s in shipments if s.state in ("waiting", "assigned")]
-        cls._env["stock.move"].assign_try([m for s in shipments for m in s.moves])
+        cls.env["stock.move"].assign_try([m for s in shipments for m in s.moves])
         complete = [s for s in shipments if s.state == "waiting"
                     and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
         if complete:
-            cls._transition(complete, "assigned", "assign")
+            cls.change_state(complete, "assigned", "assign")
 
     @classmethod
     def _check_open(cls, shipments, verb, states):
@@ -70,7 +70,7 @@ class Shipment(Workflow):
     def _finish(cls, shipments, quantities, movable):
         """Do the ``movable`` moves (with ``quantities``); the rest goes to backorders."""
         quantities = _parse_quantities(quantities)
-        Move = cls._env["stock.move"]
+        Move = cls.env["stock.move"]
         cls._ready(shipments)
         done, later = [], {}
         for shipment in shipments:
@@ -95,8 +95,8 @@ class Shipment(Workflow):
         backorders = cls._backorders(later)
         if done:
             Move.do(done)
-        cls._transition(shipments, "done", "finish")
-        cls._write(shipments, {"effective_date": datetime.date.today()})
+        cls.change_state(shipments, "done", "finish")
+        cls.write_unchecked(shipments, {"effective_date": datetime.date.today()})
         return backorders
 
     @classmethod
@@ -105,16 +105,16 @@ class Shipment(Workflow):
         if not later:
             return []
         shipments = list(later)
-        backorders = cls._create([{
+        backorders = cls.create_unchecked([{
             **{name: getattr(s, name) for name in cls._backorder_fields},
             "planned_date": s.planned_date, "state": "waiting"} for s in shipments])
-        Move = cls._env["stock.move"]
+        Move = cls.env["stock.move"]
         for shipment, backorder in zip(shipments, backorders):
             moves = later[shipment]
-            Move._write(moves, {cls._move_field: backorder.id})
+            Move.write_unchecked(moves, {cls._move_field: backorder.id})
             waiting = [m for m in moves if m.state == "assigned"]
             if waiting:
-                Move._transition(waiting, "waiting", "wait for")
+                Move.change_state(waiting, "waiting", "wait for")
         return backorders
 
 
@@ -154,7 +154,7 @@ class CustomerSupplierShipment(Shipment):
 
     @classmethod
     def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
+        return cls.env["stock.location"].warehouse().id
 
 
 class ShipmentOut(CustomerSupplierShipment, Model):
@@ -239,7 +239,7 @@ class ShipmentInternal(Shipment, Model):
         super().write(shipments, values)
         if "planned_date" in values:
             moves = [m for s in shipments for m in s.moves if m.state in ("draft", "waiting", "assigned")]
-            cls._env["stock.move"]._write(moves, {"planned_date": values["planned_date"]})
+            cls.env["stock.move"].write_unchecked(moves, {"planned_date": values["planned_date"]})
 
     @classmethod
     @transition("assigned")

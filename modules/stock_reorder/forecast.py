@@ -75,7 +75,7 @@ def _planned_moves(env, product_ids, warehouse_ids, until):
     """``(warehouse, product, day, in, out)`` of the moves still to happen, entering or leaving a warehouse."""
     today = datetime.date.today()
     Location = env["stock.location"]
-    moves = env["stock.move"]._table
+    moves = env["stock.move"].table
     warehouses = {w: inside for w, inside in Location.warehouse_locations().items() if w in set(warehouse_ids)}
     everywhere = [i for inside in warehouses.values() for i in inside]
     day = sa.func.coalesce(moves.c.planned_date, today)
@@ -112,17 +112,17 @@ def _order_lines(env, product_ids, warehouse_ids, until, incoming):
             return []
         order_model, states, date_of = "sale.sale", ("confirmed",), "order"
     Order = env[order_model]
-    line_field = Order._fields["lines"]
+    line_field = Order.fields["lines"]
     Line = env[line_field.target]
-    orders, lines = Order._table, Line._table
-    units, products = env["product.uom"]._table, env["product.product"]._table
+    orders, lines = Order.table, Line.table
+    units, products = env["product.uom"].table, env["product.product"].table
     line_unit, product_unit = units.alias("line_unit"), units.alias("product_unit")
     date = lines.c.delivery_date if date_of == "line" else orders.c.delivery_date
     ordered = lines.join(orders, lines.c[line_field.field] == orders.c.id)
     sources = [(lines, ordered)]   # what is counted: the lines themselves …
     component_model = f"{Line._name}.component"
     if component_model in env:     # … and the line components of kit lines
-        components = env[component_model]._table
+        components = env[component_model].table
         sources.append((components, ordered.join(components, components.c.line == lines.c.id)))
     result = []
     for source, joined in sources:

@@ -25,8 +25,8 @@ class Configuration(Model):
     @classmethod
     def lock(cls):
         """Serialize replenishment: a second scheduler waits, then sees what the first ordered."""
-        table = cls._table
-        cls._env.execute(table.update().values(security_days=table.c.security_days))
+        table = cls.table
+        cls.env.execute(table.update().values(security_days=table.c.security_days))
 
 
 class Product:
@@ -80,7 +80,7 @@ class Rule(Model):
 
     @classmethod
     def default_warehouse(cls):
-        return cls._env["stock.location"].warehouse().id
+        return cls.env["stock.location"].warehouse().id
 
     @property
     def supply_route(self):
@@ -112,14 +112,14 @@ class Rule(Model):
             if problems:
                 detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
                 raise errors.ValidationError(f"invalid {where}: {detail}", problems, where)
-        table = cls._table
+        table = cls.table
         keys = [(r.product.id, r.warehouse.id) for r in rules]
-        clash = cls._env.execute(
+        clash = cls.env.execute(
             sa.select(table.c.product, table.c.warehouse, sa.func.count()).where(
                 table.c.product.in_([k[0] for k in keys])).group_by(table.c.product, table.c.warehouse)
             .having(sa.func.count() > 1)).first()
         if clash:
-            product = cls._env["product.product"].browse([clash[0]])[0]
+            product = cls.env["product.product"].browse([clash[0]])[0]
             raise errors.ValidationError(
                 f"{product.name} already has a reordering rule for this warehouse: one rule per product and "
                 f"warehouse", {"product": ["One rule per product and warehouse."]})
@@ -142,9 +142,9 @@ class Rule(Model):
                     path.append(node)
                     node = edges[node]
                 if node == start:
-                    names = {w.id: w.code or w.name for w in cls._env["stock.location"].browse(path)}
+                    names = {w.id: w.code or w.name for w in cls.env["stock.location"].browse(path)}
                     cycle = " <- ".join(names[w] for w in path + [start])
-                    product_name = cls._env["product.product"].browse([product])[0].name
+                    product_name = cls.env["product.product"].browse([product])[0].name
                     raise errors.ValidationError(
                         f"transfer rules of {product_name} form a cycle ({cycle}): "
                         f"one warehouse must be supplied otherwise", {"source_warehouse": ["Makes a cycle."]})
@@ -173,16 +173,16 @@ class Rule(Model):
     @classmethod
     def _plans(cls, domain):
         """The rules matching ``domain`` as plain plans: thousands of rules are read as rows, not records."""
-        table = cls._table
+        table = cls.table
         query = sa.select(*(table.c[name] for name in _PLAN_COLUMNS)).where(
-            *cls._where(domain)).order_by(*cls._order_by(None))
-        return [_Plan(position, *row) for position, row in enumerate(cls._env.execute(query))]
+            *cls.sql_where(domain)).order_by(*cls.sql_order(None))
+        return [_Plan(position, *row) for position, row in enumerate(cls.env.execute(query))]
 
     @classmethod
     def _report(cls, plans, warehouse):
         if not plans:
             return []
-        config = cls._env["stock.reorder.configuration"].get()
+        config = cls.env["stock.reorder.configuration"].get()
         today = datetime.date.today()
         vendors = cls._vendors([p for p in plans if p.route == "buy"])
         for plan in plans:
@@ -196,7 +196,7 @@ class Rule(Model):
             plan.date = _add_days(today, sum(plan.lead_times.values()))
         until = max(_add_days(p.date, p.visibility_days) for p in plans)
         warehouses = {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"}
-        profiles = forecast.profiles(cls._env, sorted({p.product for p in plans}), sorted(warehouses), until)
+        profiles = forecast.profiles(cls.env, sorted({p.product for p in plans}), sorted(warehouses), until)
         due = []
         for plan in _destinations_first(plans):
             if cls._need(plan, profiles[plan.warehouse, plan.product]):
@@ -209,12 +209,12 @@ class Rule(Model):
     @classmethod
     def _vendors(cls, plans):
         """``{rule id: (vendor id or None, lead time)}``: the rule's vendor, else the first supplier."""
-        suppliers = cls._env["purchase.product_supplier"]._table
+        suppliers = cls.env["purchase.product_supplier"].table
         by_product = {}
         for chunk in chunks(sorted({p.product for p in plans})):
             query = (sa.select(suppliers.c.product, suppliers.c.party, suppliers.c.lead_time)
                      .where(suppliers.c.product.in_(chunk)).order_by(suppliers.c.sequence, suppliers.c.id))
-            for product, party, lead_time in cls._env.execute(query):
+            for product, party, lead_time in cls.env.execute(query):
                 by_product.setdefault(product, []).append((party, lead_time))
         result = {}
         for plan in plans:
@@ -252,7 +252,7 @@ class Rule(Model):
     @classmethod
     def _rows(cls, plans):
         """The report rows of the due ``plans``, with records read a batch at a time."""
-        env = cls._env
+        env = cls.env
         rules = cls.browse([p.id for p in plans])
         products = env["product.product"].browse([p.product for p in plans])
         places = {w.id: w for w in env["stock.location"].browse(
@@ -286,8 +286,8 @@ class Rule(Model):
 
         Returns the purchase lines and internal-shipment moves created or increased.
         """
-        with cls._env.atomic():
-            cls._env["stock.reorder.configuration"].lock()
+        with cls.env.atomic():
+            cls.env["stock.reorder.configuration"].lock()
             return cls._supply(cls.needs(rules=cls.browse([getattr(r, "id", r) for r in rules])))
 
     @classmethod
@@ -296,8 +296,8 @@ class Rule(Model):
 
         Returns the purchase lines and internal-shipment moves created or increased.
         """
-        with cls._env.atomic():
-            cls._env["stock.reorder.configuration"].lock()
+        with cls.env.atomic():
+            cls.env["stock.reorder.configuration"].lock()
             return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), getattr(warehouse, "id", warehouse)))
 
     @classmethod
@@ -308,7 +308,7 @@ class Rule(Model):
                       "delivery_date": r["forecasted_date"], "origin": r["rule"], "explanation": r["explanation"]}
                      for r in rows if r["route"] == "buy"]
         transfers = [r for r in rows if r["route"] == "transfer"]
-        return buy(cls._env, purchases, merge=True) + transfer(cls._env, transfers)
+        return buy(cls.env, purchases, merge=True) + transfer(cls.env, transfers)
 
 
 def _add_days(date, days):
@@ -385,7 +385,7 @@ def transfer(env, rows):
     for row in rows:
         pair = (row["source_warehouse"].id, row["warehouse"].id)
         first[pair] = min(first.get(pair, row["forecasted_date"]), row["forecasted_date"])
-    for pair, shipment in zip(missing, Shipment._create([
+    for pair, shipment in zip(missing, Shipment.create_unchecked([
             {"from_location": s, "to_location": d, "planned_date": first[s, d]} for s, d in missing])):
         drafts[pair] = shipment
     existing = {}
@@ -409,11 +409,11 @@ def transfer(env, rows):
                               min(date, row["forecasted_date"]))
     if increases:
         moves = {m.id: m for m in Move.browse(list(increases))}
-        Move._write_each([{"id": i, "quantity": q, "planned_date": date, "reorder_explanation": why,
+        Move.write_rows([{"id": i, "quantity": q, "planned_date": date, "reorder_explanation": why,
                            "internal_quantity": Uom.compute_quantity(moves[i].unit, q, moves[i].product.default_uom,
                                                                      round=False)}
                           for i, (q, why, date) in increases.items()])
-    return Move.browse(list(increases)) + Move._create(creations)
+    return Move.browse(list(increases)) + Move.create_unchecked(creations)
 
 
 def buy(env, demands, merge):
@@ -437,7 +437,7 @@ def buy(env, demands, merge):
                                      ("warehouse", "in", sorted({w for _, w in keys}))], order=[("id", "ASC")]):
         drafts.setdefault((purchase.party.id, purchase.warehouse.id), purchase)
     missing = [key for key in keys if key not in drafts]
-    for key, purchase in zip(missing, Purchase._create([{"party": v, "warehouse": w} for v, w in missing])):
+    for key, purchase in zip(missing, Purchase.create_unchecked([{"party": v, "warehouse": w} for v, w in missing])):
         drafts[key] = purchase
     existing = {}
     if merge:
@@ -457,6 +457,6 @@ def buy(env, demands, merge):
                           "quantity": demand["quantity"], "delivery_date": demand["delivery_date"],
                           "origin": demand["origin"], "reorder_explanation": demand["explanation"]})
     if increases:
-        Line._write_each([{"id": i, "quantity": q, "reorder_explanation": why} for i, (q, why) in increases.items()])
-    created = Line._create(creations)
+        Line.write_rows([{"id": i, "quantity": q, "reorder_explanation": why} for i, (q, why) in increases.items()])
+    created = Line.create_unchecked(creations)
     return Line.browse(list(increases)) + created

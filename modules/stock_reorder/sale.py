@@ -14,10 +14,10 @@ class Sale:
     @classmethod
     def _origins(cls, sales):
         """``"model,id"`` of every line and line component of ``sales``."""
-        lines = cls._env["sale.line"].search([("sale", "in", [s.id for s in sales])])
+        lines = cls.env["sale.line"].search([("sale", "in", [s.id for s in sales])])
         origins = {f"sale.line,{line.id}": line.sale.id for line in lines}
-        if "sale.line.component" in cls._env:
-            for component in cls._env["sale.line.component"].search([("line", "in", [l.id for l in lines])]):
+        if "sale.line.component" in cls.env:
+            for component in cls.env["sale.line.component"].search([("line", "in", [l.id for l in lines])]):
                 origins[f"sale.line.component,{component.id}"] = component.line.sale.id
         return origins
 
@@ -25,7 +25,7 @@ class Sale:
     def get_purchases(cls, sales, name):
         origins = cls._origins(sales)
         result = {s.id: [] for s in sales}
-        for line in cls._env["purchase.line"].search([("origin", "in", list(origins))]):
+        for line in cls.env["purchase.line"].search([("origin", "in", list(origins))]):
             sale_id = origins[f"{line.origin._name},{line.origin.id}"]
             if line.purchase.id not in result[sale_id]:
                 result[sale_id].append(line.purchase.id)
@@ -82,7 +82,7 @@ class Move:
     def assign_try(cls, moves):
         on_order = [m for m in moves if _is_on_order(m)]
         assigned = super().assign_try([m for m in moves if m not in set(on_order)])
-        return assigned + reserve_on_order(cls._env, on_order)
+        return assigned + reserve_on_order(cls.env, on_order)
 
 
 def _is_on_order(move):
@@ -123,7 +123,7 @@ def reserve_on_order(env, moves):
         taken[key] = taken.get(key, 0.0) + move.quantity
         ready.append(move)
     if ready:
-        Move._transition(ready, "assigned", "reserve")
+        Move.change_state(ready, "assigned", "reserve")
     return ready
 
 
@@ -152,4 +152,4 @@ def _update_shipments(env, moves):
     complete = [s for s in shipments if s.state == "waiting"
                 and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
     if complete:
-        env["stock.shipment.out"]._transition(complete, "assigned", "assign")
+        env["stock.shipment.out"].change_state(complete, "assigned", "assign")
