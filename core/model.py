@@ -737,12 +737,12 @@ class Model:
         insert, but it numbers new rows one above the table's largest id while
         the transaction holds the write lock: the batch gets the ids that
         follow the largest id before it, which one query confirms.  PostgreSQL
-        takes the whole batch in one statement (see ``_insert_arrays``).
-        Elsewhere SQLAlchemy's RETURNING with ``sort_by_parameter_order`` does
-        the work.
+        through psycopg takes the whole batch in one statement (see
+        ``_insert_arrays``).  Elsewhere SQLAlchemy's RETURNING with
+        ``sort_by_parameter_order`` does the work.
         """
         env, table = cls._env, cls._table
-        if env.connection.dialect.name == "postgresql" and len(rows) > 1:
+        if env.connection.dialect.driver == "psycopg" and len(rows) > 1:
             ids = cls._insert_arrays(rows)
             if ids is not None:
                 return ids
@@ -790,7 +790,7 @@ class Model:
 
     @classmethod
     def _insert_arrays(cls, rows):
-        """PostgreSQL: insert ``rows`` in one short statement, one array parameter per column.
+        """PostgreSQL (psycopg): insert ``rows`` in one short statement, one array parameter per column.
 
         A multi-row ``VALUES`` list carries thousands of parameters, and psycopg
         parses such a long query anew on every call; arrays keep the text the
@@ -820,7 +820,7 @@ class Model:
 
     @classmethod
     def _arrays(cls, rows, names):
-        """PostgreSQL: ``(sql, params)`` of ``unnest(…)``, the columns ``names`` of ``rows`` as arrays.
+        """PostgreSQL (psycopg): ``(sql, params)`` of ``unnest(…)``, the columns ``names`` of ``rows`` as arrays.
 
         For ``exec_driver_sql``: the arrays are sent in psycopg's binary
         format (``%(c0)b``), which both sides handle several times faster
@@ -895,7 +895,7 @@ class Model:
             return
         table = cls._table
         names = [k for k in rows[0] if k != "id"]
-        if not (cls._env.connection.dialect.name == "postgresql" and cls._update_arrays(rows, names)):
+        if not (cls._env.connection.dialect.driver == "psycopg" and cls._update_arrays(rows, names)):
             statement = (table.update().where(table.c.id == sa.bindparam("_id"))
                          .values({name: sa.bindparam(f"_{name}") for name in names}))
             cls._env.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in rows])
@@ -903,7 +903,7 @@ class Model:
 
     @classmethod
     def _update_arrays(cls, rows, names):
-        """PostgreSQL: ``_write_each`` as one ``UPDATE … FROM unnest(…)``; False if it cannot (see ``_arrays``)."""
+        """PostgreSQL (psycopg): ``_write_each`` as one ``UPDATE … FROM unnest(…)``; False if it cannot."""
         if len(rows) < 2 or len({row["id"] for row in rows}) != len(rows):
             return False   # one row, or an id twice (executemany applies both, in order)
         arrays = cls._arrays(rows, ["id", *names])
