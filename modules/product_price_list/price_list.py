@@ -55,6 +55,35 @@ class PriceListLine(Model):
     free_per = fields.Float("Free per", help="Every so many units (in the product's unit) earn the free quantity.")
 
     @classmethod
+    def write(cls, lines, values):
+        """The draft sale lines it priced follow it: searched again, free lines included."""
+        super().write(lines, values)
+        cls._reprice(cls._priced_lines(lines))
+
+    @classmethod
+    def delete(cls, lines):
+        """The draft sale lines it priced are searched again without it."""
+        priced = cls._priced_lines(lines)
+        super().delete(lines)
+        cls._reprice(priced)
+
+    @classmethod
+    def _priced_lines(cls, lines):
+        """The draft sale lines these price-list lines priced, or earned a free line for."""
+        SaleLine, ids = cls.env["sale.line"], [line.id for line in lines]
+        earned = SaleLine.search([("free_rule", "in", ids), ("sale.state", "=", "draft")])
+        return SaleLine.search([("price_list_line", "in", ids), ("sale.state", "=", "draft")]) + [
+            line.free_of for line in earned]
+
+    @classmethod
+    def _reprice(cls, sale_lines):
+        if sale_lines:
+            SaleLine = cls.env["sale.line"]
+            sale_lines = SaleLine.browse({line.id for line in sale_lines})
+            SaleLine.reprice(sale_lines)
+            SaleLine.validate(sale_lines)
+
+    @classmethod
     def validate(cls, lines):
         super().validate(lines)
         for line in lines:
@@ -112,7 +141,7 @@ class Party:
 
 
 Request = collections.namedtuple("Request", "price_list product quantity unit date taxes")
-Price = collections.namedtuple("Price", "gross unit_price reason discounts free")
+Price = collections.namedtuple("Price", "gross unit_price reason discounts free rule")
 
 
 def search(env, requests):
@@ -147,7 +176,7 @@ def search(env, requests):
         product, ratio = products[request.product], Decimal(repr(ratios[request.unit, request.product]))
         if row is None:
             gross = product.list_price * ratio
-            result.append(Price(gross, gross, "list price", [], None))
+            result.append(Price(gross, gross, "list price", [], None, None))
             continue
         base = {"fixed": row.price, "list_price": product.list_price * row.price,
                 "cost_price": (product.cost_price or 0) * row.price}[row.price_type]
@@ -167,7 +196,7 @@ def search(env, requests):
             if count > 0:
                 free = (row.free_product, count * row.free_quantity, row.id)
         result.append(Price(gross.quantize(PRICE), max(net, Decimal(0)).quantize(PRICE),
-                            row.reason or "price list", applied, free))
+                            row.reason or "price list", applied, free, row.id))
     return result
 
 

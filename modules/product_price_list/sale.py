@@ -52,6 +52,9 @@ class SaleLine:
     discounts = fields.One2Many("sale.line.discount", "line", "Discounts and charges", readonly=True)
     free_of = fields.Many2One("sale.line", "Free with", readonly=True, ondelete="cascade",
                               help="The line whose quantity earned this free product.")
+    price_list_line = fields.Many2One("product.price_list.line", "Priced by", readonly=True, ondelete="set null",
+                                      help="The price-list line whose price the line has; changing it re-prices "
+                                           "the draft lines it priced.")
     free_rule = fields.Many2One("product.price_list.line", "Earned by", readonly=True, ondelete="set null")
     free_lines = fields.One2Many("sale.line", "free_of", "Free lines", readonly=True)
 
@@ -94,8 +97,8 @@ class SaleLine:
         line's rules (sale controls) are checked once, on the new price.
         """
         if "unit_price" in values:
-            cls.write_rows([{"id": line.id, "gross_price": values["unit_price"], "price_reason": "manual"}
-                             for line in lines if line.free_of is None])
+            cls.write_rows([{"id": line.id, "gross_price": values["unit_price"], "price_reason": "manual",
+                             "price_list_line": None} for line in lines if line.free_of is None])
             cls._forget_prices(lines)
         elif REPRICING & set(values):
             cls.reprice(lines, values)
@@ -132,7 +135,7 @@ class SaleLine:
         for line, price in zip(lines, prices):
             values = _priced({"sale": line.sale.id, "sequence": line.sequence}, price)
             rows.append({"id": line.id, "unit_price": values["unit_price"], "gross_price": values["gross_price"],
-                         "price_reason": values["price_reason"]})
+                         "price_reason": values["price_reason"], "price_list_line": values["price_list_line"]})
             discounts += [{**d, "line": line.id} for d in values.get("discounts", ())]
             free += [{**f, "free_of": line.id} for f in values.get("free_lines", ())]
         cls.write_rows(rows)
@@ -149,7 +152,8 @@ class SaleLine:
 
 def _priced(values, price):
     """The values a searched ``price`` gives a line: prices, reason, discounts, free line."""
-    result = {"gross_price": price.gross, "unit_price": price.unit_price, "price_reason": price.reason}
+    result = {"gross_price": price.gross, "unit_price": price.unit_price, "price_reason": price.reason,
+              "price_list_line": price.rule}
     if price.discounts:
         result["discounts"] = price.discounts
     if price.free is not None:

@@ -2,7 +2,7 @@
 
 Revision ID: product_price_list_0001
 Revises: 
-Create Date: 2026-11-23 19:31:43.475966
+Create Date: 2026-11-23 20:18:43.761662
 """
 from alembic import op
 import sqlalchemy as sa
@@ -84,9 +84,12 @@ def upgrade():
         batch_op.add_column(sa.Column('gross_price', sa.Numeric(precision=16, scale=4), nullable=True))
         batch_op.add_column(sa.Column('price_reason', sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column('free_of', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('price_list_line', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('free_rule', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_sale_line_free_of'), ['free_of'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_line_free_rule'), ['free_rule'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sale_line_price_list_line'), ['price_list_line'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_sale_line_price_list_line_product_price_list_line'), 'product_price_list_line', ['price_list_line'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_sale_line_free_rule_product_price_list_line'), 'product_price_list_line', ['free_rule'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_sale_line_free_of_sale_line'), 'sale_line', ['free_of'], ['id'], ondelete='CASCADE')
 
@@ -108,9 +111,12 @@ def downgrade():
     with op.batch_alter_table('sale_line', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_sale_line_free_of_sale_line'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_sale_line_free_rule_product_price_list_line'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_sale_line_price_list_line_product_price_list_line'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_sale_line_price_list_line'))
         batch_op.drop_index(batch_op.f('ix_sale_line_free_rule'))
         batch_op.drop_index(batch_op.f('ix_sale_line_free_of'))
         batch_op.drop_column('free_rule')
+        batch_op.drop_column('price_list_line')
         batch_op.drop_column('free_of')
         batch_op.drop_column('price_reason')
         batch_op.drop_column('gross_price')

@@ -182,3 +182,24 @@ def test_price_search_is_set_based(database, count_statements):
                                           "quantity": 10 + i % 3} for i in range(size)])
             counts.append(counter.count)
         assert counts[1] == counts[2]
+
+
+def test_draft_lines_follow_the_price_list_line_that_priced_them(database):
+    """The free line belongs to the price-list line too: changing or deleting that line re-prices drafts."""
+    with database.transaction() as env:
+        shop = Shop(env)
+        rule = shop.line(product=shop.a.id, price=D("90"), reason="promo", free_product=shop.b.id,
+                         free_quantity=1, free_per=10)
+        draft = shop.sale({"product": shop.a.id, "quantity": 20})
+        quoted = shop.sale({"product": shop.a.id, "quantity": 20})
+        env["sale.sale"].quote([quoted])
+        line, = [l for l in draft.lines if l.free_of is None]
+        assert (line.price_list_line, line.unit_price, len(line.free_lines)) == (rule, D("90"), 1)
+        Rule = env["product.price_list.line"]
+        Rule.write([rule], {"price": D("80"), "free_quantity": 2})
+        assert (line.unit_price, [f.quantity for f in line.free_lines]) == (D("80"), [4.0])
+        Rule.delete([rule])
+        assert (line.unit_price, line.price_reason, line.price_list_line, line.free_lines) == (
+            D("100"), "list price", None, [])
+        kept, = [l for l in quoted.lines if l.free_of is None]      # a quoted sale keeps its prices
+        assert (kept.unit_price, len(quoted.lines)) == (D("90"), 2)
