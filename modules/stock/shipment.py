@@ -157,7 +157,18 @@ class CustomerSupplierShipment(Shipment):
         return cls.env["stock.location"].warehouse().id
 
 
-class ShipmentOut(CustomerSupplierShipment, Model):
+class Outgoing:
+    """What shipments taking goods out of a warehouse's storage share: reserving them first."""
+
+    @classmethod
+    @transition("assigned")
+    def assign(cls, shipments):
+        """Reserve what the warehouse has; a shipment is assigned once all its moves are."""
+        cls._check_open(shipments, "assign", ("draft", "waiting"))
+        cls._assign(shipments)
+
+
+class ShipmentOut(Outgoing, CustomerSupplierShipment, Model):
     """Goods leaving the warehouse for a customer: assigned, then shipped."""
 
     _name = "stock.shipment.out"
@@ -165,13 +176,6 @@ class ShipmentOut(CustomerSupplierShipment, Model):
 
     party = fields.Many2One("party.party", "Customer", required=True)
     moves = fields.One2Many("stock.move", "shipment_out", "Moves")
-
-    @classmethod
-    @transition("assigned")
-    def assign(cls, shipments):
-        """Reserve what is available; a shipment is assigned once all its moves are."""
-        cls._check_open(shipments, "assign", ("draft", "waiting"))
-        cls._assign(shipments)
 
     @classmethod
     @transition("done")
@@ -204,7 +208,7 @@ class ShipmentIn(CustomerSupplierShipment, Model):
         return cls._finish(shipments, quantities, lambda move: True)
 
 
-class ShipmentInternal(Shipment, Model):
+class ShipmentInternal(Outgoing, Shipment, Model):
     """Goods moving from one warehouse to another (a warehouse transfer).
 
     Its moves run from the storage of ``from_location`` to the storage of
@@ -240,13 +244,6 @@ class ShipmentInternal(Shipment, Model):
         if "planned_date" in values:
             moves = [m for s in shipments for m in s.moves if m.state in ("draft", "waiting", "assigned")]
             cls.env["stock.move"].write_unchecked(moves, {"planned_date": values["planned_date"]})
-
-    @classmethod
-    @transition("assigned")
-    def assign(cls, shipments):
-        """Reserve what the source warehouse has; assigned once all moves are."""
-        cls._check_open(shipments, "assign", ("draft", "waiting"))
-        cls._assign(shipments)
 
     @classmethod
     @transition("done")
