@@ -176,7 +176,7 @@ class Rule(Model):
         table = cls.table
         query = sa.select(*(table.c[name] for name in _PLAN_COLUMNS)).where(
             *cls.sql_where(domain)).order_by(*cls.sql_order(None))
-        return [_Plan(position, *row) for position, row in enumerate(cls.env.execute(query))]
+        return [_Plan(*row) for row in cls.env.execute(query)]
 
     @classmethod
     def _report(cls, plans, warehouse):
@@ -185,7 +185,8 @@ class Rule(Model):
         config = cls.env["stock.reorder.configuration"].get()
         today = datetime.date.today()
         vendors = cls._vendors([p for p in plans if p.route == "buy"])
-        for plan in plans:
+        for position, plan in enumerate(plans):
+            plan.position = position   # the rules' order, which the report keeps within a warehouse
             horizon = plan.horizon_days if plan.trigger == "manual" else 0
             if plan.route == "buy":
                 plan.vendor, lead_time = vendors[plan.id]
@@ -329,8 +330,7 @@ class _Plan:
     __slots__ = _PLAN_COLUMNS + ("position", "lead_times", "date", "on_hand", "forecast", "visibility",
                                  "to_order", "why")
 
-    def __init__(self, position, *values):
-        self.position = position   # in the rules' order, which the report keeps within a warehouse
+    def __init__(self, *values):
         for name, value in zip(_PLAN_COLUMNS, values):
             setattr(self, name, value)
         self.route = supply_route(self.route, self.source_warehouse)
