@@ -83,9 +83,10 @@ class KitStockLine:
     def move_specs(cls, lines):
         kits = [line for line in lines if line.components]
         specs = super().move_specs([line for line in lines if not line.components])
+        locations = cls.move_locations({getattr(line, cls._parent_field) for line in kits}) if kits else {}
         for line in kits:
             order = getattr(line, cls._parent_field)
-            source, destination = cls.move_locations(order)
+            source, destination = locations[order.id]
             prices = _spread(line)
             for component, price in zip(line.components, prices):
                 specs.append({"order": order.id, "product": component.product.id,

@@ -22,8 +22,9 @@ class PurchaseLine(StockLine):
     quantity_to_invoice = quantity_to_invoice_field()
 
     @classmethod
-    def move_locations(cls, purchase):
-        return cls.env["stock.location"].by_type("supplier"), purchase.warehouse.storage_location
+    def move_locations(cls, purchases):
+        supplier = cls.env["stock.location"].by_type("supplier")
+        return {purchase.id: (supplier, purchase.warehouse.storage_location) for purchase in purchases}
 
     @classmethod
     def planned_date(cls, line):

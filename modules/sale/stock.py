@@ -22,8 +22,9 @@ class SaleLine(StockLine):
     quantity_to_invoice = quantity_to_invoice_field()
 
     @classmethod
-    def move_locations(cls, sale):
-        return sale.warehouse.storage_location, cls.env["stock.location"].by_type("customer")
+    def move_locations(cls, sales):
+        customer = cls.env["stock.location"].by_type("customer")
+        return {sale.id: (sale.warehouse.storage_location, customer) for sale in sales}
 
     @classmethod
     def planned_date(cls, line):

@@ -106,8 +106,8 @@ class StockLine:
     _move_shipment_field = None
 
     @classmethod
-    def move_locations(cls, order):
-        """``(from, to)`` locations of the moves of ``order``'s lines."""
+    def move_locations(cls, orders):
+        """``{order id: (from, to)}``: where the moves of each order's lines come from and go to."""
         raise TypeError(f"{cls._name} must say where its moves go")
 
     @classmethod
@@ -128,11 +128,12 @@ class StockLine:
     def move_specs(cls, lines):
         """The moves each line ships as: one per goods line, in the line's unit, at its price."""
         specs = []
+        locations = cls.move_locations({getattr(line, cls._parent_field) for line in lines})
         for line in lines:
             if line.product.type != "goods":
                 continue
             order = getattr(line, cls._parent_field)
-            source, destination = cls.move_locations(order)
+            source, destination = locations[order.id]
             specs.append({"order": order.id, "product": line.product.id,
                           "quantity": line.quantity, "unit": line.unit.id, "unit_price": line.unit_price,
                           "from_location": source.id, "to_location": destination.id,
