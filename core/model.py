@@ -232,11 +232,11 @@ class Model:
         """
         ids = sorted({getattr(r, "id", r) for r in records})
         table = cls._table
-        for chunk in chunks(ids):
+        for batch in batches(cls._env, ids):
             if cls._env.connection.dialect.name == "sqlite":
-                cls._env.execute(table.update().where(table.c.id.in_(chunk)).values(id=table.c.id))
+                cls._env.execute(table.update().where(in_(table.c.id, batch)).values(id=table.c.id))
             else:
-                cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))
+                cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))
                                  .with_for_update(key_share=True))
 
     @classmethod
@@ -369,8 +369,8 @@ class Model:
     def _fetch_links(cls, ids, field):
         table = field.table
         links = {id_: [] for id_ in ids}
-        for chunk in chunks(ids):
-            query = sa.select(table.c.origin, table.c.target).where(table.c.origin.in_(chunk)).order_by(
+        for batch in batches(cls._env, ids):
+            query = sa.select(table.c.origin, table.c.target).where(in_(table.c.origin, batch)).order_by(
                 table.c.origin, table.c.target)
             for origin, target in cls._env.execute(query):
                 links[origin].append(target)
@@ -500,7 +500,7 @@ class Model:
             owner, related = target._table.c[field.field], target._table.c.id
         holders = sa.select(owner)
         if matching is not None:
-            holders = holders.where(related.in_(matching))
+            holders = holders.where(in_(related, matching))
         return cls._table.c.id.in_(holders) if positive else cls._table.c.id.not_in(holders.where(owner.is_not(None)))
 
     @classmethod
@@ -635,8 +635,8 @@ class Model:
                 continue
             table = cls._env[field.target]._table
             found = set()
-            for chunk in chunks(wanted):
-                found.update(cls._env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+            for batch in batches(cls._env, sorted(wanted)):
+                found.update(cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))).scalars())
             if wanted - found:
                 missing = sorted(wanted - found)
                 raise errors.ValidationError(
@@ -776,13 +776,13 @@ class Model:
         for action, targets in actions:
             targets = list(dict.fromkeys(getattr(t, "id", t) for t in targets))
             if action in ("remove", "set"):
-                for chunk in chunks(ids):
-                    statement = table.delete().where(table.c.origin.in_(chunk))
-                    env.execute(statement.where(table.c.target.in_(targets)) if action == "remove" else statement)
+                for batch in batches(env, ids):
+                    statement = table.delete().where(in_(table.c.origin, batch))
+                    env.execute(statement.where(in_(table.c.target, targets)) if action == "remove" else statement)
             if action in ("add", "set") and targets:
-                for chunk in chunks(ids):
+                for chunk in batches(env, ids):
                     present = set(env.execute(sa.select(table.c.origin, table.c.target).where(
-                        table.c.origin.in_(chunk), table.c.target.in_(targets))).all())
+                        in_(table.c.origin, chunk), in_(table.c.target, targets))).all())
                     pairs = [{"origin": o, "target": t} for o in chunk for t in targets if (o, t) not in present]
                     if pairs:
                         env.execute(table.insert(), pairs)
