@@ -44,9 +44,12 @@ class Order(Workflow):
         return amounts
 
     # -- changes by hand ---------------------------------------------------------
+    _writable_after_draft = frozenset()   # fields that may change in any state (labels, say)
+
     @classmethod
     def write(cls, orders, values):
-        cls._check_draft(orders, "changed")
+        if not isinstance(values, dict) or not set(values) <= cls._writable_after_draft:
+            cls._check_draft(orders, "changed")
         super().write(orders, values)
 
     @classmethod

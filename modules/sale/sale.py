@@ -15,12 +15,31 @@ class Configuration(Model):
         return cls.search([], limit=1)[0]
 
 
+class Status(Model):
+    """A label of a sale's progress in the business's own words, independent of its state."""
+
+    _name = "sale.status"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128, unique=True)
+
+
+class ShippingMethod(Model):
+    """How a sale's goods travel to the customer (a carrier, a service)."""
+
+    _name = "sale.shipping_method"
+    _order = (("name", "ASC"),)
+
+    name = fields.Char("Name", required=True, size=128, unique=True)
+
+
 class Sale(Order, Model):
     """A customer's order: quoted, confirmed, then processed until done."""
 
     _name = "sale.sale"
     _order = (("sale_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
+    _writable_after_draft = frozenset({"status", "shipping_method"})
 
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the sale is first quoted, and kept.")
@@ -31,6 +50,10 @@ class Sale(Order, Model):
     invoice_method = fields.Selection(INVOICE_METHODS, "Invoice method", required=True, default="order")
     lines = fields.One2Many("sale.line", "sale", "Lines")
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_untaxed_amount")
+    status = fields.Many2One("sale.status", "Status", ondelete="restrict",
+                             help="A label of the sale's progress, independent of its state; may change any time.")
+    shipping_method = fields.Many2One("sale.shipping_method", "Shipping method", ondelete="restrict",
+                                      help="May change any time.")
 
     @classmethod
     def _defaults(cls, values):

@@ -10,7 +10,7 @@ def test_create_search_dump(db):
         Party.create([{"name": "Zed"}, {"name": "Ann", "code": "C001"}])
         ann, zed = Party.search([])   # ordered by name
         assert (ann.name, ann.code, zed.code) == ("Ann", "C001", None)
-        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001"}]
+        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001", "tags": []}]
 
 
 def test_name_is_required_and_code_unique(db):
@@ -22,3 +22,19 @@ def test_name_is_required_and_code_unique(db):
         Party.create([{"name": "Ann", "code": "C1"}])
         with pytest.raises(errors.ValidationError, match="must be unique"):
             Party.create([{"name": "Bob", "code": "C1"}])
+
+
+def test_tags_group_parties(kitwork_database):
+    from core import errors
+    database = kitwork_database("party")
+    with database.transaction() as env:
+        Party, Tag = env["party.party"], env["party.tag"]
+        vip, wholesale = Tag.create([{"name": "VIP"}, {"name": "Wholesale"}])
+        ann, bob = Party.create([{"name": "Ann", "tags": [vip.id]}, {"name": "Bob"}])
+        Party.write([bob], {"tags": [("add", [vip.id, wholesale.id])]})
+        assert Party.search([("tags.name", "=", "VIP")], order=[("name", "ASC")]) == [ann, bob]
+        assert Party.search([("tags", "=", None)]) == []
+        Party.write([ann], {"tags": [("remove", [vip.id])]})
+        assert (ann.tags, [t.name for t in bob.tags]) == ([], ["VIP", "Wholesale"])
+        with pytest.raises(errors.ValidationError, match="unique"):
+            Tag.create([{"name": "VIP"}])

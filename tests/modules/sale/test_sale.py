@@ -179,3 +179,23 @@ def test_a_module_refusing_before_quote_leaves_the_sale_draft_unnumbered_and_une
         assert (big.state, bool(big.number), len(big.lines[0].components)) == ("quotation", True, 1)
     import refuse_quote
     assert refuse_quote.SEEN == [("draft", None), ("draft", None), ("draft", None)]
+
+
+def test_status_and_shipping_method_change_in_any_state(kitwork_database):
+    from core import errors
+    database = kitwork_database("sale")
+    with database.transaction() as env:
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        lamp, = env["product.product"].create([{"name": "Lamp", "default_uom": unit}])
+        ann, = env["party.party"].create([{"name": "Ann"}])
+        packed, = env["sale.status"].create([{"name": "Packed"}])
+        courier, = env["sale.shipping_method"].create([{"name": "Courier"}])
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": ann.id, "lines": [{"product": lamp.id, "quantity": 1}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        Sale.write([sale], {"status": packed.id, "shipping_method": courier.id})
+        assert (sale.status, sale.shipping_method, sale.state) == (packed, courier, "confirmed")
+        with pytest.raises(errors.WorkflowError, match="reset it to draft"):
+            Sale.write([sale], {"status": None, "party": ann.id})
+        assert sale.status == packed
