@@ -598,7 +598,6 @@ class Model:
                     loaded[name] = cls._check_links(loaded[name] or [], field, label, creating)
             result.append(loaded)
         cls._check_references(result)
-        cls._check_link_targets(result)
         return result
 
     @classmethod
@@ -624,39 +623,25 @@ class Model:
         return actions
 
     @classmethod
-    def _check_link_targets(cls, vlist):
-        """Refuse Many2Many ids naming records that do not exist (one query per field)."""
-        for name, field in cls._many2many.items():
-            wanted = set()
-            for values in vlist:
-                for item in values.get(name) or ():
-                    wanted.update(item[1] if isinstance(item, tuple) else [item])
-            if not wanted:
-                continue
-            table = cls._env[field.target]._table
-            found = set()
-            for batch in batches(cls._env, sorted(wanted)):
-                found.update(cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))).scalars())
-            if wanted - found:
-                missing = sorted(wanted - found)
-                raise errors.ValidationError(
-                    f"invalid {cls._name}: {name}: no {field.target} with id {', '.join(map(str, missing))}",
-                    {name: [f"No {field.target} with id {missing[0]}."]})
-
-    @classmethod
     def _check_references(cls, vlist):
-        """Refuse Many2One values naming records that do not exist.
+        """Refuse Many2One and Many2Many values naming records that do not exist.
 
         Inside ``create`` and ``write`` the values are only collected, so that
         the whole batch, children included, costs one query per target model
-        (see :func:`_references_checked_together`).
+        (see :func:`_references_checked_together`).  A Many2Many value is a
+        list of ids (create) or of ``(action, ids)`` (write).
         """
         pending = []
         for name, field in cls._fields.items():
             if isinstance(field, kfields.Many2One):
                 wanted = {values[name] for values in vlist if values.get(name) is not None}
-                if wanted:
-                    pending.append((cls._name, name, field.target, wanted))
+            elif isinstance(field, kfields.Many2Many):
+                wanted = {id_ for values in vlist for item in values.get(name) or ()
+                          for id_ in (item[1] if isinstance(item, tuple) else [item])}
+            else:
+                continue
+            if wanted:
+                pending.append((cls._name, name, field.target, wanted))
         if cls._env._reference_checks is not None:
             cls._env._reference_checks.extend(pending)
         else:

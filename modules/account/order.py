@@ -33,23 +33,15 @@ class TaxedOrder:
     """Extension mixin of an order: tax and total amounts, sums of the lines' rounded amounts."""
 
     @classmethod
-    def get_amounts(cls, orders, names):
+    def get_amounts(cls, orders, name):
+        """``tax_amount`` or ``total_amount`` of each order: sums of its lines' rounded amounts."""
         line_field = cls.fields["lines"]
         lines = cls.env[line_field.target].search([(line_field.field, "in", [o.id for o in orders])])
-        result = {name: {o.id: Decimal(0) for o in orders} for name in ("tax_amount", "total_amount")}
+        result = {o.id: Decimal(0) for o in orders}
         for line in lines:
-            order = getattr(line, line_field.field).id
-            result["tax_amount"][order] += line.tax_amount
-            result["total_amount"][order] += line.amount + line.tax_amount
+            result[getattr(line, line_field.field).id] += line.tax_amount + (
+                line.amount if name == "total_amount" else 0)
         return result
-
-    @classmethod
-    def get_tax_amount(cls, orders, name):
-        return cls.get_amounts(orders, (name,))[name]
-
-    @classmethod
-    def get_total_amount(cls, orders, name):
-        return cls.get_amounts(orders, (name,))[name]
 
 
 def taxes_field(help):
@@ -61,9 +53,9 @@ def line_tax_field():
 
 
 def order_amount_fields():
-    return (fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount"),
+    return (fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts"),
             fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
-                            "get_total_amount"))
+                            "get_amounts"))
 
 
 class SaleLine(TaxedLine):
