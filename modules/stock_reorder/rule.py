@@ -3,7 +3,7 @@ import math
 
 import sqlalchemy as sa
 
-from core import Model, errors, fields
+from core import Model, errors, expose, fields
 from core.model import chunks
 
 from . import forecast
@@ -151,6 +151,8 @@ class Rule(Model):
 
     # -- the replenishment report ----------------------------------------------------
     @classmethod
+    @expose("read", records=False, warehouse=fields.Many2One("stock.location", "Warehouse",
+                                                              help="Only the rows of this warehouse."))
     def needs(cls, warehouse=None, rules=None):
         """The rules that need ordering now, with how much and why (the replenishment report).
 
@@ -282,6 +284,7 @@ class Rule(Model):
 
     # -- ordering ---------------------------------------------------------------------
     @classmethod
+    @expose("write")
     def order(cls, rules):
         """Order what ``rules`` need now (the report's order action).
 
@@ -292,6 +295,8 @@ class Rule(Model):
             return cls._supply(cls.needs(rules=cls.browse([getattr(r, "id", r) for r in rules])))
 
     @classmethod
+    @expose("write", records=False, warehouse=fields.Many2One("stock.location", "Warehouse",
+                                                               help="Only the auto rules of this warehouse."))
     def run_scheduler(cls, warehouse=None):
         """Order the needs of every auto rule (of ``warehouse``, when given).
 
