@@ -506,7 +506,7 @@ class Model:
                 matching, positive = None, not positive
             else:
                 ids = [getattr(v, "id", v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-                if not all(type(i) is int for i in ids):
+                if not all(type(i) is int and -MAX_ID <= i <= MAX_ID for i in ids):
                     raise errors.UserError(f"{cls._name}.{field.name}: {value!r} is not a list of {field.target} ids")
                 matching = ids
         else:
@@ -623,7 +623,7 @@ class Model:
         """A Many2Many value as ids (creating) or as ``(action, ids)`` pairs (writing)."""
         def ids_of(items, where):
             ids = [getattr(i, "id", i) for i in items] if isinstance(items, (list, tuple)) else None
-            if ids is None or not all(type(i) is int for i in ids):
+            if ids is None or not all(type(i) is int and -MAX_ID <= i <= MAX_ID for i in ids):
                 raise errors.ValidationError(
                     f"invalid {cls._name} ({label}): {field.name}: {where} must be a list of {field.target} ids",
                     {field.name: [f"Not a list of {field.target} ids."]}, label)

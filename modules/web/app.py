@@ -255,7 +255,7 @@ def create_app(url):
         return await run(lambda: api.create(bearer(request), name, body), status=201)
 
     async def record(request):
-        name, id_ = request.path_params["model"], request.path_params["id"]
+        name, id_ = request.path_params["model"], problems.path_id(request.path_params["id"])
         if request.method == "GET":
             return await run(lambda: api.read(bearer(request), name, id_))
         if request.method == "DELETE":
@@ -282,7 +282,7 @@ def create_app(url):
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/models", models, methods=["GET"]),
         Route("/api/{model}", collection, methods=["GET", "POST"]),
-        Route("/api/{model}/{id:int}", record, methods=["GET", "PATCH", "DELETE"]),
+        Route("/api/{model}/{id}", record, methods=["GET", "PATCH", "DELETE"]),
         Route("/api/{model}/{method}", method, methods=["POST"]),
     ]
     if "stock_reorder" in api.database.active_modules:

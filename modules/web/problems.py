@@ -84,6 +84,11 @@ def parse_json(body):
         raise Problem(400, "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
 
 
+def path_id(text):
+    """The id of ``/api/{model}/{id}``: a whole number, else 0 (no record has it)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else 0
+
+
 def check_id(model, id_):
     if not 0 < id_ <= MAX_ID:
         raise Problem(404, "No such record", f"no {model} with id {id_}")
