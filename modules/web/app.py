@@ -140,7 +140,9 @@ class Api:
 
         def work(env):
             Model = env[name]
-            records = Model.search([("id", "=", self.existing(env, name, [id_])[0])])
+            records = Model.search([("id", "=", id_)])
+            if not records:
+                raise Problem(404, "No such record", f"no {name} with id {id_} (it may have been deleted)")
             return Model.dump(records)[0]
         return self.act(key, work, write=False)
 
@@ -198,6 +200,9 @@ class Api:
         return ids
 
 
+COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
+
+
 def bearer(request, cookie=False):
     """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
     header = request.headers.get("authorization")
@@ -209,9 +214,6 @@ def bearer(request, cookie=False):
     if cookie:
         return request.cookies.get(COOKIE)
     return None
-
-
-COOKIE = "kitwork_key"
 
 
 def respond(function, *args, status=200):

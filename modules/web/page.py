@@ -17,10 +17,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import chart
+from .app import COOKIE, bearer
 from .problems import Problem, problem_of
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
-COOKIE = "kitwork_key"
 MAX_FORM = 64 * 1024
 
 
@@ -47,7 +47,6 @@ def _ids(value):
 
 
 def _key(request):
-    from .app import bearer
     return bearer(request, cookie=True)
 
 
