@@ -1,5 +1,6 @@
 """Users, groups, model access rows and API keys."""
 import datetime
+import functools
 import hashlib
 import secrets
 
@@ -19,6 +20,22 @@ class AuthenticationError(errors.UserError):
 def digest(key):
     """The stored form of an API key: its SHA-256, in hex (see the module's docstring)."""
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _by_digest(keys, users):
+    """The statement finding a key's user (built once per pool: every request runs it)."""
+    return (sa.select(users.c.id, users.c.active).select_from(keys.join(users, keys.c.user == users.c.id))
+            .where(keys.c.digest == sa.bindparam("digest")))
+
+
+@functools.lru_cache(maxsize=64)
+def _rights_of(users, links, access):
+    """The statement reading a user's state and every access row of their groups, in one query."""
+    return (sa.select(users.c.active, access.c.model, *(access.c[f"perm_{op}"] for op in OPERATIONS))
+            .select_from(users.outerjoin(links, links.c.origin == users.c.id)
+                         .outerjoin(access, access.c.group == links.c.target))
+            .where(users.c.login == sa.bindparam("login")))
 
 
 class Group(Model):
@@ -79,9 +96,7 @@ class User(Model):
         if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 256:
             raise AuthenticationError("invalid API key: give 'Authorization: Bearer <key>' with a key "
                                       "made by 'kitwork user add'")
-        keys, users = cls.env["res.user.key"].table, cls.table
-        row = cls.env.execute(sa.select(users.c.id, users.c.active).select_from(
-            keys.join(users, keys.c.user == users.c.id)).where(keys.c.digest == digest(key))).first()
+        row = cls.env.execute(_by_digest(cls.env["res.user.key"].table, cls.table), {"digest": digest(key)}).first()
         if row is None:
             raise AuthenticationError("invalid API key: unknown or revoked")
         if not row.active:
@@ -95,18 +110,15 @@ class User(Model):
         An unknown or inactive login is refused with :class:`core.errors.AccessError`.
         """
         env = cls.env
-        users, access = cls.table, env["ir.model.access"].table
-        links = cls.fields["groups"].table
-        user = env.execute(sa.select(users.c.id, users.c.active).where(users.c.login == login)).first()
-        if user is None or not user.active:
-            raise errors.AccessError(f"user {login!r} {'is inactive' if user else 'does not exist'}: "
+        statement = _rights_of(cls.table, cls.fields["groups"].table, env["ir.model.access"].table)
+        rows = env.execute(statement, {"login": login}).all()
+        if not rows or not rows[0].active:
+            raise errors.AccessError(f"user {login!r} {'is inactive' if rows else 'does not exist'}: "
                                      f"it cannot act")
-        rows = env.execute(sa.select(access.c.model, *(access.c[f"perm_{op}"] for op in OPERATIONS))
-                           .select_from(access.join(links, links.c.target == access.c.group))
-                           .where(links.c.origin == user.id))
         granted = {}
-        for model, *perms in rows:
-            granted.setdefault(model, set()).update(op for op, allowed in zip(OPERATIONS, perms) if allowed)
+        for _, model, *perms in rows:
+            if model is not None:
+                granted.setdefault(model, set()).update(op for op, allowed in zip(OPERATIONS, perms) if allowed)
         return granted
 
 

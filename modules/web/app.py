@@ -6,13 +6,18 @@ authenticates the API key, acts for its user and does the work; any error
 rolls it back.  Errors are ``application/problem+json`` (RFC 9457).  On
 SQLite, a request that may write takes the database's write lock first thing
 in its transaction and waits for it (busy timeout), so concurrent writers
-queue instead of failing with "database is locked".
+queue instead of failing with "database is locked" (see ``Api.writer``).
 """
-import json
+import contextlib
 import logging
 import os
+import threading
 
 import sqlalchemy as sa
+try:
+    import fcntl
+except ImportError:   # not POSIX: SQLite's busy timeout alone queues the writers
+    fcntl = None
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -60,6 +65,11 @@ class Api:
     def __init__(self, url):
         self.database = Database(server_url(url))
         self.sqlite = self.database.engine.dialect.name == "sqlite"
+        self.writing = threading.Lock()
+        path = self.database.engine.url.database if self.sqlite else None
+        self.lock_file = None
+        if fcntl is not None and path and path != ":memory:" and not path.startswith("file:"):
+            self.lock_file = open(f"{path}.write-lock", "a")
         self._documents = {}
 
     # -- plumbing --------------------------------------------------------------------
@@ -67,6 +77,32 @@ class Api:
         """Run ``work(env)`` in one transaction acting for the user of API key ``key``."""
         if key is None:
             raise AuthenticationError("authentication required: give 'Authorization: Bearer <key>'")
+        if write and self.sqlite:
+            with self.writer():
+                return self._act(key, work, write)
+        return self._act(key, work, write)
+
+    @contextlib.contextmanager
+    def writer(self):
+        """SQLite: be the one writer of all the workers, waiting in the kernel rather than polling.
+
+        SQLite's busy handler polls, up to every 100 ms: a writer of one
+        process can lose the lock again and again to the next writer of
+        another.  Threads queue on a lock, then processes on an advisory lock
+        of a file beside the database (``flock``: a waiter wakes when it is
+        released); SQLite's own lock is then free or about to be.
+        """
+        with self.writing:
+            if self.lock_file is None:
+                yield
+                return
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.lock_file, fcntl.LOCK_UN)
+
+    def _act(self, key, work, write):
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))

@@ -22,6 +22,7 @@ import marshmallow
 from starlette.responses import JSONResponse
 
 from core import Model, errors, fields as kfields
+from core import schema as kschema
 from modules.res import AuthenticationError
 
 MEDIA_TYPE = "application/problem+json"
@@ -95,6 +96,17 @@ def check_id(model, id_):
     return id_
 
 
+_checks = {}
+
+
+def _fast_checks(model):
+    """``{field: fast check or None}`` of a composed model: plain typed values skip marshmallow."""
+    checks = _checks.get(model)
+    if checks is None:
+        checks = _checks[model] = {name: field.fast_check() for name, field in model.fields.items()}
+    return checks
+
+
 def check_values(models, model, values, label, creating):
     """Refuse, before any transaction, values of unknown or read-only fields and values of the wrong type.
 
@@ -112,12 +124,14 @@ def check_values(models, model, values, label, creating):
             problems[name] = [f"Unknown field of {model._name}."]
         elif field.readonly:
             problems[name] = ["Field is read-only."]
-    loadable = {name: value for name, value in values.items() if name not in problems}
-    for name, messages in model.schema.validate(loadable, partial=True).items():
+    checks = _fast_checks(model)
+    slow = {name: value for name, value in values.items() if name not in problems
+            and (value is not None and ((check := checks[name]) is None or check(value) is kschema.SLOW))}
+    for name, messages in (model.schema.validate(slow, partial=True) if slow else {}).items():
         problems.setdefault(name, []).extend(messages if isinstance(messages, list) else [str(messages)])
     if creating:
-        for name, value in loadable.items():
-            field = fields[name]
+        for name, value in values.items():
+            field = fields.get(name)
             if name in problems or not isinstance(field, kfields.One2Many) or not isinstance(value, list):
                 continue
             child = models[field.target]
