@@ -74,6 +74,8 @@ def test_the_page_over_http(shop, serve):
     assert viewer.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"]}).status_code == 403
 
     http.follow_redirects = False
+    everything = http.post("/replenishment/order", data={"all": "1", "warehouse": shop.ids["main"]})
+    assert everything.status_code == 303 and "ordered" not in everything.headers["location"]   # manual rules wait
     ordered = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"]})
     assert ordered.status_code == 303
     after = http.get(ordered.headers["location"]).text
