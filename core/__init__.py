@@ -4,9 +4,10 @@ The core knows no business word; everything a database can do comes from the
 modules active in it.
 """
 from . import errors, fields
+from .api import expose
 from .database import Database
 from .hookspecs import hookimpl, hookspec
 from .model import Model
 from .workflow import Workflow, transition
 
-__all__ = ["Database", "Model", "Workflow", "errors", "fields", "hookimpl", "hookspec", "transition"]
+__all__ = ["Database", "Model", "Workflow", "errors", "expose", "fields", "hookimpl", "hookspec", "transition"]

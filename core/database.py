@@ -213,12 +213,17 @@ class Database:
                 raise
 
     @contextlib.contextmanager
-    def transaction(self, context=None):
+    def transaction(self, context=None, user=None):
         """One database transaction: commit on success, roll back on any exception.
 
         ``context`` (a mapping) is what ``env.context`` holds for the whole
         transaction: settings a caller passes to the modules (a control mode,
-        a language), read-only.
+        a language), read-only.  ``user`` (a login) makes the transaction act
+        for that user: each call the caller makes is checked against the
+        user's rights (:meth:`Environment.has_access
+        <core.environment.Environment.has_access>`), a refused one raises
+        :class:`~core.errors.AccessError`; without it the transaction acts for
+        the system, which may do anything.
         """
         if not self.active_modules:
             raise errors.ModuleError(f"no module is active in {self!r}: activate one first")
@@ -226,4 +231,4 @@ class Database:
             raise errors.UserError(f"context must be a mapping, not {type(context).__name__}")
         pool = self.pool
         with self._connect() as connection, connection.begin():
-            yield Environment(self, pool, connection, context)
+            yield Environment(self, pool, connection, context, user=user)

@@ -3,7 +3,9 @@ import contextlib
 import dataclasses
 import types
 
-from . import sequence
+from . import errors, sequence
+
+OPERATIONS = ("read", "create", "write", "delete")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Environment:
     ``record.env``) without global state.
     """
 
-    def __init__(self, database, pool, connection, context=None):
+    def __init__(self, database, pool, connection, context=None, user=None):
         self.database = database
         self.pool = pool
         self.connection = connection
@@ -39,6 +41,61 @@ class Environment:
         self._cache = {}
         self._generation = 0
         self._reference_checks = None   # Many2One values to check together (see core.model)
+        self._user = None
+        self._rights = None    # the user's rights, asked of the modules on the first check
+        self._inside = 0       # > 0 while a door runs: what it does is on the system's behalf
+        if user is not None:
+            self._set_user(user)
+
+    # -- users and rights ----------------------------------------------------------
+    @property
+    def user(self):
+        """The login the transaction acts for (``db.transaction(user=...)``), or None: the system."""
+        return self._user
+
+    def _set_user(self, user):
+        if user is not None and (not isinstance(user, str) or not user):
+            raise errors.UserError(f"user must be a login (a non-empty string), not {user!r:.80}")
+        self._user, self._rights = user, None
+
+    @contextlib.contextmanager
+    def with_user(self, user):
+        """Inside the block, act for ``user`` (a login; None: the system); restored after."""
+        saved = self._user, self._rights
+        self._set_user(user)
+        try:
+            yield self
+        finally:
+            self._user, self._rights = saved
+
+    def has_access(self, model, operation):
+        """Whether the transaction's user may ``operation`` (read, create, write, delete) ``model``.
+
+        The system (no user) may do anything.  The rights come from the
+        module managing users (the ``core_user_rights`` hook), asked once per
+        transaction and user.
+        """
+        if operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {OPERATIONS}, not {operation!r}")
+        if self._user is None:
+            return True
+        if self._rights is None:
+            user, self._user = self._user, None   # the modules read users and groups as the system
+            try:
+                rights = self.hooks.core_user_rights(env=self, user=user)
+            finally:
+                self._user = user
+            if rights is None:
+                raise errors.AccessError(
+                    f"cannot act as user {self._user!r}: no active module manages users")
+            self._rights = rights
+        return self._rights(model, operation)
+
+    def check_access(self, model, operation):
+        """Raise :class:`~core.errors.AccessError` unless :meth:`has_access`."""
+        if not self.has_access(model, operation):
+            raise errors.AccessError(
+                f"user {self._user!r} may not {operation} {model}: none of their groups grants it")
 
     @property
     def context(self):

@@ -29,7 +29,11 @@ class WorkflowError(UserError):
 
 
 class AccessError(UserError):
-    """A change the API does not allow (e.g. writing a read-only field)."""
+    """A call the caller may not make: a change the API does not allow, or a right the user lacks.
+
+    ``db.transaction(user=LOGIN)`` raises it when none of the user's groups
+    grants the right (read, create, write, delete) on the model.
+    """
 
 
 class ModuleError(UserError):

@@ -20,3 +20,16 @@ def core_modules_activated(env, modules):
     needs from the start (units of measure, a default warehouse).  Raising
     aborts the whole activation.  The return value is ignored.
     """
+
+
+@hookspec(firstresult=True)
+def core_user_rights(env, user):
+    """The rights of ``user`` (a login) in this transaction, asked the first time they are checked.
+
+    Return a function ``allowed(model_name, operation) -> bool`` (operation:
+    ``read``, ``create``, ``write`` or ``delete``), or raise
+    :class:`core.errors.AccessError` for a login that may not act at all
+    (unknown, inactive).  The first module answering (not None) decides; no
+    answer means no module manages users, and acting as a user is refused.
+    ``env`` acts for the system while this runs.
+    """

@@ -179,6 +179,7 @@ class Model:
     # Set by the pool on the composed class:
     _fields = {}
     _many2many = {}
+    _exposed = {}
     _table = None
     _schema = None
     _pool = None
@@ -312,8 +313,20 @@ class Model:
 
     @classmethod
     def _fetch(cls, ids, field):
-        """Fill the cache with ``field`` (and, for a column, every column) of ``ids``."""
-        cache = cls._env._cache_for(cls._name)
+        """Fill the cache with ``field`` (and, for a column, every column) of ``ids``.
+
+        Reading is a right: a transaction acting for a user checks it here,
+        then computes the values (a function field's getter) for the system.
+        """
+        env = cls._env
+        if env._user is not None and not env._inside:
+            env.check_access(cls._name, "read")
+            env._inside += 1
+            try:
+                return cls._fetch(ids, field)
+            finally:
+                env._inside -= 1
+        cache = env._cache_for(cls._name)
         missing = [i for i in ids if field.name not in cache.get(i, ())]
         if isinstance(field, kfields.One2Many):
             cls._fetch_children(missing, field)
@@ -386,6 +399,8 @@ class Model:
         Everything is checked before the query runs: a refused search raises
         a UserError and leaves the transaction usable.
         """
+        if cls._env._user is not None and not cls._env._inside:
+            cls._env.check_access(cls._name, "read")
         table = cls._table
         query = sa.select(table).where(*cls._where(domain)).order_by(*cls._order_by(order))
         for name, value in (("limit", limit), ("offset", offset)):
@@ -401,6 +416,9 @@ class Model:
 
     @classmethod
     def search_count(cls, domain=()):
+        """The number of records matching ``domain``."""
+        if cls._env._user is not None and not cls._env._inside:
+            cls._env.check_access(cls._name, "read")
         query = sa.select(sa.func.count()).select_from(cls._table).where(*cls._where(domain))
         return cls._env.execute(query).scalar_one()
 
@@ -491,7 +509,7 @@ class Model:
                 matching, positive = None, not positive
             else:
                 ids = [getattr(v, "id", v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-                if not all(type(i) is int for i in ids):
+                if not all(type(i) is int and -MAX_ID <= i <= MAX_ID for i in ids):
                     raise errors.UserError(f"{cls._name}.{field.name}: {value!r} is not a list of {field.target} ids")
                 matching = ids
         else:
@@ -608,7 +626,7 @@ class Model:
         """A Many2Many value as ids (creating) or as ``(action, ids)`` pairs (writing)."""
         def ids_of(items, where):
             ids = [getattr(i, "id", i) for i in items] if isinstance(items, (list, tuple)) else None
-            if ids is None or not all(type(i) is int for i in ids):
+            if ids is None or not all(type(i) is int and -MAX_ID <= i <= MAX_ID for i in ids):
                 raise errors.ValidationError(
                     f"invalid {cls._name} ({label}): {field.name}: {where} must be a list of {field.target} ids",
                     {field.name: [f"Not a list of {field.target} ids."]}, label)
@@ -1072,6 +1090,21 @@ class Model:
         return types.MappingProxyType(cls._fields)
 
     @classproperty
+    def schema(cls):
+        """The model's marshmallow schema (one per composed model): what ``dump`` writes and input loads.
+
+        For front ends describing the model (an OpenAPI document) or checking
+        input before a transaction starts; ``create`` and ``write`` check
+        their input themselves.
+        """
+        return cls._schema
+
+    @classproperty
+    def exposed_methods(cls):
+        """The methods the model publishes, ``{name: core.api.Exposed}``: its transitions and ``@expose`` methods."""
+        return types.MappingProxyType(cls._exposed)
+
+    @classproperty
     def table(cls):
         """The model's SQLAlchemy ``Table``, for set-based statements run with ``env.execute``."""
         return cls._table
@@ -1144,7 +1177,7 @@ class Model:
         cls._delete_where(domain)
 
 
-def entry_point(composed, name, takes_records):
+def entry_point(composed, name, takes_records, access):
     """The door ``name`` of a composed model: the whole call, overrides included, in one savepoint.
 
     Extensions override ``create``, ``write``, ``delete`` and the workflow
@@ -1152,14 +1185,24 @@ def entry_point(composed, name, takes_records):
     outermost override means that whatever any of them raises, nothing of
     the call stays behind, even when the caller catches the error and
     commits.  ``takes_records`` doors also accept ids (see ``_as_records``).
+    A transaction acting for a user checks the user's ``access`` right on the
+    model when a call comes in from outside any door; inside, module code
+    acts for the system.
     """
     inner = getattr(composed, name)
 
     def door(cls, *args, **kwargs):
+        env = cls._env
+        if env._user is not None and not env._inside:
+            env.check_access(cls._name, access)
         if takes_records and args:
             args = (cls._as_records(args[0]),) + args[1:]
-        with cls._env.atomic():
-            return getattr(super(composed, cls), name)(*args, **kwargs)
+        env._inside += 1
+        try:
+            with env.atomic():
+                return getattr(super(composed, cls), name)(*args, **kwargs)
+        finally:
+            env._inside -= 1
 
     door.__name__, door.__qualname__, door.__doc__ = name, f"{composed.__name__}.{name}", inner.__doc__
     if hasattr(inner, "_transition_to"):

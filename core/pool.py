@@ -12,7 +12,7 @@ import threading
 import pluggy
 import sqlalchemy as sa
 
-from . import errors, hookspecs, modules, schema
+from . import api, errors, hookspecs, modules, schema
 from . import fields as kfields
 from .model import Model, entry_point
 
@@ -127,11 +127,11 @@ class Pool:
         composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)
         composed._unique_names = tuple(n for n, f in fields.items() if f.unique)
         composed._id_field = kfields.Many2One(model_name).bind("id", model_name, base_owner)
-        doors = {"create": False, "write": True, "delete": True}
-        doors.update((attr, True) for attr in dir(composed)
-                     if hasattr(getattr(composed, attr, None), "_transition_to"))
-        for attr, takes_records in doors.items():
-            setattr(composed, attr, entry_point(composed, attr, takes_records))
+        composed._exposed = api.exposed_of(composed, model_name, base_owner)
+        doors = {"create": (False, "create"), "write": (True, "write"), "delete": (True, "delete")}
+        doors.update((attr, (exposed.records, exposed.access)) for attr, exposed in composed._exposed.items())
+        for attr, (takes_records, access) in doors.items():
+            setattr(composed, attr, entry_point(composed, attr, takes_records, access))
         self.owners[model_name] = base_owner
         return composed
 

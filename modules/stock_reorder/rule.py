@@ -3,7 +3,7 @@ import math
 
 import sqlalchemy as sa
 
-from core import Model, errors, fields
+from core import Model, errors, expose, fields
 from core.model import chunks
 
 from . import forecast
@@ -180,6 +180,8 @@ class Rule(Model):
 
     # -- the replenishment report ----------------------------------------------------
     @classmethod
+    @expose("read", records=False, warehouse=fields.Many2One("stock.location", "Warehouse",
+                                                              help="Only the rows of this warehouse."))
     def needs(cls, warehouse=None, rules=None):
         """The rules that need ordering now, with how much and why (the replenishment report).
 
@@ -208,9 +210,8 @@ class Rule(Model):
         return [_Plan(*row) for row in cls.env.execute(query)]
 
     @classmethod
-    def _report(cls, plans, warehouse):
-        if not plans:
-            return []
+    def _schedule(cls, plans):
+        """Set each plan's position, vendor, lead times and forecasted date."""
         config = cls.env["stock.reorder.configuration"].get()
         today = datetime.date.today()
         vendors = cls._vendors([p for p in plans if p.route == "buy"])
@@ -224,6 +225,12 @@ class Rule(Model):
             else:
                 plan.lead_times = {"transfer": plan.transfer_lead_time, "horizon": horizon}
             plan.date = _add_days(today, sum(plan.lead_times.values()))
+
+    @classmethod
+    def _report(cls, plans, warehouse):
+        if not plans:
+            return []
+        cls._schedule(plans)
         until = max(_add_days(p.date, p.visibility_days) for p in plans)
         warehouses = {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"}
         profiles = forecast.profiles(cls.env, sorted({p.product for p in plans}), sorted(warehouses), until)
@@ -309,8 +316,49 @@ class Rule(Model):
                          "trigger": plan.trigger, "route": plan.route, "explanation": why, "exception": exception})
         return rows
 
+    @classmethod
+    @expose("read", days=fields.Integer("Days", min=0, max=3650,
+                                        help="Show at least this many days from today (default 14)."))
+    def projection(cls, rules, days=14):
+        """The projected stock of each rule's product in its warehouse, day by day (the report's chart).
+
+        One dict per rule: ``rule``, ``product``, ``warehouse``,
+        ``min_quantity``, ``max_quantity``, ``on_hand`` (today),
+        ``forecasted_date``, ``until`` (the forecasted date plus the
+        visibility days, and at least ``days`` from today), and ``points``:
+        for each day with planned moves in or out up to ``until``, a dict
+        ``date``, ``incoming``, ``outgoing`` and ``quantity`` (the level
+        after that day), read as the report reads them.
+        """
+        ids = [getattr(r, "id", r) for r in rules]
+        plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
+        if not plans:
+            return []
+        cls._schedule(plans)
+        today = datetime.date.today()
+        days = 14 if days is None else days
+        untils = {p.id: max(_add_days(p.date, p.visibility_days), _add_days(today, days)) for p in plans}
+        profiles = forecast.profiles(cls.env, sorted({p.product for p in plans}),
+                                     sorted({p.warehouse for p in plans}), max(untils.values()))
+        records = {r.id: r for r in cls.browse([p.id for p in plans])}
+        result = []
+        for plan in plans:
+            profile, until = profiles[plan.warehouse, plan.product], untils[plan.id]
+            points, level = [], profile.on_hand
+            for date in sorted(d for d in profile.events if d <= until):
+                incoming, outgoing = profile.events[date]
+                level += incoming - outgoing
+                points.append({"date": date, "incoming": incoming, "outgoing": outgoing, "quantity": level})
+            rule = records[plan.id]
+            result.append({"rule": rule, "product": rule.product, "warehouse": rule.warehouse,
+                           "min_quantity": plan.min_quantity, "max_quantity": plan.max_quantity,
+                           "on_hand": profile.on_hand, "forecasted_date": plan.date, "until": until,
+                           "points": points})
+        return result
+
     # -- ordering ---------------------------------------------------------------------
     @classmethod
+    @expose("write")
     def order(cls, rules):
         """Order what ``rules`` need now (the report's order action).
 
@@ -321,6 +369,8 @@ class Rule(Model):
             return cls._supply(cls.needs(rules=cls.browse([getattr(r, "id", r) for r in rules])))
 
     @classmethod
+    @expose("write", records=False, warehouse=fields.Many2One("stock.location", "Warehouse",
+                                                               help="Only the auto rules of this warehouse."))
     def run_scheduler(cls, warehouse=None):
         """Order the needs of every auto rule (of ``warehouse``, when given).
 

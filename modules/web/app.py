@@ -1,0 +1,336 @@
+"""The HTTP application: Starlette routes over one Kitwork database.
+
+One request, one transaction: the request's input is checked first (JSON,
+shapes, field names and types, query parameters), then a transaction
+authenticates the API key, acts for its user and does the work; any error
+rolls it back.  Errors are ``application/problem+json`` (RFC 9457).  On
+SQLite, a request that may write takes the database's write lock first thing
+in its transaction and waits for it (busy timeout), so concurrent writers
+queue instead of failing with "database is locked" (see ``Api.writer``).
+"""
+import contextlib
+import logging
+import os
+import threading
+
+import sqlalchemy as sa
+try:
+    import fcntl
+except ImportError:   # not POSIX: SQLite's busy timeout alone queues the writers
+    fcntl = None
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from core import Database, errors
+from modules.res import AuthenticationError
+
+from . import openapi, problems
+from .problems import Problem
+
+URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_BODY = 20 * 1024 * 1024   # bytes
+MAX_RECORDS = 10000           # objects in one POST, ids in one method call
+SQLITE_TIMEOUT = 30           # seconds a SQLite writer waits for the lock
+WRITE_LOCK = "UPDATE kitwork_module SET name = name WHERE 0"   # takes SQLite's write lock, changes nothing
+
+log = logging.getLogger("kitwork.web")
+
+
+def server_url(url):
+    """``url`` with a SQLite busy timeout, unless it names one."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"timeout": str(SQLITE_TIMEOUT)})
+    return parsed.render_as_string(hide_password=False)
+
+
+def prepare(url):
+    """Once before serving: a SQLite file goes to WAL mode, so reads need not wait for writers."""
+    engine = sa.create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    finally:
+        engine.dispose()
+
+
+class Api:
+    """The work behind the routes, on one database."""
+
+    def __init__(self, url):
+        self.database = Database(server_url(url))
+        self.sqlite = self.database.engine.dialect.name == "sqlite"
+        self.writing = threading.Lock()
+        path = self.database.engine.url.database if self.sqlite else None
+        self.lock_file = None
+        if fcntl is not None and path and path != ":memory:" and not path.startswith("file:"):
+            self.lock_file = open(f"{path}.write-lock", "a")
+        self._documents = {}
+
+    # -- plumbing --------------------------------------------------------------------
+    def act(self, key, work, write):
+        """Run ``work(env)`` in one transaction acting for the user of API key ``key``."""
+        if key is None:
+            raise AuthenticationError("authentication required: give 'Authorization: Bearer <key>'")
+        if write and self.sqlite:
+            with self.writer():
+                return self._act(key, work, write)
+        return self._act(key, work, write)
+
+    @contextlib.contextmanager
+    def writer(self):
+        """SQLite: be the one writer of all the workers, waiting in the kernel rather than polling.
+
+        SQLite's busy handler polls, up to every 100 ms: a writer of one
+        process can lose the lock again and again to the next writer of
+        another.  Threads queue on a lock, then processes on an advisory lock
+        of a file beside the database (``flock``: a waiter wakes when it is
+        released); SQLite's own lock is then free or about to be.
+        """
+        with self.writing:
+            if self.lock_file is None:
+                yield
+                return
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.lock_file, fcntl.LOCK_UN)
+
+    def _act(self, key, work, write):
+        with self.database.transaction() as env:
+            if write and self.sqlite:
+                env.execute(sa.text(WRITE_LOCK))
+            user = env["res.user"].authenticate(key)
+            with env.with_user(user.login):
+                return work(env)
+
+    def model(self, name):
+        """The composed model class ``name`` (not bound to a transaction), or 404."""
+        models = self.database.pool.models
+        if name not in models:
+            raise Problem(404, "Unknown model", f"no active module provides model {name!r}; "
+                          f"GET /api/models lists them")
+        return models[name]
+
+    def document(self):
+        pool = self.database.pool
+        document = self._documents.get(id(pool))
+        if document is None:
+            document = self._documents[id(pool)] = openapi.document(
+                pool, self.database.active_modules, MAX_LIMIT, DEFAULT_LIMIT)
+        return document
+
+    # -- endpoints ---------------------------------------------------------------------
+    def models(self, key):
+        def work(env):
+            result = []
+            for name, model in sorted(self.database.pool.models.items()):
+                result.append({"name": name, "description": openapi.describe(model),
+                               "access": {op: env.has_access(name, op) for op in openapi.OPERATIONS},
+                               "methods": sorted(model.exposed_methods)})
+            return result
+        return self.act(key, work, write=False)
+
+    def search(self, key, name, query):
+        model = self.model(name)
+        domain, order, limit, offset = problems.search_parameters(model, query, DEFAULT_LIMIT, MAX_LIMIT)
+
+        def work(env):
+            Model = env[name]
+            try:
+                records = Model.search(domain, order=order, limit=limit, offset=offset)
+            except errors.UserError as exc:
+                if isinstance(exc, errors.AccessError):
+                    raise
+                raise Problem(400, "Invalid search", str(exc)) from None
+            return Model.dump(records)
+        return self.act(key, work, write=False)
+
+    def create(self, key, name, body):
+        model = self.model(name)
+        vlist = problems.parse_json(body)
+        if not isinstance(vlist, list) or not vlist or len(vlist) > MAX_RECORDS:
+            raise Problem(400, "Malformed request", f"POST /api/{name} takes a JSON list of 1 to {MAX_RECORDS} "
+                          f"objects, one per record to create")
+        models = self.database.pool.models
+        for position, values in enumerate(vlist):
+            problems.check_values(models, model, values, f"record {position + 1} of {len(vlist)}", creating=True)
+
+        def work(env):
+            Model = env[name]
+            records = Model.create(vlist)
+            if env.has_access(name, "read"):
+                return Model.dump(records)
+            return [{"id": r.id} for r in records]
+        return self.act(key, work, write=True)
+
+    def read(self, key, name, id_):
+        self.model(name)
+        problems.check_id(name, id_)
+
+        def work(env):
+            Model = env[name]
+            records = Model.search([("id", "=", id_)])
+            if not records:
+                raise Problem(404, "No such record", f"no {name} with id {id_} (it may have been deleted)")
+            return Model.dump(records)[0]
+        return self.act(key, work, write=False)
+
+    def write(self, key, name, id_, body):
+        model = self.model(name)
+        problems.check_id(name, id_)
+        values = problems.parse_json(body)
+        problems.check_values(self.database.pool.models, model, values, f"{name} {id_}", creating=False)
+
+        def work(env):
+            Model = env[name]
+            records = Model.browse(self.existing(env, name, [id_]))
+            Model.write(records, values)
+            return Model.dump(records)[0] if env.has_access(name, "read") else {"id": id_}
+        return self.act(key, work, write=True)
+
+    def delete(self, key, name, id_):
+        self.model(name)
+        problems.check_id(name, id_)
+
+        def work(env):
+            env[name].delete(self.existing(env, name, [id_]))
+        self.act(key, work, write=True)
+
+    def call(self, key, name, method, body):
+        model = self.model(name)
+        exposed = model.exposed_methods.get(method)
+        if exposed is None:
+            raise Problem(404, "Unknown method", f"{name} publishes no method {method!r}; it publishes: "
+                          f"{', '.join(sorted(model.exposed_methods)) or 'none'}")
+        arguments = problems.parse_json(body) if body.strip() else {}
+        ids, params = problems.check_call(model, exposed, arguments, MAX_RECORDS)
+
+        def work(env):
+            function = getattr(env[name], method)
+            if exposed.records:
+                result = function(self.existing(env, name, ids), **params)
+            else:
+                result = function(**params)
+            return {"result": problems.jsonable(result)}
+        return self.act(key, work, write=exposed.access != "read")
+
+    @staticmethod
+    def existing(env, name, ids):
+        """``ids``, all of records that exist; else 404 naming those that do not."""
+        table = env[name].table
+        found = set()
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            found.update(env.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise Problem(404, "No such record", f"no {name} with id {', '.join(map(str, missing[:20]))} "
+                          f"(it may have been deleted)")
+        return ids
+
+
+COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
+
+
+def bearer(request, cookie=False):
+    """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise AuthenticationError("malformed Authorization header: give 'Authorization: Bearer <key>'")
+        return key.strip()
+    if cookie:
+        return request.cookies.get(COOKIE)
+    return None
+
+
+def respond(function, *args, status=200):
+    """Call ``function``; its result as JSON, or its error as a problem."""
+    try:
+        result = function(*args)
+    except Exception as exc:   # every error becomes a problem document; a bug is a 500, logged
+        return problems.response(exc)
+    if status == 204:
+        return Response(status_code=204)
+    return JSONResponse(result, status_code=status)
+
+
+def create_app(url):
+    """The Starlette application serving the database at ``url``."""
+    api = Api(url)
+
+    async def body_of(request):
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            return None
+        body = await request.body()
+        return None if len(body) > MAX_BODY else body
+
+    async def run(function, *args, status=200):
+        return await run_in_threadpool(respond, function, *args, status=status)
+
+    async def openapi_json(request):
+        return await run(api.document)
+
+    async def models(request):
+        return await run(lambda: api.models(bearer(request)))
+
+    async def collection(request):
+        name = request.path_params["model"]
+        if request.method == "GET":
+            return await run(lambda: api.search(bearer(request), name, request.query_params))
+        body = await body_of(request)
+        if body is None:
+            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        return await run(lambda: api.create(bearer(request), name, body), status=201)
+
+    async def record(request):
+        name, id_ = request.path_params["model"], problems.path_id(request.path_params["id"])
+        if request.method == "GET":
+            return await run(lambda: api.read(bearer(request), name, id_))
+        if request.method == "DELETE":
+            return await run(lambda: api.delete(bearer(request), name, id_), status=204)
+        body = await body_of(request)
+        if body is None:
+            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        return await run(lambda: api.write(bearer(request), name, id_, body))
+
+    async def method(request):
+        name, method_name = request.path_params["model"], request.path_params["method"]
+        body = await body_of(request)
+        if body is None:
+            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        return await run(lambda: api.call(bearer(request), name, method_name, body))
+
+    async def not_found(request, exc):
+        status = getattr(exc, "status_code", 404)
+        title = "Method not allowed" if status == 405 else "Not found"
+        return problems.response(Problem(status, title, f"{request.method} {request.url.path}: "
+                                         f"{getattr(exc, 'detail', '') or title.lower()}"))
+
+    routes = [
+        Route("/api/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/models", models, methods=["GET"]),
+        Route("/api/{model}", collection, methods=["GET", "POST"]),
+        Route("/api/{model}/{id}", record, methods=["GET", "PATCH", "DELETE"]),
+        Route("/api/{model}/{method}", method, methods=["POST"]),
+    ]
+    if "stock_reorder" in api.database.active_modules:
+        from . import page
+        routes.append(Mount("/", routes=page.routes(api)))
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    app.state.api = api
+    return app
+
+
+def from_environment():
+    """The application of the database named by ``KITWORK_SERVE_URL`` (set by ``kitwork serve``)."""
+    return create_app(os.environ[URL_VARIABLE])

@@ -1,0 +1,249 @@
+"""Checking a request before its transaction, and errors as ``application/problem+json`` (RFC 9457).
+
+| status | when |
+| --- | --- |
+| 400 | the request cannot be read: malformed JSON, a body or query parameter of the wrong shape, a search the model refuses |
+| 401 | no API key, or one that is unknown, revoked or of an inactive user |
+| 403 | the user's groups do not grant the right (``core.errors.AccessError``) |
+| 404 | unknown model, method or route, or no record with that id |
+| 409 | a workflow transition from the wrong state (``core.errors.WorkflowError``) |
+| 413 | a body over the size limit |
+| 422 | values the model refuses (``core.errors.ValidationError``: ``errors`` by field; any other ``UserError``) |
+| 503 | the database cannot be used now (a lock held too long, a lost server) |
+"""
+import datetime
+import decimal
+import json
+import logging
+import math
+import re
+
+import marshmallow
+from starlette.responses import JSONResponse
+
+from core import Model, errors, fields as kfields
+from core import schema as kschema
+from modules.res import AuthenticationError
+
+MEDIA_TYPE = "application/problem+json"
+MAX_ID = 2 ** 31 - 1
+FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+log = logging.getLogger("kitwork.web")
+
+
+class Problem(Exception):
+    """An HTTP error with its status, a short title, a sentence of detail and, for 422, errors by field."""
+
+    def __init__(self, status, title, detail, errors=None, headers=None):
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_of(exc):
+    """The Problem an exception means."""
+    if isinstance(exc, Problem):
+        return exc
+    message = " ".join(str(exc).split())
+    if isinstance(exc, AuthenticationError):
+        return Problem(401, "Unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="kitwork"'})
+    if isinstance(exc, errors.AccessError):
+        return Problem(403, "Forbidden", message)
+    if isinstance(exc, errors.WorkflowError):
+        return Problem(409, "Conflict", message)
+    if isinstance(exc, errors.ValidationError):
+        return Problem(422, "Invalid data", message, errors={
+            name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            for name, messages in exc.errors.items()})
+    if isinstance(exc, errors.UserError):
+        if message.startswith(("cannot use database", "cannot open database")):
+            return Problem(503, "Database unavailable", message, headers={"Retry-After": "1"})
+        return Problem(422, "Refused", message, errors={})
+    log.exception("unexpected error", exc_info=exc)
+    return Problem(500, "Internal error", "an unexpected error happened; it is logged on the server")
+
+
+def response(exc):
+    problem = problem_of(exc)
+    body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
+    if problem.errors is not None:
+        body["errors"] = problem.errors
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(body):
+    """The JSON value of a request body; 400 if it is none."""
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:   # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise Problem(400, "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
+
+
+def path_id(text):
+    """The id of ``/api/{model}/{id}``: a whole number, else 0 (no record has it)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else 0
+
+
+def check_id(model, id_):
+    if not 0 < id_ <= MAX_ID:
+        raise Problem(404, "No such record", f"no {model} with id {id_}")
+    return id_
+
+
+_checks = {}
+
+
+def _fast_checks(model):
+    """``{field: fast check or None}`` of a composed model: plain typed values skip marshmallow."""
+    checks = _checks.get(model)
+    if checks is None:
+        checks = _checks[model] = {name: field.fast_check() for name, field in model.fields.items()}
+    return checks
+
+
+def check_values(models, model, values, label, creating):
+    """Refuse, before any transaction, values of unknown or read-only fields and values of the wrong type.
+
+    The model checks everything again (and what needs the database: references,
+    required fields, its rules) inside the transaction.
+    """
+    if not isinstance(values, dict):
+        raise Problem(400, "Malformed request", f"{model._name} ({label}): expected a JSON object of field "
+                      f"values, got {type(values).__name__}")
+    problems = {}
+    fields = model.fields
+    for name, value in values.items():
+        field = fields.get(name)
+        if field is None:
+            problems[name] = [f"Unknown field of {model._name}."]
+        elif field.readonly:
+            problems[name] = ["Field is read-only."]
+    checks = _fast_checks(model)
+    slow = {name: value for name, value in values.items() if name not in problems
+            and (value is not None and ((check := checks[name]) is None or check(value) is kschema.SLOW))}
+    for name, messages in (model.schema.validate(slow, partial=True) if slow else {}).items():
+        problems.setdefault(name, []).extend(messages if isinstance(messages, list) else [str(messages)])
+    if creating:
+        for name, value in values.items():
+            field = fields.get(name)
+            if name in problems or not isinstance(field, kfields.One2Many) or not isinstance(value, list):
+                continue
+            child = models[field.target]
+            for position, item in enumerate(value):
+                if isinstance(item, dict):
+                    item = {k: v for k, v in item.items() if k != field.field}
+                check_values(models, child, item, f"line {position + 1} of {name} of {label}", creating=True)
+    if problems:
+        detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
+        raise Problem(422, "Invalid data", f"invalid {model._name} ({label}): {detail}",
+                      errors={n: [str(m) for m in ms] for n, ms in problems.items()})
+
+
+def check_call(model, exposed, arguments, max_ids):
+    """``(ids, params)`` of a method call's body, checked against what the method declares."""
+    where = f"{model._name}.{exposed.name}"
+    if not isinstance(arguments, dict):
+        raise Problem(400, "Malformed request", f"{where} takes a JSON object of arguments")
+    arguments = dict(arguments)
+    ids = None
+    if exposed.records:
+        ids = arguments.pop("ids", None)
+        if not isinstance(ids, list) or not ids or len(ids) > max_ids \
+                or not all(type(i) is int and 0 < i <= MAX_ID for i in ids):
+            raise Problem(422, "Invalid data", f"{where} needs 'ids': a list of 1 to {max_ids} record ids",
+                          errors={"ids": [f"A list of 1 to {max_ids} {model._name} ids."]})
+        ids = list(dict.fromkeys(ids))
+    problems, params = {}, {}
+    for name, value in arguments.items():
+        field = exposed.params.get(name)
+        if field is None:
+            problems[name] = [f"Unknown parameter of {where}; it takes: "
+                              f"{', '.join((['ids'] if exposed.records else []) + list(exposed.params)) or 'none'}."]
+            continue
+        try:
+            params[name] = None if value is None else field.schema_field().deserialize(value)
+        except marshmallow.ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+            problems[name] = [str(m) for m in messages]
+    if problems:
+        detail = "; ".join(f"{n}: {' '.join(m)}" for n, m in sorted(problems.items()))
+        raise Problem(422, "Invalid data", f"invalid call of {where}: {detail}", errors=problems)
+    return ids, params
+
+
+def search_parameters(model, query, default_limit, max_limit):
+    """``(domain, order, limit, offset)`` from a search's query string, shapes checked; 400 if wrong."""
+    known = {"domain", "order", "limit", "offset"}
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise Problem(400, "Invalid query", f"unknown query parameter(s) {', '.join(unknown)}; "
+                      f"use domain, order, limit, offset")
+
+    def number(name, default, low, high):
+        text = query.get(name)
+        if text is None:
+            return default
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise Problem(400, "Invalid query", f"{name} must be a whole number from {low} to {high}, "
+                          f"not {text!r:.40}")
+        return int(text)
+
+    limit = number("limit", default_limit, 1, max_limit)
+    offset = number("offset", 0, 0, MAX_ID)
+    domain = _json_query(query, "domain", [])
+    if not isinstance(domain, list) or not all(
+            isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[1], str)
+            for c in domain):
+        raise Problem(400, "Invalid domain", "domain must be a JSON list of [field, operator, value] triples, "
+                      'e.g. [["state", "=", "draft"]]')
+    for name, operator, value in domain:
+        head = name.split(".", 1)[0]
+        if not FIELD_PATH.fullmatch(name) or (head != "id" and head not in model.fields):
+            raise Problem(400, "Invalid domain", f"{model._name} has no field {name!r:.80}")
+        if operator not in Model.OPERATORS:
+            raise Problem(400, "Invalid domain", f"unknown operator {operator!r:.40}; use one of "
+                          f"{', '.join(Model.OPERATORS)}")
+        scalars = value if isinstance(value, list) else [value]
+        if isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in scalars):
+            raise Problem(400, "Invalid domain", f"the value of {name!r} must be a JSON scalar, or a list "
+                          f"of scalars for in / not in")
+    order = _json_query(query, "order", None)
+    if order is not None and (not isinstance(order, list) or not all(
+            isinstance(o, list) and len(o) == 2 and all(isinstance(p, str) for p in o) for o in order)):
+        raise Problem(400, "Invalid order", 'order must be a JSON list of [field, "ASC" or "DESC"] pairs')
+    return [tuple(c) for c in domain], [tuple(o) for o in order] if order else None, limit, offset
+
+
+def _json_query(query, name, default):
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Problem(400, "Malformed JSON", f"the {name} parameter is not valid JSON: {exc}") from None
+
+
+def jsonable(value):
+    """A method's result as JSON: records as ``{"model", "id"}``, Decimals as strings, dates in ISO."""
+    if isinstance(value, Model):
+        return {"model": value._name, "id": value.id}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,139 @@
+"""The replenishment page: over HTTP, and in a real browser (headless Chromium driven by Playwright)."""
+import datetime
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time  # noqa: F401  (the page reads today's date: the tests keep the real one)
+
+from .conftest import add_user
+
+CHROMIUM = os.environ.get("KITWORK_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("KITWORK_SCREENSHOTS", Path(__file__).resolve().parents[3] / "screenshots"))
+
+
+@pytest.fixture
+def shop(kitwork_database):
+    """Two warehouses; a lamp sold in WH below its rule's minimum; a chair without vendor (an exception)."""
+    database = kitwork_database("sale", "stock_reorder", "web")
+    today = datetime.date.today()
+    with database.transaction() as env:
+        unit, = env["product.uom"].search([("symbol", "=", "u")])
+        vendor, customer = env["party.party"].create([{"name": "Lumen & Co"}, {"name": "Customer"}])
+        lamp, chair = env["product.product"].create([
+            {"name": "Lamp", "default_uom": unit.id,
+             "product_suppliers": [{"party": vendor.id, "lead_time": 3}]},
+            {"name": "Chair", "default_uom": unit.id}])
+        Location = env["stock.location"]
+        main = Location.warehouse()
+        other, = Location.create([{"name": "North depot", "code": "NORTH", "type": "warehouse"}])
+        lamp_rule, chair_rule = env["stock.reorder.rule"].create([
+            {"product": lamp.id, "warehouse": main.id, "min_quantity": 5, "max_quantity": 20, "trigger": "manual"},
+            {"product": chair.id, "warehouse": main.id, "min_quantity": 2, "max_quantity": 4, "trigger": "manual"}])
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": customer.id, "delivery_date": today + datetime.timedelta(days=2),
+                              "lines": [{"product": lamp.id, "quantity": 4}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        Sale.process([sale])
+    database.ids = {"main": main.id, "north": other.id, "lamp_rule": lamp_rule.id, "chair_rule": chair_rule.id,
+                    "lamp": lamp.id}
+    return database
+
+
+def test_the_page_over_http(shop, serve):
+    key = add_user(shop, "buyer", groups=["admin"])
+    reader = add_user(shop, "viewer", groups=["viewers"], access=[("viewers", "stock.reorder.rule", ["read"])])
+    server = serve(shop)
+    anonymous = server.client()
+    anonymous.follow_redirects = False
+    response = anonymous.get("/replenishment")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert anonymous.post("/login", content=b"key=kw_wrong").headers["location"].startswith("/login?error=")
+
+    http = server.client(key)
+    page = http.get("/replenishment", params={"warehouse": shop.ids["main"]})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert html.count('class="need"') == 2 and "Lamp" in html and "Chair" in html
+    assert "forecast 0 on " in html and "below min 5" in html   # the explanation
+    assert "no vendor is set" in html
+    assert html.count("<svg") == 2 and 'class="band"' in html and "forecasted date" in html
+    north = http.get("/replenishment", params={"warehouse": shop.ids["north"]}).text
+    assert 'class="need"' not in north and "Nothing to reorder now in this warehouse" in north
+
+    svg = http.get(f"/replenishment/chart/{shop.ids['lamp_rule']}.svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
+    assert "4 out → -4" in svg.text   # the sale's move, two days ahead
+
+    viewer = server.client(reader)
+    viewer.follow_redirects = False
+    assert 'disabled' in viewer.get("/replenishment").text
+    assert viewer.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"]}).status_code == 403
+
+    http.follow_redirects = False
+    everything = http.post("/replenishment/order", data={"all": "1", "warehouse": shop.ids["main"]})
+    assert everything.status_code == 303 and "ordered" not in everything.headers["location"]   # manual rules wait
+    ordered = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"]})
+    assert ordered.status_code == 303
+    after = http.get(ordered.headers["location"]).text
+    assert 'class="purchase-line"' in after and "Lumen &amp; Co" in after and "24 u" in after
+    with shop.transaction() as env:
+        line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
+        assert line.quantity == 24 and line.origin.id == shop.ids["lamp_rule"]
+    for bad in ({"rule": "abc"}, {}, {"rule": "999999"}):
+        assert http.post("/replenishment/order", data=bad).status_code in (400, 404)
+
+
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return sync_api
+
+
+def test_the_page_in_a_browser(shop, serve):
+    sync_api = browser()
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{server.url}/replenishment")
+            assert page.url.startswith(f"{server.url}/login")
+            page.fill("input[name=key]", key)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r".*/replenishment$"))
+            page.select_option("select[name=warehouse]", str(shop.ids["main"]))
+            page.click("#warehouse-picker button")
+            page.wait_for_url(re.compile(rf".*warehouse={shop.ids['main']}"))
+            lamp_row = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+            assert "Lamp" in lamp_row.inner_text()
+            assert page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}'] button.order").is_disabled()
+
+            chart = page.locator(f"tr.detail[data-rule='{shop.ids['lamp_rule']}'] details.chart")
+            svg = chart.locator("svg.projection")
+            assert not svg.is_visible()
+            chart.locator("summary").click()
+            svg.wait_for(state="visible")
+            band = svg.locator("rect.band")
+            assert band.count() == 1 and float(band.get_attribute("height")) > 1
+            assert svg.locator("line.min").count() == 1 and svg.locator("line.max").count() == 1
+            assert svg.locator("circle.move").count() >= 1
+            page.screenshot(path=str(SCREENSHOTS / "replenishment-chart.png"), full_page=True)
+
+            lamp_row.locator("button.order").click()
+            page.wait_for_selector("#ordered tr.purchase-line")
+            line = page.locator("#ordered tr.purchase-line").first.inner_text()
+            assert "Lamp" in line and "Lumen & Co" in line and "24 u" in line
+            page.screenshot(path=str(SCREENSHOTS / "replenishment-ordered.png"), full_page=True)
+        finally:
+            chromium.close()
+    with shop.transaction() as env:
+        assert [line.quantity for line in env["purchase.line"].search([("product", "=", shop.ids["lamp"])])] == [24]
+    assert (SCREENSHOTS / "replenishment-ordered.png").stat().st_size > 1000
