@@ -51,7 +51,7 @@ def line_fields(line_model):
         "choices": fields.Many2Many("product.component", "Choices",
                                     help="The variants chosen (one per variant group) and the options accepted, "
                                          "at every level of the product's components."),
-        "line_type": fields.Selection(LINE_TYPES, "Line type", required=True, readonly=True, default="normal",
+        "line_type": fields.Selection(LINE_TYPES, "Line type", required=True, readonly=True,
                                       help="What the line is: a plain product, a kit, a BOM parent, or a "
                                            "component, option or variant line made from a BOM parent."),
         "component_lines": fields.Selection(MADE, "Component lines made", readonly=True,
@@ -347,8 +347,8 @@ class Catalog:
         return self.products[product].type == "kit"
 
     def alternatives(self, product):
-        """The codes of ``product``'s commercial alternatives, sorted (empty: it has one unnamed list)."""
-        return sorted({c.bom for c in self.of.get(product, ())} - {None})
+        """The codes of ``product``'s commercial alternatives, in the order they were made (empty: one list)."""
+        return [code for code in dict.fromkeys(c.bom for c in self.of.get(product, ())) if code is not None]
 
     def _names(self, ids):
         return {p.id: p.name for p in self.env["product.product"].browse(set(ids))}
@@ -521,6 +521,8 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
                 made_of, offered = catalog.per_line(catalog.leaves if kit else catalog.scaled, line.product,
                                                     line.unit, line.bom, line.choices)
                 stray = line.choices - offered
+                if stray and not kit:   # a child line's own choices: checked when it explodes in turn
+                    stray -= {i for component, *_ in made_of for i in catalog.below(component.product)}
                 if stray:
                     raise Unresolved(_stray(catalog, line, stray), "choices")
             except Unresolved as problem:

@@ -90,9 +90,10 @@ class Component(Model):
                     f"{where}: unit {component.unit.name} does not measure {component.product.name} "
                     f"(counted in {category.name})", {"unit": [f"Must be a unit of {category.name}."]}, where)
             if component.kind != "normal" and not component.group:
+                article = "an" if component.kind == "option" else "a"
                 raise errors.ValidationError(
-                    f"{where}: a {component.kind} needs a group (the choice it belongs to)",
-                    {"group": [f"Required for a {component.kind}."]}, where)
+                    f"{where}: {article} {component.kind} needs a group (the choice it belongs to)",
+                    {"group": [f"Required for {article} {component.kind}."]}, where)
             if component.kind == "normal" and component.group:
                 raise errors.ValidationError(
                     f"{where}: only variants and options belong to a group (group {component.group!r})",
