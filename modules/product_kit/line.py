@@ -89,7 +89,7 @@ class KitLine:
         if isinstance(values, dict) and {"quantity", "unit"} & set(values):
             parents = cls._with_independent_children(lines)
             if parents and propagate is None:
-                cls._ask(parents, "change the quantity of", "scale them in proportion", "leave them as they are")
+                cls._ask(parents, "change {its} quantity", "scale them in proportion", "leave them as they are")
         before = {line.id: (line.quantity, line.unit) for line in parents}
         super().write(lines, values)
         if parents and propagate:
@@ -109,7 +109,7 @@ class KitLine:
         parents = cls._with_independent_children(lines)
         kept = [child for line in parents for child in line.component_children if child.id not in doomed]
         if kept and propagate is None:
-            cls._ask(parents, "delete", "delete them too", "keep them as lines of their own")
+            cls._ask(parents, "delete {it}", "delete them too", "keep them as lines of their own")
         if kept and not propagate:
             types = line_types(cls.env, [child.product.id for child in kept])
             cls.write_rows([{"id": child.id, "component_parent": None, "from_component": None, "fixed": False,
@@ -136,12 +136,13 @@ class KitLine:
         return [line for line in lines if line.component_lines == "independent" and line.component_children]
 
     @classmethod
-    def _ask(cls, parents, verb, yes, no):
+    def _ask(cls, parents, action, yes, no):
+        one = len(parents) == 1
         names = ", ".join(f"{line.rec_name} ({line.product.name})" for line in parents[:10])
+        action = action.format(its="its" if one else "their", it="it" if one else "them")
         raise errors.QuestionError(
-            f"{names} {'has' if len(parents) == 1 else 'have'} independent component lines: to {verb} "
-            f"{'it' if len(parents) == 1 else 'them'}, say what happens to those lines: propagate=True to "
-            f"{yes}, propagate=False to {no}")
+            f"{names} {'has' if one else 'have'} independent component lines: to {action}, say what happens to "
+            f"those lines: propagate=True to {yes}, propagate=False to {no}")
 
     @classmethod
     def _scale_children(cls, parents, before):
