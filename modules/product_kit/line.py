@@ -205,7 +205,7 @@ class KitLine:
                        Product.table.c.type != "kit", Product.table.c.component_lines == "independent",
                        sa.exists().where(Component.table.c.parent_product == table.c.product))).scalars().all()
         if wanted:
-            rows = _rows(cls, wanted)
+            rows = _rows(cls, ids=wanted)
             if _explode_lines(env, cls, env[f"{cls._name}.component"], rows, quoting=False):
                 _resequence(cls, {row.order for row in rows})
         return lines
@@ -457,30 +457,29 @@ class Catalog:
         return result
 
 
-def _rows(Line, ids):
-    """The lines ``ids`` as rows, with their choices (read with the records, a batch at a time)."""
-    table = Line.table
+def _rows(Line, ids=(), orders=()):
+    """The lines ``ids``, or every line of ``orders`` (ids), as rows with their choices, set-based."""
+    env, table = Line.env, Line.table
     parent = table.c[Line._parent_field]
-    rows = []
-    for batch in batches(Line.env, sorted(ids)):
-        rows += Line.env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
-                                           table.c.unit, table.c.sequence, table.c.bom, table.c.component_lines,
-                                           table.c.component_parent, table.c.line_type)
-                                 .where(in_(table.c.id, batch))).all()
-    picked = {line.id: frozenset(c.id for c in line.choices) for line in Line.browse([r.id for r in rows])}
-    return [_Row(r.id, r.order, r.product, r.quantity, r.unit, r.sequence, r.bom, picked.get(r.id, frozenset()),
+    links = Line.fields["choices"].table
+    column, keys = (parent, orders) if orders else (table.c.id, ids)
+    rows, picked = [], collections.defaultdict(set)
+    for batch in batches(env, sorted(keys)):
+        rows += env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
+                                      table.c.unit, table.c.sequence, table.c.bom, table.c.component_lines,
+                                      table.c.component_parent, table.c.line_type)
+                            .where(in_(column, batch))).all()
+        for origin, target in env.execute(sa.select(links.c.origin, links.c.target).select_from(
+                links.join(table, table.c.id == links.c.origin)).where(in_(column, batch))):
+            picked[origin].add(target)
+    return [_Row(r.id, r.order, r.product, r.quantity, r.unit, r.sequence, r.bom, frozenset(picked.get(r.id, ())),
                  r.component_lines, r.component_parent, r.line_type) for r in rows]
 
 
 def explode(env, line_model, component_model, orders):
     """Give the lines of ``orders`` their line components and child lines; price kits from components."""
     Line = env[line_model]
-    table = Line.table
-    parent = table.c[Line._parent_field]
-    ids = []
-    for batch in batches(env, [o.id for o in orders]):
-        ids += env.execute(sa.select(table.c.id).where(in_(parent, batch))).scalars().all()
-    rows = _rows(Line, ids)
+    rows = _rows(Line, orders=[o.id for o in orders])
     catalog = Catalog(env, {row.product for row in rows})
     _retype(Line, catalog, [row for row in rows if row.parent is None])
     if _explode_lines(env, Line, env[component_model], rows, quoting=True, catalog=catalog):
