@@ -72,7 +72,8 @@ class KitLine:
     regenerated child lines cannot be changed or deleted by hand;
     independent child lines can (all but their unit).  Changing the
     quantity of a line with independent child lines, or deleting it, needs
-    ``propagate``.
+    ``propagate``; a new product, bom or choices on it leaves them as they
+    are (they were made once, and are the user's).
     """
 
     @classmethod

@@ -130,6 +130,22 @@ def test_a_kit_ships_its_chosen_components_only(stock_db):
         assert moves == [("Leg", 8.0), ("Walnut top", 2.0)]
 
 
+def test_a_kit_bought_is_received_as_its_chosen_components(kitwork_database):
+    database = kitwork_database("purchase", "stock", "product_kit")
+    with database.transaction() as env:
+        unit, leg, oak, walnut, lamp, desk, workstation, choice = desk_catalog(env)
+        supplier, = env["party.party"].create([{"name": "Woodworks"}])
+        Purchase = env["purchase.purchase"]
+        purchase, = Purchase.create([{"party": supplier.id, "lines": [
+            {"product": desk.id, "quantity": 2, "choices": [choice[desk.id, oak.id], choice[desk.id, lamp.id]]},
+            {"product": workstation.id, "quantity": 1, "choices": [choice[workstation.id, walnut.id]]}]}])
+        for transition in (Purchase.quote, Purchase.confirm, Purchase.process):
+            transition([purchase])
+        moves = sorted((m.product.name, m.quantity) for s in purchase.shipments for m in s.moves)
+        assert moves == [("Lamp", 2.0), ("Leg", 4.0), ("Leg", 8.0), ("Oak top", 2.0), ("Walnut top", 1.0),
+                         ("Workstation", 1.0)]
+
+
 # -- make to order ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["kit", "independent BOM"])
 def test_make_to_order_buys_the_chosen_components_only(kitwork_database, kind):
