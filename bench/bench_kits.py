@@ -14,11 +14,13 @@ line still explodes into 4 line components: the same sales are then quoted
 against the plain kits, and the bench prints the ratio of the two quote
 times per line component (goal: within 1.5x).
 
-    python bench/bench_kits.py [--sales 1000] [--db URL] [--choices]
+    python bench/bench_kits.py [--sales 1000] [--db URL] [--choices [--pg URL]]
 """
 import argparse
+import contextlib
 import tempfile
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -94,10 +96,12 @@ def main():
     parser.add_argument("--sales", type=int, default=1000)
     parser.add_argument("--db", help="database URL (default: fresh SQLite files in a temporary folder)")
     parser.add_argument("--choices", action="store_true",
-                        help="also quote kits with variants and options (a fresh SQLite database; ignores --db)")
+                        help="compare quoting plain kits and kits with variants and options, on fresh SQLite "
+                             "databases, or with --pg on fresh schemas of that PostgreSQL database")
+    parser.add_argument("--pg", help="with --choices: a PostgreSQL URL")
     args = parser.parse_args()
     if args.choices:
-        compare_choices(args.sales)
+        compare_choices(args.sales, args.pg)
         return
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'kits.db'}"
@@ -155,35 +159,46 @@ def main():
           f"(goal: within 4x; best of 3 rounds each)")
 
 
-def quote_times(sales, choices):
+def quote_times(url, sales, choices):
     """Best of three quotes of ``sales`` sales (reset to draft in between): seconds, statements, components."""
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'kits.db'}")
-        db.activate("sale", "product_kit")
-        sale_ids = build(db, sales, choices)
-        counter = Counter(db.engine)
-        best, statements = float("inf"), None
-        for _ in range(3):
-            seconds, count, _ = timed(db, counter, lambda env: env["sale.sale"].quote(
-                env["sale.sale"].browse(sale_ids)))
-            best, statements = min(best, seconds), count if statements is None else statements
-            with db.transaction() as env:
-                components = env["sale.line.component"].search_count()
-            timed(db, counter, lambda env: env["sale.sale"].draft(env["sale.sale"].browse(sale_ids)))
-        db.close()
+    db = Database(url)
+    db.activate("sale", "product_kit")
+    sale_ids = build(db, sales, choices)
+    counter = Counter(db.engine)
+    best, statements = float("inf"), None
+    for _ in range(3):
+        seconds, count, _ = timed(db, counter, lambda env: env["sale.sale"].quote(
+            env["sale.sale"].browse(sale_ids)))
+        best, statements = min(best, seconds), count if statements is None else statements
+        with db.transaction() as env:
+            components = env["sale.line.component"].search_count()
+        timed(db, counter, lambda env: env["sale.sale"].draft(env["sale.sale"].browse(sale_ids)))
+    db.close()
     return best, statements, components
 
 
-def compare_choices(sales):
-    plain = quote_times(sales, choices=False)
-    chosen = quote_times(sales, choices=True)
-    print(f"{sales} sales, {5 * sales} lines (sqlite): quote, best of 3")
+def compare_choices(sales, pg=None):
+    if pg:
+        from bench_backends import postgresql_urls
+        urls = postgresql_urls(pg)
+    else:
+        urls = _sqlite_urls()
+    with urls as make:
+        plain = quote_times(make(), sales, choices=False)
+        chosen = quote_times(make(), sales, choices=True)
+    print(f"{sales} sales, {5 * sales} lines ({'postgresql' if pg else 'sqlite'}): quote, best of 3")
     print(f"{'kits':<34}{'seconds':>9}{'components':>12}{'us/component':>14}{'statements':>12}")
     for name, (seconds, statements, components) in (("plain kits", plain),
                                                      ("half with a variant and an option", chosen)):
         print(f"{name:<34}{seconds:>9.3f}{components:>12}{seconds / components * 1e6:>14.1f}{statements:>12}")
     ratio = (chosen[0] / chosen[2]) / (plain[0] / plain[2])
     print(f"with choices / plain, per line component: {ratio:.2f}x (goal: within 1.5x)")
+
+
+@contextlib.contextmanager
+def _sqlite_urls():
+    with tempfile.TemporaryDirectory() as folder:
+        yield lambda: f"sqlite:///{Path(folder) / f'kits-{uuid.uuid4().hex[:8]}.db'}"
 
 
 if __name__ == "__main__":
