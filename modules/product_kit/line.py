@@ -254,6 +254,39 @@ class KitLine:
         return [row["id"] for row in rows]
 
 
+class KitOrder:
+    """Extension mixin of an order (``sale.sale``, ``purchase.purchase``): its lines' questions.
+
+    A change of quantity or a deletion of a line with independent child
+    lines needs an answer the order's ``lines`` actions cannot carry: such
+    actions are refused with the question, to be answered on the line model.
+    """
+
+    _line_model = None
+
+    @classmethod
+    def write(cls, orders, values):
+        actions = values.get("lines") if isinstance(values, dict) else None
+        if isinstance(actions, (list, tuple)):
+            touched = set()
+            for action in actions:
+                if not isinstance(action, (list, tuple)) or len(action) < 2 or not isinstance(action[1], list):
+                    continue   # the core's input check refuses it
+                if action[0] == "delete" or (action[0] == "write" and len(action) == 3 and isinstance(
+                        action[2], dict) and {"quantity", "unit"} & set(action[2])):
+                    touched |= {i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)}
+            if touched:
+                Line = cls.env[cls._line_model]
+                parents = Line._with_independent_children(Line.browse(Line.search([("id", "in", sorted(touched))])))
+                if parents:
+                    names = ", ".join(line.rec_name for line in parents[:10])
+                    raise errors.QuestionError(
+                        f"{names}: {'has' if len(parents) == 1 else 'have'} independent component lines; change "
+                        f"the quantity of or delete such lines with {cls._line_model} write or delete and "
+                        f"propagate=True (pass it on to those lines) or propagate=False (leave them)")
+        super().write(orders, values)
+
+
 def line_types(env, product_ids):
     """The type of a line of each product that is not a child line: ``kit``, ``bom`` or ``normal``."""
     Product, Component = env["product.product"], env["product.component"]

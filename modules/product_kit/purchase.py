@@ -13,6 +13,11 @@ for _name, _field in line.line_fields("purchase.line").items():
 del _name, _field
 
 
+class Purchase(line.KitOrder):
+    _name = "purchase.purchase"
+    _line_model = "purchase.line"
+
+
 class PurchaseLineComponent(line.LineComponent, Model):
     """The quantity of a component received in place of a kit bought."""
 

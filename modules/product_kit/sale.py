@@ -13,6 +13,11 @@ for _name, _field in line.line_fields("sale.line").items():
 del _name, _field
 
 
+class Sale(line.KitOrder):
+    _name = "sale.sale"
+    _line_model = "sale.line"
+
+
 class SaleLineComponent(line.LineComponent, Model):
     """The quantity of a component shipped in place of a kit sold."""
 

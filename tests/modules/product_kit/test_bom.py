@@ -319,6 +319,22 @@ def test_parent_deletion_asks_then_deletes_or_keeps_children(bom_db, catalog):
         assert third.lines == []
 
 
+def test_the_order_s_line_actions_ask_too(bom_db, catalog):
+    with bom_db.transaction() as env:
+        Order = env[catalog.order_model]
+        order = workstation_order(env, catalog)
+        parent = order.lines[0]
+        for action in (("write", [parent.id], {"quantity": 5}), ("delete", [parent.id])):
+            with pytest.raises(errors.QuestionError, match="propagate=True"):
+                Order.write([order], {"lines": [action]})
+        assert [line.quantity for line in order.lines] == [2.0, 8.0, 2.0, 2.0, 10.0]
+        Order.write([order], {"lines": [("write", [parent.id], {"bom": None}),
+                                        ("write", [order.lines[1].id], {"quantity": 7})]})
+        assert [line.quantity for line in order.lines] == [2.0, 7.0, 2.0, 2.0, 10.0]
+        with pytest.raises(errors.UserError):   # refused by the core's input check, not by a crash here
+            Order.write([order], {"lines": [("write", ["x"], {"quantity": 5})]})
+
+
 def test_independent_lines_of_a_product_without_components_yet_are_made_at_quote(bom_db, catalog):
     with bom_db.transaction() as env:
         Product, Order = env["product.product"], env[catalog.order_model]
