@@ -36,6 +36,15 @@ class AccessError(UserError):
     """
 
 
+class QuestionError(UserError):
+    """A change that needs the caller's answer first (e.g. pass it on to dependent records or not).
+
+    The message names the records and asks the question; the caller repeats
+    the call with the answer (an argument the message names).  Nothing was
+    changed.
+    """
+
+
 class ModuleError(UserError):
     """A problem with the module graph."""
 

@@ -6,8 +6,17 @@ line gets one line component per component (down through nested kits), and a
 line of another product with components gets one child line per component,
 right after it.  Resetting the order to draft deletes all of them, so quoting
 again rebuilds them from the current components and quantities.
+
+A product may have several commercial alternatives (``bom`` codes), and
+variant and option components: the line's ``bom`` and ``choices`` say
+which are exploded, and each line made says what it is (``line_type``).
+The child lines of a product whose ``component_lines`` is ``independent``
+are made once and then belong to the user: kept on reset to draft,
+editable, and a change of quantity or a deletion of their parent asks
+whether to pass it on (``propagate``).  A kit whose ``kit_pricing`` is
+``components`` is priced, on quote, from its chosen components.
 """
-from . import purchase, sale, stock
+from . import pricing, purchase, sale, stock
 from .demo import demo
 from .product import Component, Product
 
@@ -16,9 +25,10 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(Product, Component)
-    module.add_models(sale.SaleLine, sale.SaleLineComponent, extra="sale")
+    module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, extra="sale")
     module.add_hooks(sale, extra="sale")
-    module.add_models(purchase.PurchaseLine, purchase.PurchaseLineComponent, extra="purchase")
+    module.add_models(pricing.SaleLine, extra="product_price_list")
+    module.add_models(purchase.Purchase, purchase.PurchaseLine, purchase.PurchaseLineComponent, extra="purchase")
     module.add_hooks(purchase, extra="purchase")
     module.add_models(stock.Location, extra="stock")
     module.add_models(stock.SaleLine, stock.SaleLineComponent, stock.Sale, extra=("sale", "stock"))

@@ -4,50 +4,309 @@ Quoting calls :func:`explode` with the orders quoted; resetting to draft
 calls :func:`remove`.  Both work on every line of every order at once: the
 number of statements depends on how deeply kits nest, not on how many lines
 there are.
+
+What a line explodes into is *chosen*: the commercial alternative (the
+line's ``bom``, or the product's only one), the variant of each variant
+group and the accepted options (the line's ``choices``, which also hold the
+choices of nested kits).  A kit line gets line components, dependent on it;
+another product with components gets child lines, either regenerated at
+each quote or made once and independent (see ``product.component_lines``).
 """
 import collections
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from core import errors, fields
 from core.model import batches, in_
 
-_Row = collections.namedtuple("_Row", "id order product quantity unit sequence")
+LINE_TYPES = [("normal", "Normal"), ("kit", "Kit"), ("bom", "BOM"),
+              ("kit_component", "Kit component"), ("kit_option", "Kit option"), ("kit_variant", "Kit variant"),
+              ("bom_component", "BOM component"), ("bom_option", "BOM option"), ("bom_variant", "BOM variant")]
+MADE = [("regenerated", "Regenerated"), ("independent", "Independent")]
+_SUFFIX = {"normal": "component", "variant": "variant", "option": "option"}
+PRICE = Decimal("0.0001")
+
+_Row = collections.namedtuple("_Row", "id order product quantity unit sequence bom choices component_lines parent "
+                                    "line_type")
+
+
+class Unresolved(Exception):
+    """What a line's bom and choices leave open; explode turns it into a ValidationError naming the line."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+def line_fields(line_model):
+    """The fields product_kit gives an order line model (``sale.line``, ``purchase.line``), by name."""
+    return {
+        "components": fields.One2Many(f"{line_model}.component", "line", "Components", readonly=True),
+        "component_parent": fields.Many2One(line_model, "Component of", readonly=True, ondelete="cascade"),
+        "component_children": fields.One2Many(line_model, "component_parent", "Component lines", readonly=True),
+        "bom": fields.Char("Commercial BOM", size=32,
+                           help="The commercial alternative to explode: required at quote when the product has "
+                                "several, taken automatically when it has one."),
+        "choices": fields.Many2Many("product.component", "Choices",
+                                    help="The variants chosen (one per variant group) and the options accepted, "
+                                         "at every level of the product's components."),
+        "line_type": fields.Selection(LINE_TYPES, "Line type", required=True, readonly=True,
+                                      help="What the line is: a plain product, a kit, a BOM parent, or a "
+                                           "component, option or variant line made from a BOM parent."),
+        "component_lines": fields.Selection(MADE, "Component lines made", readonly=True,
+                                            help="Whether this line's child lines were made, and how: "
+                                                 "regenerated at each quote, or independent and made once."),
+        "from_component": fields.Many2One("product.component", "Made from", readonly=True, ondelete="set null",
+                                          help="The product component this child line was made from."),
+        "fixed": fields.Boolean("Fixed", readonly=True,
+                                help="A child line whose quantity does not follow its parent's quantity."),
+    }
 
 
 class KitLine:
     """Extension mixin of an order line: its components and its child lines.
 
-    The concrete class declares ``components``, ``component_parent`` and
-    ``component_children`` (their targets differ between sale and purchase).
-    What quoting creates cannot be changed or deleted by hand.
+    The concrete class declares the fields of :func:`line_fields` (their
+    targets differ between sale and purchase).  Line components and
+    regenerated child lines cannot be changed or deleted by hand;
+    independent child lines can (all but their unit).  Changing the
+    quantity of a line with independent child lines, or deleting it, needs
+    ``propagate``; a new product, bom or choices on it leaves them as they
+    are (they were made once, and are the user's).
     """
 
     @classmethod
-    def write(cls, lines, values):
-        cls._refuse_children(lines, "changed")
+    def write(cls, lines, values, propagate=None):
+        """Write ``values``; for lines with independent child lines, ``propagate`` says what a new quantity does.
+
+        ``True`` scales the child lines (not the fixed ones) in proportion,
+        down through their own independent child lines; ``False`` leaves
+        them.  Without it, a change of quantity or unit of such a line is a
+        :class:`~core.errors.QuestionError` and nothing changes.
+        """
+        cls._refuse_children(lines, "changed", values)
+        parents = []
+        if isinstance(values, dict) and {"quantity", "unit"} & set(values):
+            parents = cls._with_independent_children(lines)
+            if parents and propagate is None:
+                cls._ask(parents, "change {its} quantity", "scale them in proportion", "leave them as they are")
+        before = {line.id: (line.quantity, line.unit) for line in parents}
         super().write(lines, values)
+        if parents and propagate:
+            cls._scale_children(parents, before)
 
     @classmethod
-    def delete(cls, lines):
+    def delete(cls, lines, propagate=None):
+        """Delete lines; for lines with independent child lines, ``propagate`` says what happens to those.
+
+        ``True`` deletes them with their parent; ``False`` keeps them as
+        lines of their own (their type follows their product: ``normal``
+        for a plain product).  Without it: a
+        :class:`~core.errors.QuestionError`, nothing deleted.
+        """
         cls._refuse_children(lines, "deleted")
-        super().delete(lines)
+        doomed = {line.id for line in lines}
+        parents = cls._with_independent_children(lines)
+        kept = [child for line in parents for child in line.component_children if child.id not in doomed]
+        if kept and propagate is None:
+            cls._ask(parents, "delete {it}", "delete them too", "keep them as lines of their own")
+        if kept and not propagate:
+            types = line_types(cls.env, [child.product.id for child in kept])
+            cls.write_rows([{"id": child.id, "component_parent": None, "from_component": None, "fixed": False,
+                             "line_type": types[child.product.id]} for child in kept])
+        super().delete(cls.browse([line_id for line_id in doomed]))
 
     @classmethod
-    def _refuse_children(cls, lines, what):
+    def _refuse_children(cls, lines, what, values=None):
         for line in lines:
-            if line.component_parent is not None:
+            parent = line.component_parent
+            if parent is None:
+                continue
+            if parent.component_lines != "independent":
                 raise errors.AccessError(
                     f"{line.rec_name} cannot be {what} by hand: it was created from the components of "
-                    f"{line.component_parent.rec_name} when quoting; change that line instead")
+                    f"{parent.rec_name} when quoting; change that line instead")
+            if isinstance(values, dict) and "unit" in values:
+                raise errors.AccessError(
+                    f"{line.rec_name}: the unit of a component line cannot change (it is the unit of the "
+                    f"component of {parent.product.name}); change its quantity instead")
+
+    @classmethod
+    def _with_independent_children(cls, lines):
+        return [line for line in lines if line.component_lines == "independent" and line.component_children]
+
+    @classmethod
+    def _ask(cls, parents, action, yes, no):
+        one = len(parents) == 1
+        names = ", ".join(f"{line.rec_name} ({line.product.name})" for line in parents[:10])
+        action = action.format(its="its" if one else "their", it="it" if one else "them")
+        raise errors.QuestionError(
+            f"{names} {'has' if one else 'have'} independent component lines: to {action}, say what happens to "
+            f"those lines: propagate=True to {yes}, propagate=False to {no}")
+
+    @classmethod
+    def _scale_children(cls, parents, before):
+        """Scale the non-fixed independent descendants of ``parents`` by their parent's change of quantity."""
+        Uom = cls.env["product.uom"]
+        parents = cls.browse([line.id for line in parents])
+        ratios = {}
+        for line in parents:
+            quantity, unit = before[line.id]
+            old = Uom.compute_quantity(unit, quantity, line.product.default_uom, round=False)
+            new = Uom.compute_quantity(line.unit, line.quantity, line.product.default_uom, round=False)
+            ratios[line.id] = new / old if old else 1.0
+        todo = parents
+        while todo:
+            scaled, following = [], []
+            for line in todo:
+                ratio = ratios[line.id]
+                for child in line.component_children:
+                    if child.fixed or ratio == 1.0:
+                        continue
+                    scaled.append((child, Uom.round(child.quantity * ratio, child.unit.rounding)))
+                    if child.component_lines == "independent":
+                        ratios[child.id] = ratio
+                        following.append(child)
+            by_quantity = collections.defaultdict(list)
+            for child, quantity in scaled:
+                by_quantity[quantity].append(child)
+            for quantity, children in by_quantity.items():
+                cls.write_unchecked(children, {"quantity": quantity})
+            todo = following
+
+    # -- line types ----------------------------------------------------------------------
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        untyped = [v for v in vlist if v.get("line_type") is None and v.get("product") is not None]
+        if not untyped:
+            return vlist
+        types = line_types(cls.env, {getattr(v["product"], "id", v["product"]) for v in untyped})
+        typed = {id(v): {**v, "line_type": types[getattr(v["product"], "id", v["product"])]} for v in untyped}
+        return [typed.get(id(v), v) for v in vlist]
+
+    @classmethod
+    def _create(cls, vlist):
+        """Lines of products with independent component lines get them now, in a draft order."""
+        lines = super()._create(vlist)
+        table, env = cls.table, cls.env
+        Product, Component = env["product.product"], env["product.component"]
+        order_table = env[cls.fields[cls._parent_field].target].table
+        parent = table.c[cls._parent_field]
+        ids = [line.id for line in lines]
+        wanted = []
+        for batch in batches(env, ids):
+            wanted += env.execute(
+                sa.select(table.c.id).select_from(
+                    table.join(Product.table, Product.table.c.id == table.c.product)
+                    .join(order_table, order_table.c.id == parent))
+                .where(in_(table.c.id, batch), table.c.component_parent.is_(None),
+                       table.c.component_lines.is_(None), order_table.c.state == "draft",
+                       Product.table.c.type != "kit", Product.table.c.component_lines == "independent",
+                       sa.exists().where(Component.table.c.parent_product == table.c.product))).scalars().all()
+        if wanted:
+            rows = _rows(cls, ids=wanted)
+            if _explode_lines(env, cls, env[f"{cls._name}.component"], rows, quoting=False):
+                _resequence(cls, {row.order for row in rows})
+        return lines
+
+    @classmethod
+    def _write(cls, lines, values):
+        super()._write(lines, values)
+        if "product" in values:
+            top = [line for line in cls.browse([line.id for line in lines]) if line.component_parent is None]
+            types = line_types(cls.env, {line.product.id for line in top})
+            cls.write_rows([{"id": line.id, "line_type": types[line.product.id]} for line in top])
+
+    # -- prices ------------------------------------------------------------------------------
+    @classmethod
+    def component_prices(cls, requests):
+        """The unit price of each component request ``(order id, product id, quantity, unit id)``.
+
+        The price an order line of that product, quantity and unit would get
+        by default (list price for a sale, the supplier's price for a
+        purchase); with product_price_list, the price search.
+        """
+        if not requests:
+            return []
+        env = cls.env
+        products = {p.id: p for p in env["product.product"].browse({r[1] for r in requests})}
+        units = {u.id: u for u in env["product.uom"].browse({r[3] for r in requests})}
+        return cls.default_prices([products[r[1]] for r in requests], [units[r[3]] for r in requests],
+                                  [r[0] for r in requests])
+
+    @classmethod
+    def price_kits(cls, kits):
+        """Price kit lines from their components: ``kits`` maps a line id to ``(line quantity, requests)``.
+
+        A kit line's unit price becomes the sum of its components' prices
+        (:meth:`component_prices`) times their quantities, per unit of the
+        line.  Returns the ids of the lines priced.
+        """
+        requests = [request for _, wanted in kits.values() for request in wanted]
+        prices = iter(cls.component_prices(requests))
+        rows = []
+        for line_id, (quantity, wanted) in kits.items():
+            total = sum((next(prices) * Decimal(repr(request[2])) for request in wanted), Decimal(0))
+            rows.append({"id": line_id, "unit_price": (total / Decimal(repr(quantity))).quantize(PRICE)})
+        cls.write_rows(rows)
+        return [row["id"] for row in rows]
+
+
+class KitOrder:
+    """Extension mixin of an order (``sale.sale``, ``purchase.purchase``): its lines' questions.
+
+    A change of quantity or a deletion of a line with independent child
+    lines needs an answer the order's ``lines`` actions cannot carry: such
+    actions are refused with the question, to be answered on the line model.
+    """
+
+    _line_model = None
+
+    @classmethod
+    def write(cls, orders, values):
+        actions = values.get("lines") if isinstance(values, dict) else None
+        if isinstance(actions, (list, tuple)):
+            touched = set()
+            for action in actions:
+                if not isinstance(action, (list, tuple)) or len(action) < 2 or not isinstance(action[1], list):
+                    continue   # the core's input check refuses it
+                if action[0] == "delete" or (action[0] == "write" and len(action) == 3 and isinstance(
+                        action[2], dict) and {"quantity", "unit"} & set(action[2])):
+                    touched |= {i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)}
+            if touched:
+                Line = cls.env[cls._line_model]
+                parents = Line._with_independent_children(Line.browse(Line.search([("id", "in", sorted(touched))])))
+                if parents:
+                    names = ", ".join(line.rec_name for line in parents[:10])
+                    raise errors.QuestionError(
+                        f"{names}: {'has' if len(parents) == 1 else 'have'} independent component lines; change "
+                        f"the quantity of or delete such lines with {cls._line_model} write or delete and "
+                        f"propagate=True (pass it on to those lines) or propagate=False (leave them)")
+        super().write(orders, values)
+
+
+def line_types(env, product_ids):
+    """The type of a line of each product that is not a child line: ``kit``, ``bom`` or ``normal``."""
+    Product, Component = env["product.product"], env["product.component"]
+    types = {}
+    for batch in batches(env, sorted(product_ids)):
+        products = Product.table
+        has = sa.exists().where(Component.table.c.parent_product == products.c.id)
+        for row in env.execute(sa.select(products.c.id, products.c.type, has.label("has"))
+                               .where(in_(products.c.id, batch))):
+            types[row.id] = "kit" if row.type == "kit" else "bom" if row.has else "normal"
+    return types
 
 
 class LineComponent:
     """Mixin of a line component model (``sale.line.component``, ``purchase.line.component``).
 
     A line component is the quantity of a product shipped or received in place
-    of the kit of its line.  Only quoting creates them; only reset to draft
-    deletes them.
+    of the kit of its line: dependent on the kit line, recomputed from its
+    quantity at each quote.  Only quoting creates them; only reset to draft
+    (or deleting the kit line) deletes them.
     """
 
     _order = (("line", "ASC"), ("id", "ASC"))
@@ -57,6 +316,8 @@ class LineComponent:
     unit = fields.Many2One("product.uom", "Unit", required=True)
     fixed = fields.Boolean("Fixed")
     component = fields.Many2One("product.component", "Product component", ondelete="set null")
+    line_type = fields.Selection(LINE_TYPES, "Line type", required=True, default="kit_component",
+                                 help="kit_component, kit_option or kit_variant: what the component was in the kit.")
 
     @classmethod
     def create(cls, vlist):
@@ -64,11 +325,15 @@ class LineComponent:
 
     @classmethod
     def write(cls, components, values):
-        raise errors.AccessError(f"{cls._name} records are set by quoting their order and cannot be changed")
+        raise errors.AccessError(
+            f"{cls._name} records depend on their kit line and cannot be changed: they follow the kit line's "
+            f"quantity at each quote; change the kit line instead")
 
     @classmethod
     def delete(cls, components):
-        raise errors.AccessError(f"{cls._name} records are deleted by resetting their order to draft")
+        raise errors.AccessError(
+            f"{cls._name} records depend on their kit line and cannot be deleted by hand: they go when the "
+            f"order is reset to draft or the kit line is deleted")
 
 
 class Catalog:
@@ -81,17 +346,20 @@ class Catalog:
     def __init__(self, env, product_ids):
         Uom, Product, Component = env["product.uom"], env["product.product"], env["product.component"]
         units, products, components = Uom.table, Product.table, Component.table
+        self.env = env
         self.Uom = Uom
         self.units = {row.id: row for row in env.execute(
             sa.select(units.c.id, units.c.factor, units.c.rounding, units.c.category))}
         self.products = {}
         self.of = {}
         self._per_line = {}
+        self._below = {}
         todo = set(product_ids)
         while todo:
             for batch in batches(env, sorted(todo)):
                 self.products.update((row.id, row) for row in env.execute(
-                    sa.select(products.c.id, products.c.type, products.c.default_uom).where(in_(products.c.id, batch))))
+                    sa.select(products.c.id, products.c.type, products.c.default_uom, products.c.component_lines,
+                              products.c.kit_pricing).where(in_(products.c.id, batch))))
             self.of.update((product_id, []) for product_id in todo)
             for batch in batches(env, sorted(todo)):
                 for row in env.execute(sa.select(components).where(in_(components.c.parent_product, batch))
@@ -113,80 +381,239 @@ class Catalog:
     def is_kit(self, product):
         return self.products[product].type == "kit"
 
-    def scaled(self, product, quantity, unit, fixed=False):
-        """``(component row, quantity, fixed)`` of each direct component of ``product``.
+    def alternatives(self, product):
+        """The codes of ``product``'s commercial alternatives, in the order they were made (empty: one list)."""
+        return [code for code in dict.fromkeys(c.bom for c in self.of.get(product, ())) if code is not None]
+
+    def _names(self, ids):
+        return {p.id: p.name for p in self.env["product.product"].browse(set(ids))}
+
+    def chosen(self, product, bom, choices, top=False, offered=None):
+        """``(component row, kind)`` of the components of ``product`` that ``bom`` and ``choices`` keep.
+
+        The alternative: ``bom`` if ``product`` has it, else its only one
+        (``top``: a ``bom`` it lacks, or none among several, is refused).
+        Every variant group needs exactly one choice; options are kept when
+        chosen.  ``offered`` collects the ids of the variants and options met.
+        Raises :class:`Unresolved`.
+        """
+        components = self.of.get(product, ())
+        codes = self.alternatives(product)
+        if codes:
+            if bom in codes:
+                code = bom
+            elif len(codes) == 1 and (bom is None or not top):
+                code = codes[0]
+            else:
+                name = self._names([product])[product]
+                wrong = f"{name} has no alternative {bom!r}; " if bom is not None and top else ""
+                raise Unresolved(f"{wrong}choose the commercial BOM of {name}: one of {', '.join(codes)}", "bom")
+        else:
+            if bom is not None and top:
+                name = self._names([product])[product]
+                raise Unresolved(f"{name} has no commercial alternatives: leave the bom empty (not {bom!r})", "bom")
+            code = None
+        kept, groups = [], collections.defaultdict(list)
+        for component in components:
+            if component.bom != code:
+                continue
+            if component.kind == "normal":
+                kept.append((component, "normal"))
+                continue
+            if offered is not None:
+                offered.add(component.id)
+            if component.kind == "variant":
+                groups[component.group].append(component)
+            elif component.id in choices:
+                kept.append((component, "option"))
+        for group, variants in groups.items():
+            picked = [v for v in variants if v.id in choices]
+            if len(picked) != 1:
+                names = self._names([product] + [v.product for v in variants])
+                listed = ", ".join(names[v.product] for v in variants)
+                if picked:
+                    raise Unresolved(
+                        f"variant group {group!r} of {names[product]}: choose exactly one of {listed}, not "
+                        f"{' and '.join(names[v.product] for v in picked)}", "choices")
+                raise Unresolved(f"variant group {group!r} of {names[product]}: choose one of {listed}", "choices")
+            kept.append((picked[0], "variant"))
+        kept.sort(key=lambda item: item[0].id)
+        return kept
+
+    def scaled(self, product, quantity, unit, bom=None, choices=frozenset(), offered=None, fixed=False,
+               kind="normal", top=True):
+        """``(component row, quantity, fixed, kind)`` of each chosen direct component of ``product``.
 
         A component's quantity is its own when fixed, else its own times the
-        quantity of ``product`` in its default unit; unrounded.
+        quantity of ``product`` in its default unit; unrounded.  ``kind``:
+        the component's kind, or the kind of the variant or option it is in.
         """
         per_unit = self.convert(quantity, unit, product)
-        for component in self.of.get(product, ()):
+        for component, own in self.chosen(product, bom, choices, top, offered):
             scale = 1 if component.fixed else per_unit
-            yield component, component.quantity * scale, fixed or component.fixed
+            yield (component, component.quantity * scale, fixed or component.fixed,
+                   own if own != "normal" else kind)
 
-    def leaves(self, product, quantity, unit, fixed=False):
-        """The non-kit products a kit comes down to: ``(component row, quantity, fixed)``."""
-        for component, amount, is_fixed in self.scaled(product, quantity, unit, fixed):
+    def leaves(self, product, quantity, unit, bom=None, choices=frozenset(), offered=None, fixed=False,
+               kind="normal", top=True):
+        """The non-kit products a kit comes down to: ``(component row, quantity, fixed, kind)``."""
+        for component, amount, is_fixed, is_kind in self.scaled(product, quantity, unit, bom, choices, offered,
+                                                                fixed, kind, top):
             if self.is_kit(component.product):
-                yield from self.leaves(component.product, amount, component.unit, is_fixed)
+                yield from self.leaves(component.product, amount, component.unit, bom, choices, offered,
+                                       is_fixed, is_kind, top=False)
             else:
-                yield component, amount, is_fixed
+                yield component, amount, is_fixed, is_kind
 
-    def per_line(self, explode, product, unit):
-        """``explode(product, 1, unit)`` once per product and unit, as a list.
+    def per_line(self, explode, product, unit, bom, choices):
+        """``explode(product, 1, unit, bom, choices)`` once per product, unit and choice, as a list.
 
         Quantities are linear in the line quantity (a fixed one is constant),
-        so each line multiplies instead of walking the kit again.
+        so each line multiplies instead of walking the kit again.  Returns
+        the list and the ids of the variants and options offered on the way.
         """
-        key = (explode.__name__, product, unit)
+        key = (explode.__name__, product, unit, bom, choices)
         result = self._per_line.get(key)
         if result is None:
-            result = self._per_line[key] = list(explode(product, 1.0, unit))
+            offered = set()
+            result = self._per_line[key] = (list(explode(product, 1.0, unit, bom, choices, offered)), offered)
+        return result
+
+    def below(self, product):
+        """Ids of every component under ``product``, of every alternative, at every level."""
+        result = self._below.get(product)
+        if result is None:
+            result = set()
+            for component in self.of.get(product, ()):
+                result.add(component.id)
+                result |= self.below(component.product)
+            self._below[product] = result
         return result
 
 
-def explode(env, line_model, component_model, orders):
-    """Give the lines of ``orders`` their line components and child lines."""
-    Line = env[line_model]
-    table = Line.table
+def _rows(Line, ids=(), orders=()):
+    """The lines ``ids``, or every line of ``orders`` (ids), as rows with their choices, set-based."""
+    env, table = Line.env, Line.table
     parent = table.c[Line._parent_field]
-    lines = []
-    for batch in batches(env, [o.id for o in orders]):
-        lines += env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
-                                       table.c.unit, table.c.sequence)
-                             .where(in_(parent, batch), table.c.component_parent.is_(None))).all()
-    if _explode_lines(env, Line, env[component_model], lines):
+    links = Line.fields["choices"].table
+    column, keys = (parent, orders) if orders else (table.c.id, ids)
+    rows, picked = [], collections.defaultdict(set)
+    for batch in batches(env, sorted(keys)):
+        rows += env.execute(sa.select(table.c.id, parent.label("order"), table.c.product, table.c.quantity,
+                                      table.c.unit, table.c.sequence, table.c.bom, table.c.component_lines,
+                                      table.c.component_parent, table.c.line_type)
+                            .where(in_(column, batch))).all()
+        for origin, target in env.execute(sa.select(links.c.origin, links.c.target).select_from(
+                links.join(table, table.c.id == links.c.origin)).where(in_(column, batch))):
+            picked[origin].add(target)
+    return [_Row(r.id, r.order, r.product, r.quantity, r.unit, r.sequence, r.bom, frozenset(picked.get(r.id, ())),
+                 r.component_lines, r.component_parent, r.line_type) for r in rows]
+
+
+def explode(env, line_model, component_model, orders):
+    """Give the lines of ``orders`` their line components and child lines; price kits from components."""
+    Line = env[line_model]
+    rows = _rows(Line, orders=[o.id for o in orders])
+    catalog = Catalog(env, {row.product for row in rows})
+    _retype(Line, catalog, [row for row in rows if row.parent is None])
+    if _explode_lines(env, Line, env[component_model], rows, quoting=True, catalog=catalog):
         _resequence(Line, orders)
 
 
-def _explode_lines(env, Line, LineComponent, lines):
-    """Explode ``lines`` (rows), then the child lines that creates; True if child lines were made."""
+def _retype(Line, catalog, rows):
+    """Top lines typed from their products as they are now (components may have come or gone)."""
+    changes = []
+    for row in rows:
+        wanted = "kit" if catalog.is_kit(row.product) else "bom" if catalog.of.get(row.product) else "normal"
+        if row.line_type != wanted:
+            changes.append({"id": row.id, "line_type": wanted})
+    Line.write_rows(changes)
+
+
+def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
+    """Explode ``lines`` (rows), then the child lines that makes; True if child lines were made.
+
+    ``quoting``: kit lines get their components and every line with
+    components its child lines; else (a draft line just created) only the
+    independent child lines are made, and a line whose choices are not
+    complete yet waits for its quote.
+    """
     made = False
     while lines:
-        catalog = Catalog(env, {line.product for line in lines})
-        components, children = [], []
+        catalog = catalog or Catalog(env, {line.product for line in lines})
+        components, children, parents, kits = [], [], [], {}
+        problems = []
         for line in lines:
-            if not catalog.of[line.product]:
+            if not catalog.of.get(line.product):
                 continue
-            if catalog.is_kit(line.product):
-                for component, amount, fixed in catalog.per_line(catalog.leaves, line.product, line.unit):
-                    quantity = amount if fixed else amount * line.quantity
+            kit = catalog.is_kit(line.product)
+            mode = catalog.products[line.product].component_lines
+            if kit and not quoting or not kit and (line.component_lines is not None
+                                                   or mode == "regenerated" and not quoting):
+                continue
+            try:
+                made_of, offered = catalog.per_line(catalog.leaves if kit else catalog.scaled, line.product,
+                                                    line.unit, line.bom, line.choices)
+                stray = line.choices - offered
+                if stray and not kit:   # a child line's own choices: checked when it explodes in turn
+                    stray -= {i for component, *_ in made_of for i in catalog.below(component.product)}
+                if stray:
+                    raise Unresolved(_stray(catalog, line, stray), "choices")
+            except Unresolved as problem:
+                problems.append((line, problem))
+                continue
+            if kit:
+                priced = catalog.products[line.product].kit_pricing == "components"
+                wanted = []
+                for component, amount, fixed, kind in made_of:
+                    quantity = catalog.round(amount if fixed else amount * line.quantity, component.unit)
                     components.append({
                         "line": line.id, "product": component.product, "unit": component.unit,
-                        "quantity": catalog.round(quantity, component.unit), "fixed": fixed,
-                        "component": component.id})
-            else:
-                for component, amount, fixed in catalog.per_line(catalog.scaled, line.product, line.unit):
-                    children.append({
-                        Line._parent_field: line.order, "component_parent": line.id, "product": component.product,
-                        "unit": component.unit, "quantity": amount if fixed else amount * line.quantity,
-                        "sequence": line.sequence})
+                        "quantity": quantity, "fixed": fixed, "component": component.id,
+                        "line_type": f"kit_{_SUFFIX[kind]}"})
+                    if priced:
+                        wanted.append((line.order, component.product, quantity, component.unit))
+                if priced:
+                    kits[line.id] = (line.quantity, wanted)
+                continue
+            parents.append({"id": line.id, "component_lines": mode})
+            for component, amount, fixed, kind in made_of:
+                below = catalog.below(component.product)
+                children.append({
+                    Line._parent_field: line.order, "component_parent": line.id, "product": component.product,
+                    "unit": component.unit, "quantity": amount if fixed else amount * line.quantity,
+                    "sequence": line.sequence, "line_type": f"bom_{_SUFFIX[kind]}", "from_component": component.id,
+                    "fixed": fixed, "choices": sorted(c for c in line.choices if c in below),
+                    "bom": line.bom if line.bom in catalog.alternatives(component.product) else None})
+        if problems and quoting:
+            _refuse(Line, problems)
         LineComponent.create_unchecked(components)
+        Line.write_rows(parents)
+        if kits:
+            Line.price_kits(kits)
         created = Line.create_unchecked(children)   # priced from their own products; exploded in turn
-        lines = [_Row(r.id, c[Line._parent_field], c["product"], r.quantity, c["unit"], c["sequence"])
+        lines = [_Row(r.id, c[Line._parent_field], c["product"], r.quantity, c["unit"], c["sequence"], c["bom"],
+                      frozenset(c["choices"]), None, c["component_parent"], c["line_type"])
                  for c, r in zip(children, created)]
         made = made or bool(children)
+        catalog = None
     return made
+
+
+def _stray(catalog, line, stray):
+    offered = {c.id: c for rows in catalog.of.values() for c in rows}
+    names = catalog._names([offered[i].product for i in stray if i in offered] + [line.product])
+    listed = ", ".join(names[offered[i].product] if i in offered else f"component {i}" for i in sorted(stray))
+    return (f"{listed}: not a variant or option of {names[line.product]}"
+            + (f" (alternative {line.bom})" if line.bom else "") + " that these choices reach; remove it")
+
+
+def _refuse(Line, problems):
+    line, problem = problems[0]
+    record = Line.browse([line.id])[0]
+    order = getattr(record, Line._parent_field)
+    where = f"{record.rec_name} ({record.product.name}) of {order.rec_name}"
+    raise errors.ValidationError(f"{where}: {problem}", {problem.field: [str(problem)]}, where)
 
 
 def _resequence(Line, orders):
@@ -194,7 +621,7 @@ def _resequence(Line, orders):
     table = Line.table
     parent = table.c[Line._parent_field]
     lines = []
-    for batch in batches(Line.env, [o.id for o in orders]):
+    for batch in batches(Line.env, [getattr(o, "id", o) for o in orders]):
         lines += Line.env.execute(
             sa.select(table.c.id, parent.label("order"), table.c.component_parent)
             .where(in_(parent, batch)).order_by(parent, *Line.sql_order(None))).all()
@@ -220,9 +647,18 @@ def _resequence(Line, orders):
 
 
 def remove(env, line_model, component_model, orders):
-    """Delete every line component and child line quoting made for ``orders`` (set-based)."""
+    """Delete the line components and regenerated child lines quoting made for ``orders`` (set-based).
+
+    Independent child lines stay: they were made once and are the user's now.
+    """
     Line = env[line_model]
+    table = Line.table
+    parent = table.c[Line._parent_field]
     order_ids = [o.id for o in orders]
     for batch in batches(env, order_ids):
         env[component_model].delete_where([(f"line.{Line._parent_field}", "in", batch)])
-        Line.delete_where([(Line._parent_field, "in", batch), ("component_parent", "!=", None)])
+        Line.delete_where([(Line._parent_field, "in", batch), ("component_parent", "!=", None),
+                           ("component_parent.component_lines", "=", "regenerated")])
+        made = env.execute(sa.select(table.c.id).where(in_(parent, batch),
+                                                       table.c.component_lines == "regenerated")).scalars().all()
+        Line.write_rows([{"id": line_id, "component_lines": None} for line_id in made])

@@ -1,6 +1,13 @@
+import collections
+
 import sqlalchemy as sa
 
 from core import Model, errors, fields
+from core.model import batches, in_
+
+KINDS = [("normal", "Normal"), ("variant", "Variant"), ("option", "Option")]
+COMPONENT_LINES = [("regenerated", "Regenerated"), ("independent", "Independent")]
+KIT_PRICING = [("parent", "Parent"), ("components", "Components")]
 
 
 class Product:
@@ -9,6 +16,16 @@ class Product:
     type = fields.Selection.extend([("kit", "Kit")])
     components = fields.One2Many("product.component", "parent_product", "Components",
                                  help="What one unit of this product is made of.")
+    component_lines = fields.Selection(
+        COMPONENT_LINES, "Component lines", required=True, default="regenerated",
+        help="For a product with components that is not a kit: 'regenerated' child lines are made on quote and "
+             "deleted on reset to draft; 'independent' ones are made once, then edited like any line, and a "
+             "change of quantity or a deletion of their parent line asks whether to pass it on.")
+    kit_pricing = fields.Selection(
+        KIT_PRICING, "Kit pricing", required=True, default="parent",
+        help="For a kit: 'parent' prices the kit line as the kit (spread over its components by list price); "
+             "'components' prices it, on quote, as the sum of its chosen components' searched prices times "
+             "their quantity per kit.")
 
     @classmethod
     def validate(cls, products):
@@ -39,6 +56,15 @@ class Component(Model):
     quantity = fields.Float("Quantity", required=True)
     unit = fields.Many2One("product.uom", "Unit", required=True, help="Default: the product's unit.")
     fixed = fields.Boolean("Fixed", help="The quantity does not grow with the quantity ordered.")
+    bom = fields.Char("Commercial BOM", size=32,
+                      help="The code of the commercial alternative this component belongs to; components with "
+                           "the same code form one list, chosen on the order line. Empty: the product has one list.")
+    kind = fields.Selection(KINDS, "Kind", required=True, default="normal",
+                            help="'normal': always there; 'variant': one of its group is chosen on the order line; "
+                                 "'option': accepted or refused on the order line.")
+    group = fields.Char("Group", size=64,
+                        help="Variants of one group are alternatives of which exactly one is chosen; options of "
+                             "one group form one level where any of them may be accepted.")
 
     @classmethod
     def _complete(cls, vlist):
@@ -63,7 +89,60 @@ class Component(Model):
                 raise errors.ValidationError(
                     f"{where}: unit {component.unit.name} does not measure {component.product.name} "
                     f"(counted in {category.name})", {"unit": [f"Must be a unit of {category.name}."]}, where)
+            if component.kind != "normal" and not component.group:
+                article = "an" if component.kind == "option" else "a"
+                raise errors.ValidationError(
+                    f"{where}: {article} {component.kind} needs a group (the choice it belongs to)",
+                    {"group": [f"Required for {article} {component.kind}."]}, where)
+            if component.kind == "normal" and component.group:
+                raise errors.ValidationError(
+                    f"{where}: only variants and options belong to a group (group {component.group!r})",
+                    {"group": ["Only for a variant or an option."]}, where)
+        cls._check_structure({c.parent_product.id for c in components})
         cls._check_cycles(components)
+
+    @classmethod
+    def _check_structure(cls, parent_ids):
+        """The rules over all the components of each product: alternatives and groups (one query per batch).
+
+        Every component of a product belongs to an alternative (a ``bom``
+        code) or none does; a group holds variants or options, not both; a
+        variant group offers at least two variants.
+        """
+        table, env = cls.table, cls.env
+        of = collections.defaultdict(list)
+        for batch in batches(env, sorted(parent_ids)):
+            for row in env.execute(sa.select(table.c.parent_product, table.c.product, table.c.bom, table.c.kind,
+                                             table.c.group).where(in_(table.c.parent_product, batch))):
+                of[row.parent_product].append(row)
+        if not of:
+            return
+        Product = env["product.product"]
+        names = {p.id: p.rec_name for p in Product.browse(
+            set(of) | {row.product for rows in of.values() for row in rows})}
+        for parent, rows in of.items():
+            codes = {row.bom for row in rows}
+            if None in codes and len(codes) > 1:
+                loose = ", ".join(names[row.product] for row in rows if row.bom is None)
+                raise errors.ValidationError(
+                    f"{names[parent]}: its components are in commercial alternatives "
+                    f"({', '.join(sorted(c for c in codes if c))}), so each must be in one; {loose} has no bom code",
+                    {"bom": ["Every component of a product with alternatives belongs to one."]}, names[parent])
+            groups = collections.defaultdict(list)
+            for row in rows:
+                if row.kind != "normal":
+                    groups[(row.bom, row.group)].append(row)
+            for (bom, group), members in groups.items():
+                where = f"{names[parent]}" + (f", alternative {bom}" if bom else "") + f", group {group!r}"
+                if len({row.kind for row in members}) > 1:
+                    raise errors.ValidationError(
+                        f"{where}: a group holds variants or options, not both",
+                        {"kind": ["Variants and options cannot share a group."]}, where)
+                if members[0].kind == "variant" and len(members) < 2:
+                    raise errors.ValidationError(
+                        f"{where}: a variant group needs at least two variants to choose from "
+                        f"(only {names[members[0].product]}); create them together",
+                        {"kind": ["A variant group needs at least two variants."]}, where)
 
     @classmethod
     def _check_cycles(cls, components):
@@ -86,6 +165,7 @@ class Component(Model):
         parents = list({c.parent_product for c in components})
         super().delete(components)
         cls.env["product.product"].validate(cls.env["product.product"].browse(parents))
+        cls._check_structure({p.id for p in parents})
 
 
 def _path(edges, start, goal):

@@ -7,9 +7,15 @@ from . import line
 class PurchaseLine(line.KitLine):
     _name = "purchase.line"
 
-    components = fields.One2Many("purchase.line.component", "line", "Components", readonly=True)
-    component_parent = fields.Many2One("purchase.line", "Component of", readonly=True, ondelete="cascade")
-    component_children = fields.One2Many("purchase.line", "component_parent", "Component lines", readonly=True)
+
+for _name, _field in line.line_fields("purchase.line").items():
+    setattr(PurchaseLine, _name, _field)
+del _name, _field
+
+
+class Purchase(line.KitOrder):
+    _name = "purchase.purchase"
+    _line_model = "purchase.line"
 
 
 class PurchaseLineComponent(line.LineComponent, Model):

@@ -7,9 +7,15 @@ from . import line
 class SaleLine(line.KitLine):
     _name = "sale.line"
 
-    components = fields.One2Many("sale.line.component", "line", "Components", readonly=True)
-    component_parent = fields.Many2One("sale.line", "Component of", readonly=True, ondelete="cascade")
-    component_children = fields.One2Many("sale.line", "component_parent", "Component lines", readonly=True)
+
+for _name, _field in line.line_fields("sale.line").items():
+    setattr(SaleLine, _name, _field)
+del _name, _field
+
+
+class Sale(line.KitOrder):
+    _name = "sale.sale"
+    _line_model = "sale.line"
 
 
 class SaleLineComponent(line.LineComponent, Model):

@@ -50,19 +50,40 @@ class Location:
 
 
 def _whole_kits(catalog, kit, available):
-    """How many whole ``kit`` the ``available`` quantities of its components make."""
-    limits = []
-    for component in catalog.of[kit]:
-        product = component.product
-        have = _whole_kits(catalog, product, available) if catalog.is_kit(product) else available.get(product, 0.0)
-        need = catalog.convert(component.quantity, component.unit, product)
-        if component.fixed:   # needed once, whatever the number of kits
-            if have + 1e-9 < need:
-                return 0
-            continue
-        limits.append(math.floor(have / need + 1e-9) if need > 0 else math.inf)
-    best = min(limits, default=math.inf)
-    return max(0, best if best != math.inf else 0)
+    """How many whole ``kit`` the ``available`` quantities of its components make.
+
+    Only what a kit may be made of counts: per commercial alternative, its
+    normal components and one variant of each variant group (kits of
+    different variants draw on different stock, so a group allows the sum of
+    what each variant allows); options are extras a kit can do without.
+    The best alternative gives the answer.
+    """
+    best = 0
+    for code in catalog.alternatives(kit) or [None]:
+        limits = []
+        groups = {}
+        for component in catalog.of[kit]:
+            if component.bom != code or component.kind == "option":
+                continue
+            allows = _allows(catalog, component, available)
+            if component.kind == "variant":
+                groups[component.group] = groups.get(component.group, 0) + allows
+            else:
+                limits.append(allows)
+        limits += groups.values()
+        fewest = min(limits, default=math.inf)
+        best = max(best, fewest if fewest != math.inf else 0)
+    return best
+
+
+def _allows(catalog, component, available):
+    """How many kits ``component``'s available quantity allows (a fixed one: none or any number)."""
+    product = component.product
+    have = _whole_kits(catalog, product, available) if catalog.is_kit(product) else available.get(product, 0.0)
+    need = catalog.convert(component.quantity, component.unit, product)
+    if component.fixed:   # needed once, whatever the number of kits
+        return 0 if have + 1e-9 < need else math.inf
+    return math.floor(have / need + 1e-9) if need > 0 else math.inf
 
 
 class KitStockLine:
