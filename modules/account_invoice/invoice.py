@@ -289,7 +289,7 @@ class InvoiceLine(OrderLine, Model):
     @classmethod
     def _complete(cls, vlist):
         vlist = super()._complete(vlist)
-        wanted = [v for v in vlist if ("taxes" not in v or "account" not in v)
+        wanted = [v for v in vlist if ("taxes" not in v or v.get("account") is None)
                   and v.get("product") is not None and v.get("invoice") is not None]
         if not wanted:
             return vlist
@@ -302,7 +302,7 @@ class InvoiceLine(OrderLine, Model):
             line = dict(values)
             if "taxes" not in line:
                 line["taxes"] = [t.id for t in (product.customer_taxes if out else product.supplier_taxes)]
-            if "account" not in line:
+            if line.get("account") is None:
                 account = product.revenue_account if out else product.expense_account
                 line["account"] = account.id if account is not None else None
             completed[id(values)] = line
