@@ -85,10 +85,10 @@ class Message(Model):
             still.update(cls.env.execute(sa.select(table.c.id).where(
                 in_(table.c.id, batch), table.c.state.in_(["queued", "failed"]))).scalars())
         pending = [m for m in pending if m.id in still]
-        outcome = server.send([(m, cls.as_email(m, server.sender)) for m in pending])
+        outcome, partial = server.send([(m, cls.as_email(m, server.sender)) for m in pending])
         now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
-        rows = [{"id": m.id, "state": "failed" if outcome[m.id] else "sent", "error": outcome[m.id],
-                 "attempts": (m.attempts or 0) + 1, "sent_at": None if outcome[m.id] else now} for m in pending]
+        rows = [{"id": m.id, "state": "failed" if outcome[m.id] else "sent",
+                 "error": outcome[m.id] or partial.get(m.id), "attempts": (m.attempts or 0) + 1, "sent_at": None if outcome[m.id] else now} for m in pending]
         cls.write_rows(rows)
         sent = [m for m in pending if not outcome[m.id]]
         return sent, [m for m in pending if outcome[m.id]]
@@ -134,18 +134,19 @@ class Server:
         self.password = urllib.parse.unquote(parts.password or "")
         self.starttls = query.get("starttls", ["0"])[0] in ("1", "true", "yes")
         self.sender = query.get("from", [f"kitwork@{socket.getfqdn() or 'localhost'}"])[0]
-        if not ADDRESS.fullmatch(self.sender):
+        if "from" in query and not ADDRESS.fullmatch(self.sender):
             raise errors.UserError(f"SMTP URL {url!r}: from={self.sender!r} is not an e-mail address")
 
     def send(self, mails):
-        """``mails``: ``(message, EmailMessage)`` pairs; ``{message id: None or the reason it failed}``."""
-        outcome = {}
+        """``mails``: ``(message, EmailMessage)`` pairs; ``({message id: None or the reason it failed},
+        {message id: what went wrong with a message sent to some recipients only})``."""
+        outcome, partial = {}, {}
         try:
             connection = (smtplib.SMTP_SSL(self.host, self.port, timeout=30, context=ssl.create_default_context())
                           if self.ssl else smtplib.SMTP(self.host, self.port, timeout=30))
         except (OSError, smtplib.SMTPException) as exc:
             reason = f"cannot reach the SMTP server {self.host}:{self.port}: {exc}"
-            return {message.id: reason for message, _ in mails}
+            return {message.id: reason for message, _ in mails}, partial
         try:
             if self.starttls:
                 connection.starttls(context=ssl.create_default_context())
@@ -154,7 +155,13 @@ class Server:
             for message, mail in mails:
                 try:
                     refused = connection.send_message(mail)
-                    outcome[message.id] = (f"refused recipients: {', '.join(sorted(refused))}" if refused else None)
+                    # Some recipients refused, the others got it: sent (a retry would send it twice), said in error.
+                    partial[message.id] = f"sent, but refused for {', '.join(sorted(refused))}" if refused else None
+                    outcome[message.id] = None
+                except smtplib.SMTPRecipientsRefused as exc:
+                    outcome[message.id] = "the SMTP server refused every recipient: " + "; ".join(
+                        f"{address}: {code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+                        for address, (code, reply) in sorted(exc.recipients.items()))
                 except smtplib.SMTPServerDisconnected as exc:
                     outcome[message.id] = f"the SMTP server hung up: {exc}"
                     break
@@ -171,4 +178,4 @@ class Server:
                 connection.close()
         for message, _ in mails:   # not tried after the server hung up
             outcome.setdefault(message.id, "not sent: the SMTP server hung up before it")
-        return outcome
+        return outcome, partial
