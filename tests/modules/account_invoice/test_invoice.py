@@ -308,3 +308,14 @@ def test_concurrent_invoicing_and_posting_of_the_same_orders_happens_once(databa
         invoices = env["account.invoice"].search([])
         assert len(invoices) == 5 and all(lines_of(i) == [("Jar", 2.0)] for i in invoices)
         assert sorted(i.number for i in invoices) == [f"INV{n:04d}" for n in range(1, 6)]
+
+
+def test_the_demo_invoices_a_shipped_sale_writes_its_pdf_and_queues_the_mail():
+    out = io.StringIO()
+    assert cli.main(["demo"], out=out) == 0
+    chapter = out.getvalue().split("== account_invoice ==\n")[1].split("\n== ")[0]
+    assert "shipped 3: invoice INV0001 (posted) for Alder & Co: 3 x 24.5, untaxed 73.50, tax 14.70, total 88.20" \
+        in chapter
+    assert "invoicing S0002 again: 0 new invoice" in chapter
+    assert "PDF written: INV0001.pdf" in chapter and "b'%PDF-" in chapter
+    assert "mail queued to orders@alder.example: 'Invoice INV0001' with INV0001.pdf attached (queued;" in chapter
