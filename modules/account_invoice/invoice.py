@@ -131,6 +131,7 @@ class Invoice(Workflow, Model):
     @classmethod
     def _locked(cls, invoices, verb, states):
         """Lock ``invoices``, then refuse those another transaction moved out of ``states`` meanwhile."""
+        invoices = list(dict.fromkeys(invoices))   # an invoice given twice is numbered once
         cls.lock(invoices)
         table = cls.table
         current = {}

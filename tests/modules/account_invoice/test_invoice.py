@@ -186,8 +186,11 @@ def test_an_invoice_made_by_hand_takes_the_product_defaults(database, shop):
             {"type": "in", "party": shop.supplier.id, "lines": [{"product": shop.jar.id, "quantity": 2}]}])
         assert [(l.unit_price, l.account, l.taxes, l.unit.symbol) for l in out.lines + in_.lines] == [
             (Decimal("3"), shop.revenue, [shop.vat], "u"), (Decimal("1.5"), shop.expense, [shop.vat], "u")]
-        Invoice.post([out, in_])
+        Invoice.post([out, in_, out.id])
         assert (out.number, in_.number) == ("INV0001", "BILL0001")
+        another, = Invoice.create([{"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": 1}]}])
+        Invoice.post([another])
+        assert another.number == "INV0002"
 
 
 def test_bad_input_is_a_clear_error_and_saves_nothing(database, shop):
