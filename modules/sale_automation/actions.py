@@ -1,0 +1,296 @@
+"""What each type of automation action does, and when it cannot.
+
+One :class:`Kind` per action type of ``sale.automation.action``: its
+parameters (fields of the action), the checks made when the action is saved,
+its *action condition* (the seed's table: ``can_apply`` says, for a batch of
+sales, which cannot take the action now and why) and ``apply``, which does
+it for a batch of sales at once through the same operations a user calls,
+and says what it did for each.  An ``apply`` raises a ``UserError`` when it
+cannot do its work after all: the rule's savepoint then undoes every action
+of the rule for those sales.
+"""
+import collections
+import datetime
+
+from core import errors
+
+KINDS = {}
+
+
+def kind(name, label):
+    def register(cls):
+        KINDS[name] = cls(name, label)
+        return cls
+    return register
+
+
+def quantity_text(quantity, unit, product):
+    return f"{quantity:g} {unit.symbol} {product.name}"
+
+
+def site(warehouse):
+    return warehouse.code or warehouse.name
+
+
+class Kind:
+    """An action type: ``parameters`` it uses, ``required`` ones, and its condition and effect."""
+
+    parameters = ()
+    required = ()
+
+    def __init__(self, name, label):
+        self.name, self.label = name, label
+
+    def check(self, action):
+        """``{field: message}``: what is wrong with the action's parameters beyond their presence."""
+        return {}
+
+    def can_apply(self, env, action, sales):
+        """``{sale id: reason}`` for the sales the action cannot be applied to now (the others can)."""
+        return {}
+
+    def apply(self, env, action, sales):
+        """Apply the action to ``sales``; return ``{sale id: what was done}``."""
+        raise NotImplementedError
+
+
+@kind("set_status", "Update status")
+class SetStatus(Kind):
+    parameters = required = ("status",)
+
+    def can_apply(self, env, action, sales):
+        return {s.id: f"the status is already {action.status.name}" for s in sales if s.status == action.status}
+
+    def apply(self, env, action, sales):
+        before = {s.id: s.status.name if s.status else "none" for s in sales}
+        env["sale.sale"].write(sales, {"status": action.status.id})
+        return {i: f"status set to {action.status.name} (was {was})" for i, was in before.items()}
+
+
+@kind("set_shipping_method", "Update shipping method")
+class SetShippingMethod(Kind):
+    parameters = required = ("shipping_method",)
+
+    def apply(self, env, action, sales):
+        env["sale.sale"].write(sales, {"shipping_method": action.shipping_method.id})
+        return {s.id: f"shipping method set to {action.shipping_method.name}" for s in sales}
+
+
+@kind("set_warehouse", "Update warehouse")
+class SetWarehouse(Kind):
+    parameters = required = ("warehouse",)
+
+    def check(self, action):
+        if action.warehouse.type != "warehouse":
+            return {"warehouse": f"{action.warehouse.rec_name} is not a warehouse"}
+        return {}
+
+    def apply(self, env, action, sales):
+        before = {s.id: (site(s.warehouse), s.state) for s in sales}
+        env["sale.sale"].write_unchecked(sales, {"warehouse": action.warehouse.id})
+        return {i: f"warehouse set to {site(action.warehouse)} (was {was})"
+                   + ("; its shipments keep their warehouse" if state in ("processing", "done") else "")
+                for i, (was, state) in before.items()}
+
+
+class CustomerTag(Kind):
+    parameters = required = ("tag",)
+    verb = None
+
+    def apply(self, env, action, sales):
+        parties = list({s.party for s in sales})
+        had = {p.id: action.tag in p.tags for p in parties}
+        env["party.party"].write(parties, {"tags": [(self.verb, [action.tag.id])]})
+        if self.verb == "add":
+            return {s.id: f"customer {s.party.name} " + ("already tagged" if had[s.party.id] else "tagged")
+                    + f" {action.tag.name}" for s in sales}
+        return {s.id: f"tag {action.tag.name} " + ("removed from" if had[s.party.id] else "was not on")
+                + f" customer {s.party.name}" for s in sales}
+
+
+@kind("tag_customer", "Tag customer")
+class TagCustomer(CustomerTag):
+    verb = "add"
+
+
+@kind("untag_customer", "Remove tag from customer")
+class UntagCustomer(CustomerTag):
+    verb = "remove"
+
+
+@kind("set_delivery_date", "Update delivery date")
+class SetDeliveryDate(Kind):
+    """A fixed date, or ``delivery_days`` after the sale date or after today.
+
+    The outgoing moves not yet done (and their shipments) follow the new date.
+    """
+
+    parameters = ("delivery_date", "delivery_days", "delivery_from")
+
+    def check(self, action):
+        if (action.delivery_date is None) == (action.delivery_days is None):
+            return {"delivery_date": "give a delivery date, or a number of days (delivery_days)"}
+        if action.delivery_days is not None and action.delivery_from is None:
+            return {"delivery_from": "say whether the days count from the sale date or from today"}
+        if action.delivery_date is not None and action.delivery_from is not None:
+            return {"delivery_from": "only with delivery_days"}
+        return {}
+
+    def date_of(self, action, sale):
+        if action.delivery_date is not None:
+            return action.delivery_date
+        start = sale.sale_date if action.delivery_from == "sale_date" else datetime.date.today()
+        return start + datetime.timedelta(days=action.delivery_days)
+
+    def apply(self, env, action, sales):
+        Sale, Line = env["sale.sale"], env["sale.line"]
+        by_date = collections.defaultdict(list)
+        for sale in sales:
+            by_date[self.date_of(action, sale)].append(sale)
+        result = {}
+        for date, group in by_date.items():
+            Sale.write_unchecked(group, {"delivery_date": date})
+            result.update({s.id: f"delivery date set to {date.isoformat()}" for s in group})
+        lines = Line.search([("sale", "in", [s.id for s in sales])])
+        moves = collections.defaultdict(list)
+        for line, line_moves in zip(lines, Line.moves_of(lines)):
+            date = self.date_of(action, line.sale)
+            moves[date].extend(m for m in line_moves if m.state not in ("done", "cancelled"))
+        Move, Shipment = env["stock.move"], env["stock.shipment.out"]
+        for date, group in moves.items():
+            if group:
+                Move.write_unchecked(group, {"planned_date": date})
+                shipments = {m.shipment_out for m in group} - {None}
+                Shipment.write_unchecked([s for s in shipments if s.state not in ("done", "cancelled")],
+                                         {"planned_date": date})
+        return result
+
+
+@kind("add_free_product", "Add free product")
+class AddFreeProduct(Kind):
+    """A line of ``quantity`` × ``product`` at 0.00; a processing sale's shipment gets its move.
+
+    Condition (the seed's): the product is not stocked (a service), or the
+    sale's warehouse has at least that quantity on hand, counting what
+    the other sales of the same run take first (oldest sale first).
+    """
+
+    parameters = ("product", "quantity")
+    required = ("product",)
+
+    def check(self, action):
+        if action.product.type not in ("goods", "service"):
+            return {"product": f"{action.product.name} is a {action.product.type}: give goods or a service"}
+        if action.quantity is None or action.quantity <= 0:
+            return {"quantity": "must be greater than zero"}
+        return {}
+
+    def can_apply(self, env, action, sales):
+        product = action.product
+        if product.type != "goods":
+            return {}
+        stock = env["stock.location"].quantities_by_warehouse([product])[product.id]
+        reasons = {}
+        for sale in sorted(sales, key=lambda s: (s.sale_date, s.id)):
+            warehouse = sale.warehouse.id
+            if stock.get(warehouse, 0.0) + 1e-9 < action.quantity:
+                reasons[sale.id] = (f"{stock.get(warehouse, 0.0):g} {product.default_uom.symbol} {product.name} "
+                                    f"in stock at {site(sale.warehouse)}, {action.quantity:g} needed")
+            else:
+                stock[warehouse] -= action.quantity
+        return reasons
+
+    def apply(self, env, action, sales):
+        product = action.product
+        Line = env["sale.line"]
+        lines = Line.create_unchecked([{"sale": s.id, "product": product.id, "quantity": action.quantity,
+                                        "unit": product.default_uom.id, "unit_price": 0, "sequence": 1000}
+                                       for s in sales])
+        processing = [line for line in lines if line.sale.state == "processing"]
+        if processing:
+            ship_lines(env, processing)
+        text = f"added {quantity_text(action.quantity, product.default_uom, product)} at 0.00"
+        return {s.id: text for s in sales}
+
+
+def ship_lines(env, lines):
+    """Moves for new ``lines`` of processing sales, in each sale's open shipment (or a new one)."""
+    Line, Move, Shipment = env["sale.line"], env["stock.move"], env["stock.shipment.out"]
+    specs = Line.move_specs(lines)
+    if not specs:
+        return
+    sales = {line.sale.id: line.sale for line in lines}
+    open_shipment = {}
+    for sale in sales.values():
+        shipment = next((s for s in sale.shipments if s.state in ("draft", "waiting", "assigned")), None)
+        if shipment is not None:
+            open_shipment[sale.id] = shipment
+    Move.create_unchecked([{**{k: v for k, v in spec.items() if k != "order"}, "state": "waiting",
+                            "shipment_out": open_shipment[spec["order"]].id}
+                           for spec in specs if spec["order"] in open_shipment])
+    assigned = [s for s in open_shipment.values() if s.state == "assigned"]
+    if assigned:
+        Shipment.change_state(assigned, "waiting", "wait for")
+    new = collections.defaultdict(list)
+    for spec in specs:
+        if spec["order"] not in open_shipment:
+            new[spec.pop("order")].append({**spec, "state": "waiting"})
+    if new:
+        Shipment.create_unchecked([{"party": sales[i].party.id, "warehouse": sales[i].warehouse.id,
+                                    "state": "waiting", "planned_date": moves[0]["planned_date"], "moves": moves}
+                                   for i, moves in new.items()])
+
+
+@kind("create_transfer", "Create warehouse transfer")
+class CreateTransfer(Kind):
+    """A warehouse transfer of what the sale's goods lines miss in ``to_warehouse``.
+
+    Missing: what the lines still have to ship (in the product's unit) beyond
+    the destination's stock on hand, the sales of one run served oldest
+    first.  One waiting internal shipment per sale, its moves' origin the
+    sale; nothing missing, no transfer (the action is still applied).
+    """
+
+    parameters = required = ("from_warehouse", "to_warehouse")
+
+    def check(self, action):
+        problems = {name: f"{getattr(action, name).rec_name} is not a warehouse"
+                    for name in ("from_warehouse", "to_warehouse") if getattr(action, name).type != "warehouse"}
+        if not problems and action.from_warehouse == action.to_warehouse:
+            problems["to_warehouse"] = "must differ from the warehouse the goods come from"
+        return problems
+
+    def apply(self, env, action, sales):
+        Line, Uom = env["sale.line"], env["product.uom"]
+        lines = [line for line in Line.search([("sale", "in", [s.id for s in sales])]) if line.product.type == "goods"]
+        needed = collections.defaultdict(lambda: collections.defaultdict(float))
+        for line in lines:
+            rest = line.quantity - (line.quantity_shipped or 0.0)
+            if rest > 0:
+                needed[line.sale.id][line.product] += Uom.compute_quantity(
+                    line.unit, rest, line.product.default_uom, round=False)
+        products = {p for wanted in needed.values() for p in wanted}
+        stock = env["stock.location"].quantities_by_warehouse(products) if products else {}
+        destination = action.to_warehouse.id
+        shipments, details = [], {}
+        for sale in sorted(sales, key=lambda s: (s.sale_date, s.id)):
+            moves = []
+            for product, quantity in sorted(needed.get(sale.id, {}).items(), key=lambda item: item[0].id):
+                available = max(stock[product.id][destination], 0.0)
+                missing = Uom.round(quantity - available, product.default_uom.rounding)
+                stock[product.id][destination] = available - min(quantity, available)
+                if missing > 0:
+                    moves.append({"product": product.id, "quantity": missing, "unit": product.default_uom.id,
+                                  "state": "waiting", "origin": f"sale.sale,{sale.id}"})
+            if moves:
+                shipments.append((sale, moves))
+            else:
+                details[sale.id] = f"nothing missing in {site(action.to_warehouse)}: no transfer"
+        made = env["stock.shipment.internal"].create_unchecked([
+            {"from_location": action.from_warehouse.id, "to_location": destination, "state": "waiting",
+             "planned_date": datetime.date.today(), "moves": moves} for _, moves in shipments])
+        for (sale, _), shipment in zip(shipments, made):
+            details[sale.id] = (f"transfer {shipment.id} from {site(action.from_warehouse)} to "
+                                f"{site(action.to_warehouse)}: "
+                                + ", ".join(quantity_text(m.quantity, m.unit, m.product) for m in shipment.moves))
+        return details
