@@ -278,6 +278,25 @@ class Numeric(Bounded, Field):
         return lambda v: v if type(v) is decimal.Decimal and v.is_finite() and low <= v <= high else schema.SLOW
 
 
+class Binary(Field):
+    """Bytes (a file's content: a PDF, an image), stored as a BLOB / BYTEA.
+
+    Input must be ``bytes`` (or ``bytearray``); a dump gives them in base64.
+    """
+
+    python_type = bytes
+    marshmallow_class = schema.Bytes
+
+    def sql_type(self):
+        return sa.LargeBinary()
+
+    def to_sql(self, value):
+        return None if value is None else bytes(value)
+
+    def fast_check(self):
+        return lambda v: v if type(v) is bytes else schema.SLOW
+
+
 class Boolean(Field):
     python_type = bool
     marshmallow_class = schema.Boolean

@@ -10,6 +10,7 @@ most of them.
 The API receives Python values (dates, Decimals, records) as well as JSON
 values (strings), so the marshmallow fields below accept both.
 """
+import base64
 import datetime
 import decimal
 import math
@@ -72,6 +73,20 @@ class Decimal(fields.Decimal):
         if isinstance(value, float):
             value = repr(value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Bytes(fields.Field):
+    """Binary content: ``bytes`` or ``bytearray`` in, base64 text out (JSON-ready)."""
+
+    default_error_messages = {"invalid": "Not bytes: give the content as bytes."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        raise self.make_error("invalid")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.b64encode(value).decode("ascii")
 
 
 class Boolean(fields.Boolean):

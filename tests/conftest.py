@@ -1,7 +1,10 @@
 """Fixtures shared by Kitwork's own tests (module authors use core.testing's)."""
+import email
+import email.policy
 import hashlib
 import importlib
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +146,45 @@ def _snapshot(env):
 
 
 _SNAPSHOT_QUERIES = {}
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives; refuses recipients at refused.example."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        return "250 Message accepted for delivery"
+
+
+def free_tcp_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the test: ``.url``, and ``.received`` messages."""
+    from aiosmtpd.controller import Controller
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_tcp_port())
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{controller.port}?from=shop@example.com"
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def free_port():
+    """A function giving a TCP port nobody listens on (yet)."""
+    return free_tcp_port

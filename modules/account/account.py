@@ -72,3 +72,7 @@ class Product:
 
     customer_taxes = fields.Many2Many("account.tax", "Customer taxes", help="Charged when it is sold.")
     supplier_taxes = fields.Many2Many("account.tax", "Supplier taxes", help="Charged when it is bought.")
+    revenue_account = fields.Many2One("account.account", "Revenue account", ondelete="restrict",
+                                      help="The nominal code its sales are booked to (default of sale lines).")
+    expense_account = fields.Many2One("account.account", "Expense account", ondelete="restrict",
+                                      help="The nominal code its purchases are booked to (default of purchase lines).")

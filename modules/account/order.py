@@ -5,23 +5,32 @@ from core import fields
 
 
 class TaxedLine:
-    """Extension mixin of an order line: its taxes, default the product's, and its tax amount.
+    """Extension mixin of an order line: its taxes and account, default the product's, and its tax amount.
 
-    ``_product_taxes`` names the product's Many2Many the line's taxes default to.
+    ``_product_taxes`` names the product's Many2Many the line's taxes default to, ``_product_account``
+    the product's Many2One its account (nominal code) defaults to.
     """
 
     _product_taxes = None
+    _product_account = None
 
     @classmethod
     def _complete(cls, vlist):
         vlist = super()._complete(vlist)
-        wanted = [v for v in vlist if "taxes" not in v and v.get("product") is not None]
+        wanted = [v for v in vlist if ("taxes" not in v or v.get("account") is None) and v.get("product") is not None]
         if not wanted:
             return vlist
         products = cls.env["product.product"].browse([getattr(v["product"], "id", v["product"]) for v in wanted])
-        taxed = {id(values): {**values, "taxes": [t.id for t in getattr(product, cls._product_taxes)]}
-                 for values, product in zip(wanted, products)}
-        return [taxed.get(id(values), values) for values in vlist]
+        completed = {}
+        for values, product in zip(wanted, products):
+            line = dict(values)
+            if "taxes" not in line:
+                line["taxes"] = [t.id for t in getattr(product, cls._product_taxes)]
+            if line.get("account") is None:
+                account = getattr(product, cls._product_account)
+                line["account"] = account.id if account is not None else None
+            completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]
 
     @classmethod
     def get_tax_amount(cls, lines, name):
@@ -48,6 +57,11 @@ def taxes_field(help):
     return fields.Many2Many("account.tax", "Taxes", help=help)
 
 
+def account_field(default):
+    return fields.Many2One("account.account", "Account", ondelete="restrict",
+                           help=f"The nominal code the line is booked to; default: the product's {default}.")
+
+
 def line_tax_field():
     return fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount")
 
@@ -60,9 +74,10 @@ def order_amount_fields():
 
 class SaleLine(TaxedLine):
     _name = "sale.line"
-    _product_taxes = "customer_taxes"
+    _product_taxes, _product_account = "customer_taxes", "revenue_account"
 
     taxes = taxes_field("Default: the product's customer taxes.")
+    account = account_field("revenue account")
     tax_amount = line_tax_field()
 
 
@@ -74,9 +89,10 @@ class Sale(TaxedOrder):
 
 class PurchaseLine(TaxedLine):
     _name = "purchase.line"
-    _product_taxes = "supplier_taxes"
+    _product_taxes, _product_account = "supplier_taxes", "expense_account"
 
     taxes = taxes_field("Default: the product's supplier taxes.")
+    account = account_field("expense account")
     tax_amount = line_tax_field()
 
 

@@ -1,4 +1,8 @@
-from core import Model, fields
+import re
+
+from core import Model, errors, fields
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Tag(Model):
@@ -20,3 +24,13 @@ class Party(Model):
     code = fields.Char("Code", size=64, unique=True,
                        help="The party's reference, unique when set.")
     tags = fields.Many2Many("party.tag", "Tags")
+    email = fields.Char("E-mail", size=254, help="Where documents (invoices) are mailed, e.g. ann@example.com.")
+
+    @classmethod
+    def validate(cls, parties):
+        super().validate(parties)
+        for party in parties:
+            if party.email is not None and not EMAIL.fullmatch(party.email):
+                raise errors.ValidationError(
+                    f"{party.rec_name}: e-mail {party.email!r} is not an address like name@example.com",
+                    {"email": ["Not an e-mail address."]}, party.rec_name)

@@ -108,3 +108,14 @@ def sale_cancel(env, sales):
     ``sales`` lists the ``sale.sale`` records cancelled; modules cancel what
     they created for them.
     """
+
+
+@hookspec
+def sale_status_changed(env, changes):
+    """Sales were given another ``status`` label (``Sale.write`` of ``status``, in any state).
+
+    ``changes`` lists ``(sale, old, new)``: the ``sale.sale`` record and its
+    ``sale.status`` before and after (either may be ``None``), only for the
+    sales whose status really changed.  Called after the write, inside its
+    savepoint: raising undoes it.
+    """

@@ -56,6 +56,18 @@ class Sale(Order, Model):
                                       help="May change any time.")
 
     @classmethod
+    def write(cls, sales, values):
+        """Write; a change of ``status`` is announced by ``sale_status_changed`` (with old and new)."""
+        if not isinstance(values, dict) or "status" not in values:
+            return super().write(sales, values)
+        sales = list(sales)
+        old = {sale.id: sale.status for sale in sales}
+        super().write(sales, values)
+        changes = [(sale, old[sale.id], sale.status) for sale in sales if old[sale.id] != sale.status]
+        if changes:
+            cls.env.hooks.sale_status_changed(env=cls.env, changes=changes)
+
+    @classmethod
     def _defaults(cls, values):
         values = super()._defaults(values)
         if values.get("delivery_date") is None and values.get("sale_date") is not None:

@@ -191,6 +191,8 @@ def plausible(field, ids, depth):
         return st.dates(max(field.min, datetime.date(2020, 1, 1)), min(field.max, datetime.date(2030, 12, 31)))
     if isinstance(field, kfields.DateTime):
         return st.datetimes(datetime.datetime(2020, 1, 1), datetime.datetime(2030, 12, 31))
+    if isinstance(field, kfields.Binary):
+        return st.binary(max_size=20)
     if isinstance(field, kfields.Reference):
         return st.sampled_from([f"{m},{i}" for m in MODELS for i in ids[m][:1]] or [None])
     size = getattr(field, "size", None) or 40

@@ -199,3 +199,49 @@ def test_status_and_shipping_method_change_in_any_state(kitwork_database):
         with pytest.raises(errors.WorkflowError, match="reset it to draft"):
             Sale.write([sale], {"status": None, "party": ann.id})
         assert sale.status == packed
+
+
+STATUS_WATCHER = '''
+import sys
+
+from core import errors, hookimpl
+
+SEEN = []
+
+
+@hookimpl
+def sale_status_changed(env, changes):
+    SEEN.append([(sale.number, old and old.name, new and new.name) for sale, old, new in changes])
+    if any(new is not None and new.name == "Refused" for _, _, new in changes):
+        raise errors.UserError("that status is refused")
+
+
+def register(module):
+    module.add_hooks(sys.modules[__name__])
+'''
+
+
+def test_changing_the_status_fires_sale_status_changed_with_old_and_new(kitwork_database, module_factory):
+    module_factory("status_watcher", {"__init__.py": STATUS_WATCHER, "manifest.toml":
+                                      'name = "status_watcher"\nversion = "1"\ndepends = ["sale"]\n'})
+    database = kitwork_database("status_watcher")
+    import status_watcher
+    with database.transaction() as env:
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        lamp, = env["product.product"].create([{"name": "Lamp", "default_uom": unit}])
+        ann, = env["party.party"].create([{"name": "Ann"}])
+        packed, sent, refused = env["sale.status"].create([{"name": "Packed"}, {"name": "Sent"}, {"name": "Refused"}])
+        Sale = env["sale.sale"]
+        one, two = Sale.create([{"party": ann.id, "lines": [{"product": lamp.id, "quantity": 1}]}] * 2)
+        Sale.quote([one, two])
+        Sale.write([one], {"status": packed.id})
+        Sale.write([one, two], {"status": sent.id})
+        Sale.write([one, two], {"status": sent.id})          # no change: no call
+        Sale.write([one, two], {"shipping_method": None})    # status untouched: no call
+        with pytest.raises(errors.UserError, match="refused"):
+            Sale.write([one], {"status": refused.id})
+        assert one.status == sent                             # the refused write left nothing
+        assert status_watcher.SEEN == [
+            [(one.number, None, "Packed")],
+            [(one.number, "Packed", "Sent"), (two.number, None, "Sent")],
+            [(one.number, "Sent", "Refused")]]

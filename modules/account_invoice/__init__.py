@@ -1,0 +1,21 @@
+"""Invoices: what a customer owes (``out``) or a supplier is owed (``in``).
+
+``Sale.invoice`` / ``Purchase.invoice`` put on one draft invoice per order
+what is to invoice and not yet invoiced (``quantity_invoiced`` on the lines
+counts every invoice line of the order line but those of cancelled invoices);
+posting numbers invoices without gaps; cancelling one makes its quantities
+invoiceable again.  ``Invoice.render_pdf`` draws them, ``Invoice.send``
+queues them as mail to the party.
+"""
+from . import order
+from .cli import cli_commands
+from .demo import demo
+from .invoice import Invoice, InvoiceLine
+
+__all__ = ["cli_commands", "demo", "register"]
+
+
+def register(module):
+    module.add_models(Invoice, InvoiceLine)
+    module.add_models(order.Sale, order.SaleLine, extra="sale")
+    module.add_models(order.Purchase, order.PurchaseLine, extra="purchase")

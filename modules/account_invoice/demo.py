@@ -1,0 +1,52 @@
+"""The demo's account_invoice chapter."""
+
+
+def demo(database, out):
+    """A partly shipped sale is invoiced by its shipment, posted, drawn as PDF and queued as mail."""
+    import tempfile
+    from decimal import Decimal
+    from pathlib import Path
+
+    with database.transaction() as env:
+        if "sale.sale" not in env or "stock.shipment.out" not in env:
+            out.write("(invoicing sales needs sale and stock active)\n")
+            return
+        Product, Sale, Invoice = env["product.product"], env["sale.sale"], env["account.invoice"]
+        revenue, = env["account.account"].search([("code", "=", "4000")])
+        vat, = env["account.tax"].search([("name", "=", "VAT 20%")])
+        unit, = env["product.uom"].search([("symbol", "=", "u")])
+        fan, = Product.create([{"name": "Desk fan", "code": "FAN", "default_uom": unit.id,
+                                "list_price": Decimal("24.50"), "cost_price": Decimal("11"),
+                                "revenue_account": revenue.id, "customer_taxes": [vat.id]}])
+        Location = env["stock.location"]
+        warehouse = Location.warehouse()
+        Move = env["stock.move"]
+        Move.do(Move.create([{"product": fan.id, "quantity": 10, "from_location": Location.by_type("supplier").id,
+                              "to_location": warehouse.storage_location.id}]))
+        customer, = env["party.party"].search([("code", "=", "C001")])
+        sale, = Sale.create([{"party": customer.id, "invoice_method": "shipment",
+                              "lines": [{"product": fan.id, "quantity": 4}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        Sale.process([sale])
+        line = sale.lines[0]
+        out.write(f"sale {sale.number}: 4 {fan.name} invoiced on shipment, booked to {line.account.code} "
+                  f"{line.account.name}\n")
+        Shipment = env["stock.shipment.out"]
+        Shipment.assign(sale.shipments)
+        Shipment.ship(sale.shipments, {line.moves[0].id: 3})
+        invoice, = Sale.invoice([sale])
+        Invoice.post([invoice])
+        out.write(f"shipped 3: invoice {invoice.number} ({invoice.state}) for {invoice.party.name}: "
+                  f"{invoice.lines[0].quantity:g} x {invoice.lines[0].unit_price.normalize():f}, "
+                  f"untaxed {invoice.untaxed_amount}, tax {invoice.tax_amount}, total {invoice.total_amount}\n")
+        out.write(f"invoicing {sale.number} again: {len(Sale.invoice([sale]))} new invoice "
+                  f"(3 invoiced, the fourth waits for its shipment)\n")
+        pdf = Invoice.render_pdf([invoice])[invoice.id]
+        with tempfile.TemporaryDirectory(prefix="kitwork-invoices-") as folder:
+            path = Path(folder) / f"{invoice.number}.pdf"
+            path.write_bytes(pdf)
+            out.write(f"PDF written: {path.name}, {len(pdf)} bytes, starts {pdf[:8]!r}\n")
+        message, = Invoice.send([invoice])
+        out.write(f"mail queued to {message.to}: {message.subject!r} with {message.attachment_name} attached "
+                  f"({message.state}; 'kitwork mail send' delivers it over $KITWORK_SMTP_URL)\n")

@@ -1,0 +1,309 @@
+"""Invoices and their lines; posting, cancelling, PDF and mail."""
+import collections
+import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core import Model, Workflow, errors, fields, transition
+from core.model import batches, in_
+from modules.product.order import OrderLine
+
+CENT = Decimal("0.01")
+TYPES = [("out", "Customer invoice"), ("in", "Supplier invoice")]
+STATES = [("draft", "Draft"), ("posted", "Posted"), ("cancelled", "Cancelled")]
+NUMBER_PREFIX = {"out": "INV", "in": "BILL"}
+
+
+def records_of(model, items):
+    """``items`` (records of ``model`` or their ids) as records; anything else is a UserError."""
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise errors.UserError(f"{model._name}: expected a list of records or ids, got {items!r:.80}")
+    ids = []
+    for item in items:
+        if isinstance(item, Model) and item._name == model._name:
+            ids.append(item.id)
+        elif type(item) is int and 0 < item < 2 ** 31:
+            ids.append(item)
+        else:
+            raise errors.UserError(f"{model._name}: expected a record of {model._name} or its id, got {item!r:.80}")
+    ids = list(dict.fromkeys(ids))
+    found = set()
+    for batch in batches(model.env, ids):
+        found.update(model.env.execute(sa.select(model.table.c.id).where(in_(model.table.c.id, batch))).scalars())
+    if len(found) != len(ids):
+        raise errors.UserError(f"no {model._name} with id {next(i for i in ids if i not in found)}")
+    return model.browse(ids)
+
+
+class Invoice(Workflow, Model):
+    """What a customer owes (``out``) or what is owed to a supplier (``in``): draft, posted, or cancelled.
+
+    Posting gives the number, from one sequence per type, without gaps
+    (``INV0001``…, ``BILL0001``…); only draft invoices change; cancelling a
+    draft or posted invoice frees its quantities to be invoiced again.
+    """
+
+    _name = "account.invoice"
+    _order = (("invoice_date", "DESC"), ("id", "DESC"))
+    _transitions = frozenset({("draft", "posted"), ("draft", "cancelled"), ("posted", "cancelled")})
+
+    type = fields.Selection(TYPES, "Type", required=True, default="out")
+    party = fields.Many2One("party.party", "Party", required=True, ondelete="restrict",
+                            help="The customer (out) or the supplier (in).")
+    number = fields.Char("Number", size=32, readonly=True, unique=True, help="Given when the invoice is posted.")
+    invoice_date = fields.Date("Invoice date", help="Default: the day it is posted.")
+    state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+    lines = fields.One2Many("account.invoice.line", "invoice", "Lines")
+    untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_amounts")
+    tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
+    total_amount = fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
+                                   "get_amounts")
+
+    @classmethod
+    def get_amounts(cls, invoices, name):
+        """Sums of the lines' amounts, each rounded to the cent (as for sales and purchases)."""
+        result = {i.id: Decimal(0) for i in invoices}
+        for line in cls.env["account.invoice.line"].search([("invoice", "in", list(result))]):
+            if name in ("untaxed_amount", "total_amount"):
+                result[line.invoice.id] += line.amount
+            if name in ("tax_amount", "total_amount"):
+                result[line.invoice.id] += line.tax_amount
+        return result
+
+    # -- changes by hand: draft only -------------------------------------------------
+    @classmethod
+    def write(cls, invoices, values):
+        cls._check_draft(invoices, "changed")
+        super().write(invoices, values)
+
+    @classmethod
+    def delete(cls, invoices):
+        for invoice in invoices:
+            if invoice.number or invoice.state == "posted":
+                raise errors.WorkflowError(
+                    f"cannot delete {invoice.rec_name}: it was posted and numbered; a number is never given back")
+        super().delete(invoices)
+
+    @classmethod
+    def _check_draft(cls, invoices, what):
+        for invoice in invoices:
+            if invoice.state != "draft":
+                raise errors.WorkflowError(f"{invoice.rec_name} cannot be {what}: it is {invoice.state}")
+
+    # -- workflow ----------------------------------------------------------------------
+    @classmethod
+    @transition("posted")
+    def post(cls, invoices):
+        """Number draft invoices (without gaps, even with others posting at once) and date them."""
+        invoices = cls._locked(invoices, "post", ("draft",))
+        for invoice in invoices:
+            if not invoice.lines:
+                raise errors.UserError(f"cannot post {invoice.rec_name}: it has no lines")
+            for line in invoice.lines:
+                if line.account is None:
+                    which = "revenue" if invoice.type == "out" else "expense"
+                    raise errors.UserError(
+                        f"cannot post {invoice.rec_name}: {line.rec_name} ({line.product.name}) has no account; "
+                        f"give it one, or give {line.product.name} a {which} account")
+        cls.change_state(invoices, "posted", "post")
+        today = datetime.date.today()
+        rows = []
+        for kind in ("out", "in"):
+            of_kind = sorted((i for i in invoices if i.type == kind), key=lambda i: i.id)
+            if not of_kind:
+                continue
+            numbers = cls.env.next_numbers(f"account.invoice.{kind}", len(of_kind))
+            rows += [{"id": i.id, "number": f"{NUMBER_PREFIX[kind]}{n:04d}", "invoice_date": i.invoice_date or today}
+                     for i, n in zip(of_kind, numbers)]
+        cls.write_rows(rows)
+
+    @classmethod
+    @transition("cancelled")
+    def cancel(cls, invoices):
+        """Cancel draft or posted invoices; what they invoiced may be invoiced again."""
+        cls.change_state(cls._locked(invoices, "cancel", ("draft", "posted")), "cancelled", "cancel")
+
+    @classmethod
+    def _locked(cls, invoices, verb, states):
+        """Lock ``invoices``, then refuse those another transaction moved out of ``states`` meanwhile."""
+        cls.lock(invoices)
+        table = cls.table
+        current = {}
+        for batch in batches(cls.env, [i.id for i in invoices]):
+            current.update(cls.env.execute(sa.select(table.c.id, table.c.state).where(in_(table.c.id, batch))).all())
+        for invoice in invoices:
+            if current.get(invoice.id) not in states:
+                raise errors.WorkflowError(
+                    f"cannot {verb} {invoice.rec_name}: it is {current.get(invoice.id, 'deleted')}; "
+                    f"{verb} is allowed from {' or '.join(states)}")
+        return invoices
+
+    # -- invoicing orders ----------------------------------------------------------------
+    @classmethod
+    def invoice_orders(cls, Order, orders, type):
+        """Put what ``orders`` have to invoice and have not invoiced on one draft invoice each.
+
+        The orders are locked first, so two transactions invoicing the same
+        order never invoice it twice.  Returns the invoices created or added
+        to, in the order of ``orders``.
+        """
+        Line, InvoiceLine = cls.env[Order.fields["lines"].target], cls.env["account.invoice.line"]
+        parent = Line._parent_field
+        for order in orders:
+            if order.state not in ("confirmed", "processing", "done"):
+                raise errors.WorkflowError(
+                    f"cannot invoice {order.rec_name}: it is {order.state}; confirm it first")
+        if not orders:
+            return []
+        Order.lock(orders)
+        lines = Line.search([(parent, "in", [o.id for o in orders])])
+        to_invoice = Line.quantities_to_invoice(lines)
+        invoiced = Line.get_quantity_invoiced(lines, "quantity_invoiced")
+        Uom = cls.env["product.uom"]
+        new_lines = collections.defaultdict(list)
+        for line in lines:
+            quantity = Uom.round(to_invoice[line.id] - invoiced[line.id], line.unit.rounding)
+            if quantity <= 0:
+                continue
+            new_lines[getattr(line, parent).id].append({
+                "origin": f"{Line._name},{line.id}", "product": line.product.id, "quantity": quantity,
+                "unit": line.unit.id, "unit_price": line.unit_price, "taxes": [t.id for t in line.taxes],
+                "account": line.account.id if line.account is not None else None, "sequence": line.sequence})
+        if not new_lines:
+            return []
+        drafts = cls.draft_invoices_of(Line, [line for line in lines if getattr(line, parent).id in new_lines], type)
+        by_id = {o.id: o for o in orders}
+        created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist}
+                                        for order_id, vlist in new_lines.items() if order_id not in drafts])
+        InvoiceLine.create_unchecked([{**values, "invoice": drafts[order_id]}
+                                      for order_id, vlist in new_lines.items() if order_id in drafts
+                                      for values in vlist])
+        made = iter(created)
+        result = {order_id: drafts[order_id] if order_id in drafts else next(made).id for order_id in new_lines}
+        return cls.browse([result[o.id] for o in orders if o.id in result])
+
+    @classmethod
+    def draft_invoices_of(cls, Line, lines, type):
+        """``{order id: id of a draft invoice of the type holding lines of it}`` (the lowest id)."""
+        InvoiceLine = cls.env["account.invoice.line"]
+        origins = {f"{Line._name},{line.id}": getattr(line, Line._parent_field).id for line in lines}
+        invoice_table, line_table = cls.table, InvoiceLine.table
+        result = {}
+        for batch in batches(cls.env, list(origins)):
+            query = (sa.select(line_table.c.origin, invoice_table.c.id)
+                     .join(invoice_table, invoice_table.c.id == line_table.c.invoice)
+                     .where(in_(line_table.c.origin, batch), invoice_table.c.state == "draft",
+                            invoice_table.c.type == type).order_by(invoice_table.c.id.desc()))
+            for origin, invoice_id in cls.env.execute(query).all():
+                result[origins[origin]] = invoice_id
+        return result
+
+    # -- documents -------------------------------------------------------------------------
+    @classmethod
+    def render_pdf(cls, invoices):
+        """``{invoice id: the PDF}``: header, party, lines, taxes and totals of each invoice."""
+        from .pdf import render
+        invoices = records_of(cls, invoices)
+        return {invoice.id: render(invoice) for invoice in invoices}
+
+    @classmethod
+    def send(cls, invoices):
+        """Queue a ``mail.message`` to each invoice's party with its PDF attached; return the messages.
+
+        Only posted invoices go out; a party without an e-mail address is
+        refused, and then nothing is queued.
+        """
+        with cls.env.atomic():
+            return cls._queue(records_of(cls, invoices))
+
+    @classmethod
+    def _queue(cls, invoices):
+        for invoice in invoices:
+            if invoice.state != "posted":
+                raise errors.WorkflowError(f"cannot send {invoice.rec_name}: it is {invoice.state}; post it first")
+            if not invoice.party.email:
+                raise errors.UserError(
+                    f"cannot send {invoice.rec_name}: party {invoice.party.name} has no e-mail address; "
+                    f"give {invoice.party.rec_name} an email")
+        pdfs = cls.render_pdf(invoices)
+        return cls.env["mail.message"].create_unchecked([{
+            "to": invoice.party.email, "subject": f"{cls.title(invoice)} {invoice.number}",
+            "body": (f"Dear {invoice.party.name},\n\nplease find attached {cls.title(invoice).lower()} "
+                     f"{invoice.number} of {invoice.invoice_date.isoformat()}, "
+                     f"total {invoice.total_amount}.\n"),
+            "attachment": pdfs[invoice.id], "attachment_name": f"{invoice.number}.pdf",
+            "origin": f"{cls._name},{invoice.id}"} for invoice in invoices])
+
+    @staticmethod
+    def title(invoice):
+        """What the document is called: Invoice, or Supplier invoice."""
+        return "Invoice" if invoice.type == "out" else "Supplier invoice"
+
+
+class InvoiceLine(OrderLine, Model):
+    """A quantity of a product invoiced at a price, with its taxes and its account (nominal code).
+
+    Lines made from an order carry the order line as ``origin``; a line
+    added by hand defaults as an order line does (the product's unit, its
+    list price on a customer invoice or cost price on a supplier invoice,
+    and the product's taxes and account for the invoice's type).
+    """
+
+    _name = "account.invoice.line"
+    _order = (("invoice", "ASC"), ("sequence", "ASC"), ("id", "ASC"))
+    _parent_field = "invoice"
+
+    invoice = fields.Many2One("account.invoice", "Invoice", required=True, ondelete="cascade")
+    sequence = fields.Integer("Sequence", default=10)
+    origin = fields.Reference("Origin", help="The order line invoiced (a sale.line or purchase.line).")
+    product = fields.Many2One("product.product", "Product", required=True)
+    quantity = fields.Float("Quantity", required=True)
+    unit = fields.Many2One("product.uom", "Unit", required=True, help="Default: the product's unit.")
+    unit_price = fields.Numeric("Unit price", digits=4, required=True)
+    taxes = fields.Many2Many("account.tax", "Taxes", help="Default: the product's taxes for the invoice's type.")
+    account = fields.Many2One("account.account", "Account", ondelete="restrict",
+                              help="The nominal code; needed to post. Default: the product's revenue (out) or "
+                                   "expense (in) account.")
+    amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")
+    tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount")
+
+    @classmethod
+    def get_tax_amount(cls, lines, name):
+        Tax = cls.env["account.tax"]
+        return {line.id: Tax.line_amount(line.taxes, line.amount, line.quantity) for line in lines}
+
+    @classmethod
+    def default_prices(cls, products, units, parents):
+        """The list price on a customer invoice, the cost price on a supplier one (in the line's unit)."""
+        invoices = {i.id: i for i in cls.env["account.invoice"].browse(
+            {getattr(p, "id", p) for p in parents if p is not None})}
+        prices = []
+        for product, unit, parent in zip(products, units, parents):
+            invoice = invoices.get(getattr(parent, "id", parent))
+            kind = invoice.type if invoice is not None else "out"
+            price = product.list_price if kind == "out" else product.cost_price
+            prices.append(cls._price_in_unit(price if price is not None else Decimal(0), product, unit))
+        return prices
+
+    @classmethod
+    def _complete(cls, vlist):
+        vlist = super()._complete(vlist)
+        wanted = [v for v in vlist if ("taxes" not in v or v.get("account") is None)
+                  and v.get("product") is not None and v.get("invoice") is not None]
+        if not wanted:
+            return vlist
+        products = cls.env["product.product"].browse([getattr(v["product"], "id", v["product"]) for v in wanted])
+        invoices = {i.id: i for i in cls.env["account.invoice"].browse(
+            {getattr(v["invoice"], "id", v["invoice"]) for v in wanted})}
+        completed = {}
+        for values, product in zip(wanted, products):
+            out = invoices[getattr(values["invoice"], "id", values["invoice"])].type == "out"
+            line = dict(values)
+            if "taxes" not in line:
+                line["taxes"] = [t.id for t in (product.customer_taxes if out else product.supplier_taxes)]
+            if line.get("account") is None:
+                account = product.revenue_account if out else product.expense_account
+                line["account"] = account.id if account is not None else None
+            completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]

@@ -1,0 +1,15 @@
+"""Outgoing mail: a queue of messages, delivered by SMTP.
+
+Modules queue a ``mail.message`` (an address, a subject, a body, an optional
+attachment); ``kitwork mail send`` delivers the queue over the SMTP server of
+``KITWORK_SMTP_URL``, marking each message sent, or failed with the reason,
+and tries the failed ones again on its next run.
+"""
+from .cli import cli_commands
+from .message import Message
+
+__all__ = ["cli_commands", "register"]
+
+
+def register(module):
+    module.add_models(Message)

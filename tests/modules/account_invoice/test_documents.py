@@ -1,0 +1,100 @@
+"""Invoices as PDF (read back with pypdf) and as mail delivered to a real SMTP server."""
+import io
+from decimal import Decimal
+
+import pypdf
+import pytest
+
+from core import cli, errors
+
+
+@pytest.fixture
+def database(kitwork_database):
+    return kitwork_database("account_invoice", "sale")
+
+
+@pytest.fixture
+def posted(database):
+    """A posted invoice of two lines, one taxed, from a sale; its id."""
+    with database.transaction() as env:
+        unit, = env["product.uom"].search([("symbol", "=", "u")])
+        revenue, = env["account.account"].create([{"code": "4000", "name": "Sales", "type": "revenue"}])
+        vat, = env["account.tax"].create([{"name": "VAT 20%", "type": "percentage", "rate": Decimal("0.2")}])
+        Product = env["product.product"]
+        lamp, shade = Product.create([
+            {"name": "Desk lamp", "default_uom": unit.id, "list_price": Decimal("39.90"),
+             "revenue_account": revenue.id, "customer_taxes": [vat.id]},
+            {"name": "Lamp shade", "default_uom": unit.id, "list_price": Decimal("5"), "revenue_account": revenue.id}])
+        ann, = env["party.party"].create([{"name": "Ann Smith", "code": "C042", "email": "ann@example.com"}])
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": ann.id, "lines": [{"product": lamp.id, "quantity": 2},
+                                                          {"product": shade.id, "quantity": 3}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        invoice, = Sale.invoice([sale])
+        env["account.invoice"].post([invoice])
+        return invoice.id
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_shows_number_party_lines_taxes_and_totals(database, posted):
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        invoice, = Invoice.browse([posted])
+        assert (invoice.untaxed_amount, invoice.tax_amount, invoice.total_amount) == (
+            Decimal("94.80"), Decimal("15.96"), Decimal("110.76"))
+        pdfs = Invoice.render_pdf([invoice])
+        assert list(pdfs) == [invoice.id] and pdfs[invoice.id].startswith(b"%PDF")
+        text = pdf_text(pdfs[invoice.id])
+        for expected in ("Invoice INV0001", str(invoice.invoice_date), "Ann Smith", "ann@example.com",
+                         "Desk lamp", "2 u", "39.9", "VAT 20%", "79.80", "Lamp shade", "15.00",
+                         "Untaxed amount", "94.80", "Tax amount", "15.96", "Total", "110.76"):
+            assert expected in text, expected
+        draft, = Invoice.create([{"party": invoice.party.id, "lines": [
+            {"product": invoice.lines[1].product.id, "quantity": 1}]}])
+        assert "Draft invoice" in pdf_text(Invoice.render_pdf([draft.id])[draft.id])
+        with pytest.raises(errors.UserError, match="expected a list"):
+            Invoice.render_pdf(draft)
+
+
+def test_send_queues_the_pdf_and_mail_send_delivers_it(database, posted, smtp_server, monkeypatch):
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        message, = Invoice.send([posted])
+        assert (message.to, message.subject, message.state, message.attachment_name) == (
+            "ann@example.com", "Invoice INV0001", "queued", "INV0001.pdf")
+        assert message.origin == Invoice.browse([posted])[0] and message.attachment.startswith(b"%PDF")
+    monkeypatch.setenv("KITWORK_SMTP_URL", smtp_server.url)
+    out = io.StringIO()
+    assert cli.main(["mail", "send", "--db", database.url], out=out) == 0
+    assert "sent: message 1 to ann@example.com: Invoice INV0001" in out.getvalue()
+    (_, recipients, received), = smtp_server.received
+    assert recipients == ["ann@example.com"] and received["Subject"] == "Invoice INV0001"
+    assert "total 110.76" in received.get_body(("plain",)).get_content()
+    attachment, = received.iter_attachments()
+    assert (attachment.get_filename(), attachment.get_content_type()) == ("INV0001.pdf", "application/pdf")
+    text = pdf_text(attachment.get_content())
+    assert "Invoice INV0001" in text and "Desk lamp" in text and "110.76" in text
+    with database.transaction() as env:
+        assert [m.state for m in env["mail.message"].search([])] == ["sent"]
+
+
+def test_send_refuses_a_party_without_email_or_an_unposted_invoice(database, posted):
+    with database.transaction() as env:
+        Invoice, Party = env["account.invoice"], env["party.party"]
+        invoice, = Invoice.browse([posted])
+        bob, = Party.create([{"name": "Bob"}])
+        draft, = Invoice.create([{"party": bob.id, "lines": [{"product": invoice.lines[0].product.id,
+                                                                "quantity": 1}]}])
+        with pytest.raises(errors.WorkflowError, match="it is draft; post it first"):
+            Invoice.send([invoice, draft])
+        Invoice.post([draft])
+        with pytest.raises(errors.UserError, match="party Bob has no e-mail address"):
+            Invoice.send([invoice, draft])
+        assert env["mail.message"].search([]) == []
+        with pytest.raises(errors.ValidationError, match="not an address"):
+            Party.write([bob], {"email": "bob at example"})
+        assert bob.email is None

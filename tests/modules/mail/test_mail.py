@@ -1,0 +1,73 @@
+"""The mail queue delivered over SMTP to a real server (aiosmtpd) on 127.0.0.1."""
+import io
+
+import pytest
+
+from core import cli, errors
+
+
+@pytest.fixture
+def database(kitwork_database):
+    return kitwork_database("mail")
+
+
+def test_queue_deliver_fail_and_retry(database, smtp_server, free_port, monkeypatch, capsys):
+    with database.transaction() as env:
+        Message = env["mail.message"]
+        Message.create([
+            {"to": "ann@example.com, bob@example.com", "subject": "Hello", "body": "Hi there.\n",
+             "attachment": b"%PDF-1.4 tiny", "attachment_name": "note.pdf"},
+            {"to": "nobody@refused.example", "subject": "Lost"}])
+    monkeypatch.setenv("KITWORK_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")   # nobody listens there
+    assert cli.main(["mail", "send", "--db", database.url], out=io.StringIO()) == 1
+    assert "2 message(s) could not be sent" in capsys.readouterr().err
+    with database.transaction() as env:
+        assert [(m.state, m.attempts, "cannot reach the SMTP server" in m.error)
+                for m in env["mail.message"].search([])] == [("failed", 1, True), ("failed", 1, True)]
+    monkeypatch.setenv("KITWORK_SMTP_URL", smtp_server.url)
+    out = io.StringIO()
+    assert cli.main(["mail", "send", "--db", database.url], out=out) == 1    # one is still refused
+    assert "1 sent, 1 failed" in out.getvalue()
+    (sender, recipients, received), = smtp_server.received
+    assert (sender, recipients) == ("shop@example.com", ["ann@example.com", "bob@example.com"])
+    assert received["Subject"] == "Hello" and received["To"] == "ann@example.com, bob@example.com"
+    assert received.get_body(("plain",)).get_content().strip() == "Hi there."
+    attachment, = received.iter_attachments()
+    assert (attachment.get_filename(), attachment.get_content_type()) == ("note.pdf", "application/pdf")
+    assert attachment.get_content() == b"%PDF-1.4 tiny"
+    with database.transaction() as env:
+        sent, lost = env["mail.message"].search([])
+        assert (sent.state, sent.error, sent.attempts, sent.sent_at is not None) == ("sent", None, 2, True)
+        assert (lost.state, lost.attempts) == ("failed", 2) and "550 no such mailbox" in lost.error
+        env["mail.message"].write([lost], {"to": "lost@example.com"})   # fixed by hand: retried next run
+        with pytest.raises(errors.WorkflowError, match="was sent"):
+            env["mail.message"].write([sent], {"subject": "Changed"})
+    out = io.StringIO()
+    assert cli.main(["mail", "send", "--db", database.url], out=out) == 0
+    assert out.getvalue().endswith("1 sent, 0 failed\n") and len(smtp_server.received) == 2
+    assert cli.main(["mail", "send", "--db", database.url], out=io.StringIO()) == 0   # nothing sent twice
+    assert len(smtp_server.received) == 2
+
+
+def test_bad_messages_and_urls_are_clear_errors(database, monkeypatch, capsys):
+    with database.transaction() as env:
+        Message = env["mail.message"]
+        for values, field in (({"to": "not an address", "subject": "x"}, "to"),
+                              ({"to": "a@example.com, b", "subject": "x"}, "to"),
+                              ({"to": "a@example.com"}, "subject"),
+                              ({"to": "a@example.com", "subject": "x", "attachment": "text"}, "attachment"),
+                              ({"to": "a@example.com", "subject": "x", "attachment": b"%PDF"}, "attachment_name"),
+                              ({"to": "a@example.com", "subject": "x", "state": "sent"}, "state")):
+            with pytest.raises(errors.ValidationError) as error:
+                Message.create([values])
+            assert field in error.value.errors
+        assert Message.search([]) == []
+        Message.create([{"to": "a@example.com", "subject": "x"}])
+        for url in ("http://example.com", "smtp://", "smtp://host:notaport", "smtp://h:25?from=nobody"):
+            with pytest.raises(errors.UserError, match="SMTP URL"):
+                Message.deliver(url)
+    monkeypatch.delenv("KITWORK_SMTP_URL", raising=False)
+    assert cli.main(["mail", "send", "--db", database.url], out=io.StringIO()) == 1
+    assert "set KITWORK_SMTP_URL" in capsys.readouterr().err
+    with database.transaction() as env:
+        assert [m.state for m in env["mail.message"].search([])] == ["queued"]
