@@ -294,3 +294,66 @@ class CreateTransfer(Kind):
                                 f"{site(action.to_warehouse)}: "
                                 + ", ".join(quantity_text(m.quantity, m.unit, m.product) for m in shipment.moves))
         return details
+
+
+def without_lines(sales):
+    return {s.id: "the sale has no lines" for s in sales if not s.lines}
+
+
+@kind("invoice", "Invoice order")
+class Invoice(Kind):
+    """Invoice what the sale has to invoice, post the invoice, and with ``send`` mail its PDF.
+
+    Condition (the seed's): the sale has lines; a sale not confirmed yet, or
+    whose customer has no e-mail address when sending, waits too.
+    """
+
+    parameters = ("send",)
+
+    def can_apply(self, env, action, sales):
+        reasons = without_lines(sales)
+        for sale in sales:
+            if sale.id in reasons:
+                continue
+            if sale.state not in ("confirmed", "processing", "done"):
+                reasons[sale.id] = f"the sale is {sale.state}: only confirmed sales are invoiced"
+            elif action.send and not sale.party.email:
+                reasons[sale.id] = f"customer {sale.party.name} has no e-mail address to send the invoice to"
+        return reasons
+
+    def apply(self, env, action, sales):
+        Invoice_ = env["account.invoice"]
+        invoices = env["sale.sale"].invoice(sales)
+        if invoices:
+            Invoice_.post(invoices)
+            if action.send:
+                env["account.invoice"].send(invoices)
+        details = {s.id: "nothing left to invoice" for s in sales}
+        for invoice in invoices:
+            sale = invoice.lines[0].origin.sale
+            details[sale.id] = (f"invoice {invoice.number} posted, {invoice.total_amount}"
+                                + (f", sent to {invoice.party.email}" if action.send else ""))
+        return details
+
+
+@kind("set_nominal_code", "Update nominal code")
+class SetNominalCode(Kind):
+    """The account (nominal code) of the sale's lines: all of them, or with ``only_empty`` those without one.
+
+    Condition (the seed's): the sale has lines.
+    """
+
+    parameters = ("account", "only_empty")
+    required = ("account",)
+
+    def can_apply(self, env, action, sales):
+        return without_lines(sales)
+
+    def apply(self, env, action, sales):
+        Line = env["sale.line"]
+        lines = Line.search([("sale", "in", [s.id for s in sales])])
+        if action.only_empty:
+            lines = [line for line in lines if line.account is None]
+        Line.write_unchecked(lines, {"account": action.account.id})
+        count = collections.Counter(line.sale.id for line in lines)
+        return {s.id: f"{count[s.id]} line(s) booked to {action.account.code}" for s in sales}

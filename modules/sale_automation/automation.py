@@ -213,6 +213,10 @@ class Action(Model):
                                       help="set_shipping_method.")
     status = fields.Many2One("sale.status", "Status", ondelete="restrict", help="set_status.")
     warehouse = fields.Many2One("stock.location", "Warehouse", ondelete="restrict", help="set_warehouse.")
+    send = fields.Boolean("Send", help="invoice: also mail the invoice's PDF to the customer.")
+    account = fields.Many2One("account.account", "Account", ondelete="restrict",
+                              help="set_nominal_code: the nominal code to book the lines to.")
+    only_empty = fields.Boolean("Only lines without one", help="set_nominal_code: leave lines that have an account.")
 
     @classmethod
     def _complete(cls, vlist):

@@ -11,15 +11,6 @@ class Sale:
         cls.env["sale.automation.rule"].trigger("created", sales)
         return sales
 
-    @classmethod
-    def _write(cls, sales, values):
-        before = {s.id: s.status for s in sales} if isinstance(values, dict) and "status" in values else None
-        super()._write(sales, values)
-        if before is not None:
-            changed = [s for s in sales if s.status != before[s.id]]
-            if changed:
-                cls.env["sale.automation.rule"].trigger("status_changed", changed)
-
 
 @hookimpl
 def sale_quote(env, sales):
@@ -34,3 +25,8 @@ def sale_confirm(env, sales):
 @hookimpl
 def sale_process(env, sales):
     env["sale.automation.rule"].trigger("processed", sales)
+
+
+@hookimpl
+def sale_status_changed(env, changes):
+    env["sale.automation.rule"].trigger("status_changed", [sale for sale, _, _ in changes])
