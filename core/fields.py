@@ -110,6 +110,18 @@ class Field:
                 f"cannot search {self.model_name}.{self.name} {operator} {value!r:.80}: "
                 f"{' '.join(map(str, messages))}") from None
 
+    def search_path(self, model, path, operator, value):
+        """The SQL condition of the domain clause ``(f"{name}.{path}", operator, value)`` on ``model``.
+
+        A field whose value has parts of its own (a document of named values,
+        say) overrides it to let domains reach into them; ``model`` is the
+        bound model class (``model.table``, ``model.env``); the operator is
+        one of ``Model.OPERATORS``.  Many2One, One2Many and Many2Many paths
+        are the core's own.  By default there are no parts to search.
+        """
+        raise errors.UserError(f"{self.model_name}.{self.name} is not a Many2One: "
+                               f"cannot search on {self.name + '.' + path!r}")
+
     # -- reading -----------------------------------------------------------
     def to_record(self, value, record):
         """What ``record.<field>`` returns for the cached ``value``."""

@@ -444,8 +444,11 @@ class Model:
                 raise errors.UserError(f"{cls._name} has no stored field {head!r:.80} to search on")
             column = cls._table.c[head]
             if rest:
-                if not isinstance(field, kfields.Many2One):
-                    raise errors.UserError(f"{cls._name}.{head} is not a Many2One: cannot search on {name!r}")
+                if field is None:
+                    raise errors.UserError(f"{cls._name}.id is not a Many2One: cannot search on {name!r}")
+                if not isinstance(field, kfields.Many2One):   # a field with parts of its own, or an error
+                    clauses.append(field.search_path(cls, rest, operator, value))
+                    continue
                 target = cls._env[field.target]
                 sub = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)]))
                 clauses.append(column.in_(sub))

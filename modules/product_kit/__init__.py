@@ -21,7 +21,7 @@ def register(module):
     module.add_models(purchase.PurchaseLine, purchase.PurchaseLineComponent, extra="purchase")
     module.add_hooks(purchase, extra="purchase")
     module.add_models(stock.Location, extra="stock")
-    module.add_models(stock.SaleLine, stock.SaleLineComponent, extra=("sale", "stock"))
+    module.add_models(stock.SaleLine, stock.SaleLineComponent, stock.Sale, extra=("sale", "stock"))
     module.add_hooks(stock.SaleHooks, extra=("sale", "stock"))
     module.add_models(stock.PurchaseLine, stock.PurchaseLineComponent, extra=("purchase", "stock"))
     module.add_hooks(stock.PurchaseHooks, extra=("purchase", "stock"))

@@ -185,6 +185,25 @@ class PurchaseLineComponent(ComponentMoves):
     _name = "purchase.line.component"
 
 
+class Sale:
+    _name = "sale.sale"
+
+    @classmethod
+    def allocation_kits(cls, moves):
+        """The moves of a kit line's components: the kits each carries, whole kits in the line's unit."""
+        result = super().allocation_kits(moves)
+        Uom = cls.env["product.uom"]
+        for move in moves:
+            component = move.origin
+            if component is None or component._name != "sale.line.component" or not component.quantity:
+                continue
+            line = component.line
+            carried = Uom.compute_quantity(move.unit, move.quantity, component.unit, round=False)
+            result[move.id] = (("kit", line.id), carried * line.quantity / component.quantity,
+                               line.unit.rounding, component.fixed)
+        return result
+
+
 class SaleHooks:
     @staticmethod
     @hookimpl

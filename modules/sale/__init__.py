@@ -10,6 +10,6 @@ def register(module):
     module.add_models(Configuration, Status, ShippingMethod, Sale, SaleLine)
     module.add_hookspecs(hookspecs)
     module.add_hooks(sale)
-    module.add_models(stock.Sale, stock.SaleLine, extra="stock")
+    module.add_models(stock.Sale, stock.Allocation, stock.SaleLine, extra="stock")
     module.add_hooks(stock, extra="stock")
 

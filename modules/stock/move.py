@@ -173,6 +173,9 @@ class Move(Workflow, Model):
         Returns the moves now assigned.
         """
         Location = cls.env["stock.location"]
+        products = sorted({m.product.id for m in moves if m.state in ("draft", "waiting")})
+        if products:   # two transactions reserving one product wait for each other: never more than there is
+            cls.env["product.product"].lock(products)
         assigned = []
         for source in {m.from_location for m in moves}:
             todo = sorted((m for m in moves if m.from_location == source and m.state in ("draft", "waiting")),
