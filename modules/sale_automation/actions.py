@@ -357,3 +357,279 @@ class SetNominalCode(Kind):
         Line.write_unchecked(lines, {"account": action.account.id})
         count = collections.Counter(line.sale.id for line in lines)
         return {s.id: f"{count[s.id]} line(s) booked to {action.account.code}" for s in sales}
+
+
+
+# -- stock: allocate, fulfil, unallocate, advanced fulfil ----------------------------------------
+class Undo(Exception):
+    """Leave a savepoint undone: the work inside it was a trial."""
+
+
+def sale_moves(env, sales, line_domain=()):
+    """``{sale id: moves of its lines matching line_domain}`` (every state but cancelled)."""
+    Line = env["sale.line"]
+    lines = Line.search([("sale", "in", [s.id for s in sales]), *[tuple(c) for c in line_domain]])
+    result = {s.id: [] for s in sales}
+    for line, moves in zip(lines, Line.moves_of(lines)):
+        result[line.sale.id].extend(m for m in moves if m.state != "cancelled")
+    return result
+
+
+def pending(env, sales, reached, line_domain=()):
+    """``{sale id: {(product, unit): quantity}}`` of the goods whose moves are not yet in a ``reached`` state."""
+    result = {}
+    for sale_id, moves in sale_moves(env, sales, line_domain).items():
+        waiting = collections.defaultdict(float)
+        for move in moves:
+            if move.state not in reached:
+                waiting[(move.product, move.unit)] += move.quantity
+        result[sale_id] = waiting
+    return result
+
+
+def listing(quantities):
+    return ", ".join(quantity_text(q, unit, product) for (product, unit), q in
+                     sorted(quantities.items(), key=lambda item: (item[0][0].id, item[0][1].id)) if q > 1e-9)
+
+
+def progress(before, after):
+    return {key: quantity - after.get(key, 0.0) for key, quantity in before.items()}
+
+
+class StockKind(Kind):
+    """An action reserving or shipping a sale's goods.
+
+    Its condition is a trial: the very operation runs on the whole batch in
+    a savepoint (oldest sale first, sharing the stock as the real run will),
+    what it achieved for each sale is read, and the savepoint is undone —
+    exactly what the operation can do now, kits and alternative warehouse
+    included.
+    """
+
+    def mode(self, action):
+        """``(reached, verb, past)``: the move states once the action did its work, and its words."""
+        raise NotImplementedError
+
+    def whole(self, action):
+        """Whether the action must handle every open item of the sale (else: anything is progress)."""
+        return not action.partial
+
+    def line_domain(self, action):
+        return ()
+
+    def where(self, action, sale):
+        return site(sale.warehouse)
+
+    def perform(self, env, action, sales):
+        raise NotImplementedError
+
+    def can_apply(self, env, action, sales):
+        reached, verb, _ = self.mode(action)
+        reasons = {s.id: f"the sale is {s.state}: only processing sales have goods to {verb}"
+                   for s in sales if s.state != "processing"}
+        candidates = [s for s in sales if s.id not in reasons]
+        before = pending(env, candidates, reached, self.line_domain(action))
+        for sale in candidates:
+            if not any(q > 1e-9 for q in before[sale.id].values()):
+                reasons[sale.id] = f"nothing left to {verb}"
+        candidates = [s for s in candidates if s.id not in reasons]
+        if not candidates:
+            return reasons
+        try:
+            with env.atomic():
+                self.perform(env, action, candidates)
+                after = pending(env, candidates, reached, self.line_domain(action))
+                for sale in candidates:
+                    reason = self.judge(action, sale, before[sale.id], after[sale.id])
+                    if reason:
+                        reasons[sale.id] = reason
+                raise Undo
+        except Undo:
+            pass
+        except errors.UserError as exc:
+            reasons.update({s.id: str(exc) for s in candidates})
+        return reasons
+
+    def judge(self, action, sale, before, after):
+        """Why the outcome does not do: the sale not handled whole, or not at all; None if it does."""
+        if self.whole(action):
+            if any(q > 1e-9 for q in after.values()):
+                return f"not enough stock at {self.where(action, sale)}: {listing(after)} short"
+        elif not any(q > 1e-9 for q in progress(before, after).values()):
+            return f"no stock at {self.where(action, sale)} for {listing(before)}"
+        return None
+
+    def apply(self, env, action, sales):
+        reached, verb, past = self.mode(action)
+        before = pending(env, sales, reached, self.line_domain(action))
+        self.perform(env, action, sales)
+        after = pending(env, sales, reached, self.line_domain(action))
+        details = {}
+        for sale in sales:
+            reason = self.judge(action, sale, before[sale.id], after[sale.id])
+            if reason:
+                raise errors.UserError(f"cannot {verb} {sale.rec_name}: {reason}")
+            rest = listing(after[sale.id])
+            details[sale.id] = f"{past} {listing(progress(before[sale.id], after[sale.id]))}" + (
+                f"; {rest} still to {verb}" if rest else "")
+        return details
+
+
+class AllocateOrFulfil(StockKind):
+    parameters = ("partial", "alternative_warehouse")
+    reached = verb = past = None
+
+    def mode(self, action):
+        return self.reached, self.verb, self.past
+
+    def check(self, action):
+        if action.alternative_warehouse is not None and action.alternative_warehouse.type != "warehouse":
+            return {"alternative_warehouse": f"{action.alternative_warehouse.rec_name} is not a warehouse"}
+        return {}
+
+    def where(self, action, sale):
+        return site(sale.warehouse) + (f" or {site(action.alternative_warehouse)}"
+                                       if action.alternative_warehouse is not None else "")
+
+    def perform(self, env, action, sales):
+        getattr(env["sale.sale"], self.verb)(sales, partial=action.partial,
+                                            alternative_warehouse=action.alternative_warehouse)
+
+
+@kind("allocate", "Allocate stock")
+class Allocate(AllocateOrFulfil):
+    """Reserve the sale's goods (``Sale.allocate``): whole, or with ``partial`` what is available.
+
+    Condition (the seed's): the order has items that can be allocated now.
+    """
+
+    reached = ("assigned", "done")
+    verb, past = "allocate", "allocated"
+
+
+@kind("fulfil", "Fulfil order")
+class Fulfil(AllocateOrFulfil):
+    """Allocate and ship the sale's goods (``Sale.fulfil``): whole, or with ``partial`` what is available.
+
+    Condition (the seed's): the order has items that can be fulfilled now.
+    """
+
+    reached = ("done",)
+    verb, past = "fulfil", "shipped"
+
+
+@kind("advanced_fulfil", "Advanced fulfilment")
+class AdvancedFulfil(StockKind):
+    """The sale's lines matching ``line_domain`` only: ``ship`` what is available now, or ``allocate`` it.
+
+    Condition: some of those lines' goods are available now.  Shipping
+    leaves the other lines' goods on a backorder shipment, waiting (as any
+    partial shipment does).
+    """
+
+    parameters = required = ("line_domain", "method")
+
+    def check(self, action):
+        if not isinstance(action.line_domain, list):
+            return {"line_domain": "must be a domain over sale.line: a list of [field, operator, value]"}
+        try:
+            action.env["sale.line"].sql_where([tuple(c) if isinstance(c, list) else c for c in action.line_domain])
+        except errors.UserError as exc:
+            return {"line_domain": f"not a valid domain over sale.line: {exc}"}
+        return {}
+
+    def mode(self, action):
+        if action.method == "ship":
+            return ("done",), "ship", "shipped"
+        return ("assigned", "done"), "allocate", "allocated"
+
+    def whole(self, action):
+        return False
+
+    def line_domain(self, action):
+        return action.line_domain
+
+    def perform(self, env, action, sales):
+        Move, Shipment = env["stock.move"], env["stock.shipment.out"]
+        selected = [m for moves in sale_moves(env, sales, action.line_domain).values() for m in moves
+                    if m.state in ("draft", "waiting", "assigned")]
+        Move.assign_try([m for m in selected if m.state != "assigned"])
+        selected = Move.browse([m.id for m in selected])
+        shipments = {m.shipment_out for m in selected} - {None}
+        if action.method == "ship":
+            chosen = {m.id for m in selected}
+            ready = [s for s in shipments if any(m.id in chosen and m.state == "assigned" for m in s.moves)]
+            for shipment in ready:   # only the chosen lines' reserved goods leave; the rest waits on a backorder
+                Shipment.ship([shipment], {m.id: (m.quantity if m.id in chosen else 0)
+                                           for m in shipment.moves if m.state == "assigned"})
+        else:
+            complete = [s for s in shipments if s.state in ("draft", "waiting")
+                        and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
+            if complete:
+                Shipment.change_state(complete, "assigned", "allocate")
+
+
+@kind("unallocate", "Unallocate stock")
+class Unallocate(Kind):
+    """Release what the sale's goods reserve (``Sale.unallocate``); only processing sales have reservations."""
+
+    def can_apply(self, env, action, sales):
+        return {s.id: f"the sale is {s.state}: only processing sales hold stock"
+                for s in sales if s.state != "processing"}
+
+    def apply(self, env, action, sales):
+        before = pending(env, sales, ("draft", "waiting", "done"))
+        env["sale.sale"].unallocate(sales)
+        return {s.id: f"released {listing(before[s.id])}" if before[s.id] else "nothing was allocated"
+                for s in sales}
+
+
+# -- custom fields ------------------------------------------------------------------------------
+@kind("set_custom_field", "Update custom field")
+class SetCustomField(Kind):
+    """Set a custom field of the sale, or of its customer (a ``party.party`` field), to ``value``;
+    or, for a number, add ``increment`` to it (an empty value counts as 0).
+    """
+
+    parameters = ("custom_field", "value", "increment")
+    required = ("custom_field",)
+
+    def check(self, action):
+        from modules.custom_field.values import to_sql_value
+        definition = action.custom_field
+        if definition.model not in ("sale.sale", "party.party"):
+            return {"custom_field": f"{definition.model}.{definition.name} is neither a sale's nor a contact's field"}
+        if (action.value is None) == (action.increment is None):
+            return {"value": "give a value, or an increment for a number"}
+        if action.increment is not None:
+            if definition.type not in ("integer", "numeric"):
+                return {"increment": f"{definition.name} is a {definition.type} field: only numbers increase"}
+            if definition.type == "integer" and action.increment != int(action.increment):
+                return {"increment": f"{definition.name} holds whole numbers"}
+            return {}
+        try:
+            to_sql_value(definition, action.value)
+        except ValueError as exc:
+            return {"value": f"{action.value!r:.80} does not fit {definition.name}: {exc}"}
+        return {}
+
+    def apply(self, env, action, sales):
+        definition = action.custom_field
+        name = definition.name
+        on_party = definition.model == "party.party"
+        Model = env[definition.model]
+        records = list({s.party for s in sales}) if on_party else list(sales)
+        if action.increment is None:
+            Model.write(records, {"custom": {name: action.value}})
+            new = {r.id: action.value for r in records}
+        else:
+            step = int(action.increment) if definition.type == "integer" else action.increment
+            groups = collections.defaultdict(list)
+            for record in records:
+                groups[(record.custom.get(name) or 0) + step].append(record)
+            for value, group in groups.items():
+                Model.write(group, {"custom": {name: value}})
+            new = {r.id: value for value, group in groups.items() for r in group}
+        owner = (lambda s: s.party.id) if on_party else (lambda s: s.id)
+        whose = "customer's " if on_party else ""
+        return {s.id: f"{whose}{name} set to {new[owner(s)]}" for s in sales}

@@ -213,6 +213,17 @@ class Action(Model):
                                       help="set_shipping_method.")
     status = fields.Many2One("sale.status", "Status", ondelete="restrict", help="set_status.")
     warehouse = fields.Many2One("stock.location", "Warehouse", ondelete="restrict", help="set_warehouse.")
+    partial = fields.Boolean("Partial", help="allocate, fulfil: what is available, not only whole sales.")
+    alternative_warehouse = fields.Many2One(
+        "stock.location", "Alternative warehouse", ondelete="restrict",
+        help="allocate, fulfil: where what the sale's warehouse lacks is taken from.")
+    line_domain = Json("Lines", help="advanced_fulfil: a domain over sale.line choosing the lines.")
+    method = fields.Selection([("ship", "Ship what is available"), ("allocate", "Allocate only")], "Method",
+                              help="advanced_fulfil: ship the chosen lines' available goods, or only allocate them.")
+    custom_field = fields.Many2One("custom.field", "Custom field", ondelete="restrict",
+                                   help="set_custom_field: a field of sale.sale, or of party.party (the customer).")
+    value = Json("Value", help="set_custom_field: the value to set, of the custom field's type.")
+    increment = fields.Numeric("Increment", digits=4, help="set_custom_field: added to a number field instead.")
     send = fields.Boolean("Send", help="invoice: also mail the invoice's PDF to the customer.")
     account = fields.Many2One("account.account", "Account", ondelete="restrict",
                               help="set_nominal_code: the nominal code to book the lines to.")
@@ -425,7 +436,9 @@ class Pass:
             return
         records = Sale.browse(matching)
         actions = rule.actions
+        queued = len(self.queue)
         reasons = env["sale.automation.action"].can_apply(actions, records)
+        del self.queue[queued:]   # what trials fired was undone
         ready = [s for s in records if s.id not in reasons]
         failed = self.apply(rule, actions, ready)
         reasons.update({i: [why] for i, why in failed.items()})

@@ -2,7 +2,7 @@
 
 Revision ID: sale_automation_0001
 Revises: 
-Create Date: 2026-11-25 17:46:04.345315
+Create Date: 2026-11-25 17:55:47.854301
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 revision = 'sale_automation_0001'
 down_revision = None
 branch_labels = ('sale_automation',)
-depends_on = ['sale', 'stock', 'purchase', 'account']
+depends_on = ['sale', 'stock', 'purchase', 'account_invoice', 'custom_field']
 
 
 def upgrade():
@@ -42,6 +42,19 @@ def upgrade():
     sa.Column('shipping_method', sa.Integer(), nullable=True),
     sa.Column('status', sa.Integer(), nullable=True),
     sa.Column('warehouse', sa.Integer(), nullable=True),
+    sa.Column('partial', sa.Boolean(), nullable=True),
+    sa.Column('alternative_warehouse', sa.Integer(), nullable=True),
+    sa.Column('line_domain', sa.Text(), nullable=True),
+    sa.Column('method', sa.String(length=32), nullable=True),
+    sa.Column('custom_field', sa.Integer(), nullable=True),
+    sa.Column('value', sa.Text(), nullable=True),
+    sa.Column('increment', sa.Numeric(precision=16, scale=4), nullable=True),
+    sa.Column('send', sa.Boolean(), nullable=True),
+    sa.Column('account', sa.Integer(), nullable=True),
+    sa.Column('only_empty', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['account'], ['account_account.id'], name=op.f('fk_sale_automation_action_account_account_account'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['alternative_warehouse'], ['stock_location.id'], name=op.f('fk_sale_automation_action_alternative_warehouse_stock_location'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['custom_field'], ['custom_field.id'], name=op.f('fk_sale_automation_action_custom_field_custom_field'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['from_warehouse'], ['stock_location.id'], name=op.f('fk_sale_automation_action_from_warehouse_stock_location'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['product'], ['product_product.id'], name=op.f('fk_sale_automation_action_product_product_product'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['rule'], ['sale_automation_rule.id'], name=op.f('fk_sale_automation_action_rule_sale_automation_rule'), ondelete='CASCADE'),
@@ -53,6 +66,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sale_automation_action'))
     )
     with op.batch_alter_table('sale_automation_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sale_automation_action_account'), ['account'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sale_automation_action_alternative_warehouse'), ['alternative_warehouse'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sale_automation_action_custom_field'), ['custom_field'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_from_warehouse'), ['from_warehouse'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_product'), ['product'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_rule'), ['rule'], unique=False)
@@ -145,6 +161,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_rule'))
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_product'))
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_from_warehouse'))
+        batch_op.drop_index(batch_op.f('ix_sale_automation_action_custom_field'))
+        batch_op.drop_index(batch_op.f('ix_sale_automation_action_alternative_warehouse'))
+        batch_op.drop_index(batch_op.f('ix_sale_automation_action_account'))
 
     op.drop_table('sale_automation_action')
     op.drop_table('sale_automation_rule')
