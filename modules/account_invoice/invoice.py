@@ -149,7 +149,6 @@ class Invoice(Workflow, Model):
         to, in the order of ``orders``.
         """
         Line, InvoiceLine = cls.env[Order.fields["lines"].target], cls.env["account.invoice.line"]
-        parent = Line._parent_field
         for order in orders:
             if order.state not in ("confirmed", "processing", "done"):
                 raise errors.WorkflowError(
@@ -157,22 +156,23 @@ class Invoice(Workflow, Model):
         if not orders:
             return []
         Order.lock(orders)
-        lines = Line.search([(parent, "in", [o.id for o in orders])])
+        rows = cls.order_lines(Line, [o.id for o in orders])
+        lines = Line.browse([row.id for row in rows])
         to_invoice = Line.quantities_to_invoice(lines)
         invoiced = Line.get_quantity_invoiced(lines, "quantity_invoiced")
         Uom = cls.env["product.uom"]
         new_lines = collections.defaultdict(list)
-        for line in lines:
-            quantity = Uom.round(to_invoice[line.id] - invoiced[line.id], line.unit.rounding)
+        for row in rows:
+            quantity = Uom.round(to_invoice[row.id] - invoiced[row.id], row.rounding)
             if quantity <= 0:
                 continue
-            new_lines[getattr(line, parent).id].append({
-                "origin": f"{Line._name},{line.id}", "product": line.product.id, "quantity": quantity,
-                "unit": line.unit.id, "unit_price": line.unit_price, "taxes": [t.id for t in line.taxes],
-                "account": line.account.id if line.account is not None else None, "sequence": line.sequence})
+            new_lines[row.order].append({
+                "origin": f"{Line._name},{row.id}", "product": row.product, "quantity": quantity,
+                "unit": row.unit, "unit_price": row.unit_price, "taxes": row.taxes, "account": row.account,
+                "sequence": row.sequence})
         if not new_lines:
             return []
-        drafts = cls.draft_invoices_of(Line, [line for line in lines if getattr(line, parent).id in new_lines], type)
+        drafts = cls.draft_invoices_of(Line, [(row.id, row.order) for row in rows if row.order in new_lines], type)
         by_id = {o.id: o for o in orders}
         created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist}
                                         for order_id, vlist in new_lines.items() if order_id not in drafts])
@@ -184,10 +184,38 @@ class Invoice(Workflow, Model):
         return cls.browse([result[o.id] for o in orders if o.id in result])
 
     @classmethod
+    def order_lines(cls, Line, order_ids):
+        """What invoicing reads of the lines of the orders, as plain rows (set-based, in the lines' order).
+
+        Each row: ``id``, ``order``, ``product``, ``unit``, ``rounding`` (of
+        the unit), ``unit_price``, ``account``, ``sequence`` and ``taxes`` (ids).
+        """
+        env = cls.env
+        table, unit, links = Line.table, env["product.uom"].table, Line.fields["taxes"].table
+        parent = table.c[Line._parent_field]
+        rows = []
+        for batch in batches(env, order_ids):
+            rows += env.execute(
+                sa.select(table.c.id, parent.label("order"), table.c.product, table.c.unit,
+                          unit.c.rounding, table.c.unit_price, table.c.account, table.c.sequence)
+                .join(unit, unit.c.id == table.c.unit).where(in_(parent, batch))
+                .order_by(parent, *Line.sql_order())).all()
+        taxes = collections.defaultdict(list)
+        for batch in batches(env, [row.id for row in rows]):
+            for origin, target in env.execute(sa.select(links.c.origin, links.c.target)
+                                              .where(in_(links.c.origin, batch)).order_by(links.c.target)).all():
+                taxes[origin].append(target)
+        Row = collections.namedtuple("Row", [*rows[0]._fields, "taxes"] if rows else ["id", "taxes"])
+        return [Row(*row, taxes[row.id]) for row in rows]
+
+    @classmethod
     def draft_invoices_of(cls, Line, lines, type):
-        """``{order id: id of a draft invoice of the type holding lines of it}`` (the lowest id)."""
+        """``{order id: id of a draft invoice of the type holding lines of it}`` (the lowest id).
+
+        ``lines``: ``(line id, order id)`` pairs.
+        """
         InvoiceLine = cls.env["account.invoice.line"]
-        origins = {f"{Line._name},{line.id}": getattr(line, Line._parent_field).id for line in lines}
+        origins = {f"{Line._name},{line_id}": order_id for line_id, order_id in lines}
         invoice_table, line_table = cls.table, InvoiceLine.table
         result = {}
         for batch in batches(cls.env, list(origins)):

@@ -8,7 +8,10 @@ a whole batch at a time.
 """
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from core import Workflow, errors, transition
+from core.model import batches, in_
 
 CENT = Decimal("0.01")
 STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
@@ -199,19 +202,35 @@ class OrderLine:
 
     @classmethod
     def validate(cls, lines):
+        """Quantities above zero, units of the product's category: one query finds the first offender."""
         super().validate(lines)
-        for line in lines:
-            order = getattr(line, cls._parent_field)
-            if line.quantity <= 0:
-                raise errors.ValidationError(
-                    f"{line.rec_name} of {order.rec_name}: quantity must be greater than zero",
-                    {"quantity": ["Must be greater than zero."]}, line.rec_name)
-            category = line.product.default_uom.category
-            if line.unit.category.id != category.id:
-                raise errors.ValidationError(
-                    f"{line.rec_name} of {order.rec_name}: unit {line.unit.name} does not measure "
-                    f"{line.product.name} (counted in {category.name})",
-                    {"unit": [f"Must be a unit of {category.name}."]}, line.rec_name)
+        env = cls.env
+        table, product = cls.table, env["product.product"].table
+        line_unit, product_unit = env["product.uom"].table.alias(), env["product.uom"].table.alias()
+        for batch in batches(env, [line.id for line in lines]):
+            bad = env.execute(
+                sa.select(table.c.id).select_from(
+                    table.join(product, product.c.id == table.c.product)
+                    .join(product_unit, product_unit.c.id == product.c.default_uom)
+                    .join(line_unit, line_unit.c.id == table.c.unit))
+                .where(in_(table.c.id, batch),
+                       sa.or_(table.c.quantity <= 0, line_unit.c.category != product_unit.c.category))
+                .order_by(table.c.id).limit(1)).scalar()
+            if bad is not None:
+                cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def _refuse(cls, line):
+        order = getattr(line, cls._parent_field)
+        if line.quantity <= 0:
+            raise errors.ValidationError(
+                f"{line.rec_name} of {order.rec_name}: quantity must be greater than zero",
+                {"quantity": ["Must be greater than zero."]}, line.rec_name)
+        category = line.product.default_uom.category
+        raise errors.ValidationError(
+            f"{line.rec_name} of {order.rec_name}: unit {line.unit.name} does not measure "
+            f"{line.product.name} (counted in {category.name})",
+            {"unit": [f"Must be a unit of {category.name}."]}, line.rec_name)
 
     # -- changes by hand: only while the order is draft ------------------------------
     @classmethod

@@ -8,7 +8,10 @@ the moves not yet done.
 """
 import collections
 
+import sqlalchemy as sa
+
 from core import errors, fields
+from core.model import batches, in_
 
 from modules.product.order import Order
 
@@ -142,14 +145,28 @@ class StockLine:
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
-        """What the done moves of each line carried, in the line's unit."""
-        Uom = cls.env["product.uom"]
-        result = {}
-        for line, moves in zip(lines, cls.moves_of(lines)):
-            done = sum(Uom.compute_quantity(m.unit, m.quantity, line.unit, round=False)
-                       for m in moves if m.state == "done")
-            result[line.id] = Uom.round(done, line.unit.rounding)
-        return result
+        """What the done moves of each line (those whose origin is the line) carried, in the line's unit.
+
+        One aggregate query per chunk of lines: the sums per line and move
+        unit are converted, not each move.  A module whose lines move
+        otherwise (product_kit: by their components) overrides this.
+        """
+        env = cls.env
+        Uom = env["product.uom"]
+        move = env["stock.move"].table
+        origins = {f"{cls._name},{line.id}": line for line in lines}
+        done = collections.defaultdict(float)
+        units = {}
+        for batch in batches(env, list(origins)):
+            query = (sa.select(move.c.origin, move.c.unit, sa.func.sum(move.c.quantity))
+                     .where(in_(move.c.origin, batch), move.c.state == "done").group_by(move.c.origin, move.c.unit))
+            for origin, unit, quantity in env.execute(query).all():
+                line = origins[origin]
+                if unit != line.unit.id:
+                    unit = units.get(unit) or units.setdefault(unit, Uom.browse([unit])[0])
+                    quantity = Uom.compute_quantity(unit, quantity, line.unit, round=False)
+                done[line.id] += quantity
+        return {line.id: Uom.round(done[line.id], line.unit.rounding) for line in lines}
 
     @classmethod
     def get_quantity_to_invoice(cls, lines, name):

@@ -92,3 +92,25 @@ def test_a_deleted_tax_leaves_its_lines_and_products(database):
         assert [t.name for t in sale.lines[0].taxes] == ["VAT 20%"]
         assert [t.name for t in books.lamp.customer_taxes] == ["VAT 20%"]
         assert env["product.product"].search([("customer_taxes.name", "=", "VAT 20%")]) == [books.lamp]
+
+
+def test_order_lines_are_booked_to_the_product_accounts_by_default(database):
+    with database.transaction() as env:
+        books = Books(env)
+        Account, Product = env["account.account"], env["product.product"]
+        sales, purchases, other = Account.create([{"code": "4000", "name": "Sales", "type": "revenue"},
+                                                  {"code": "5000", "name": "Purchases", "type": "expense"},
+                                                  {"code": "4100", "name": "Other", "type": "revenue"}])
+        Product.write([books.lamp], {"revenue_account": sales.id, "expense_account": purchases.id})
+        sale, = env["sale.sale"].create([{"party": books.party.id, "lines": [
+            {"product": books.lamp.id, "quantity": 1}, {"product": books.lamp.id, "quantity": 1, "account": other.id},
+            {"product": books.book.id, "quantity": 1}]}])
+        assert [line.account for line in sale.lines] == [sales, other, None]
+        purchase, = env["purchase.purchase"].create([{"party": books.party.id, "lines": [
+            {"product": books.lamp.id, "quantity": 1}]}])
+        assert purchase.lines[0].account == purchases
+        with pytest.raises(errors.ValidationError, match="account"):
+            env["sale.line"].create([{"sale": sale.id, "product": books.lamp.id, "quantity": 1, "account": 999}])
+        with pytest.raises(errors.UserError, match="refers to it"):
+            Account.delete([sales])
+        assert len(sale.lines) == 3 and books.lamp.revenue_account == sales

@@ -10,7 +10,7 @@ def test_create_search_dump(db):
         Party.create([{"name": "Zed"}, {"name": "Ann", "code": "C001"}])
         ann, zed = Party.search([])   # ordered by name
         assert (ann.name, ann.code, zed.code) == ("Ann", "C001", None)
-        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001", "tags": []}]
+        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001", "tags": [], "email": None}]
 
 
 def test_name_is_required_and_code_unique(db):
@@ -38,3 +38,16 @@ def test_tags_group_parties(kitwork_database):
         assert (ann.tags, [t.name for t in bob.tags]) == ([], ["VIP", "Wholesale"])
         with pytest.raises(errors.ValidationError, match="unique"):
             Tag.create([{"name": "VIP"}])
+
+
+def test_email_is_checked(db):
+    with db.transaction() as env:
+        Party = env["party.party"]
+        ann, = Party.create([{"name": "Ann", "email": "ann@example.com"}])
+        for bad in ("ann", "ann@example", "ann smith@example.com", "a@b@example.com"):
+            with pytest.raises(errors.ValidationError, match="not an address") as error:
+                Party.write([ann], {"email": bad})
+            assert list(error.value.errors) == ["email"]
+        with pytest.raises(errors.ValidationError, match="e-mail .bob. is not an address"):
+            Party.create([{"name": "Bob", "email": "bob"}])
+        assert [(p.name, p.email) for p in Party.search([])] == [("Ann", "ann@example.com")]
