@@ -11,9 +11,10 @@ generates the migration of the ``custom`` column in its branch with
 ``sale.sale`` carry them.
 """
 from .custom import CustomField, CustomFields
+from .demo import demo
 from .values import CustomValues
 
-__all__ = ["CustomField", "CustomFields", "CustomValues", "carry", "register"]
+__all__ = ["CustomField", "CustomFields", "CustomValues", "carry", "demo", "register"]
 
 
 def carry(model_name, writable_after_draft=False):

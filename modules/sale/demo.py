@@ -13,7 +13,5 @@ def demo(database, out):
         Sale.process([sale])
         out.write(f"sale {sale.number} for {customer.name}: {sale.untaxed_amount} untaxed, {sale.state}\n")
         if "stock.shipment.out" in env:
-            Shipment = env["stock.shipment.out"]
-            Shipment.assign(sale.shipments)
-            Shipment.ship(sale.shipments)
+            Sale.fulfil([sale])   # reserve and ship the whole sale
             out.write(f"shipped {sale.lines[0].quantity_shipped:g} {lamp.name}: the sale is {sale.state}\n")

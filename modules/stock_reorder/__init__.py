@@ -12,13 +12,14 @@ sale of them is confirmed, and the goods received are kept for that sale.
 from . import hooks, sale
 from .cli import cli_commands
 from .demo import demo
-from .rule import Configuration, Move, Product, PurchaseLine, Rule
+from .rule import Configuration, Move, Product, Purchase, PurchaseLine, Rule
 
 __all__ = ["cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Configuration, Rule, Product, PurchaseLine, Move)
+    module.add_models(Configuration, Rule, Product, Purchase, PurchaseLine, Move)
     module.add_hooks(hooks)
-    module.add_models(sale.Sale, sale.Move, extra="sale")
+    module.add_models(sale.Sale, sale.SaleLine, sale.Move, extra="sale")
+    module.add_models(sale.SaleLineComponent, extra=("product_kit", "sale"))
     module.add_hooks(sale, extra="sale")

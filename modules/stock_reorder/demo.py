@@ -49,3 +49,16 @@ def demo(database, out):
         out.write(f"received {purchase.number}: delivery {delivery.state}, the desks are kept for {sale.number}\n")
         env["stock.shipment.out"].ship([delivery])
         out.write(f"delivered: {sale.number} is {sale.state}\n")
+        chairs, = Sale.create([{"party": customer.id, "lines": [{"product": chair.id, "quantity": 3}]}])
+        Sale.quote([chairs])
+        Sale.confirm([chairs])
+        Sale.process([chairs])
+        drop, = Sale.create_purchase([chairs], drop_ship=True)
+        Purchase.quote([drop])
+        Purchase.confirm([drop])
+        Purchase.process([drop])
+        before = Location.quantities([chair], central)[chair.id]
+        env["stock.shipment.in"].receive(drop.shipments)
+        out.write(f"drop ship: {drop.number} brings 3 chairs from {drop.party.name} straight to {customer.name}; "
+                  f"{chairs.number} is {chairs.state}, chairs in {central.code}: {before:g} before, "
+                  f"{Location.quantities([chair], central)[chair.id]:g} after\n")

@@ -36,10 +36,39 @@ class Product:
         "Supply on sale", help="Make to order: confirming a sale of it buys the same quantity from its supplier.")
 
 
+class Purchase:
+    _name = "purchase.purchase"
+
+    drop_ship = fields.Boolean("Drop ship", help="The supplier delivers straight to the customer, "
+                                                 "not to the warehouse.")
+    customer = fields.Many2One("party.party", "Customer", ondelete="restrict",
+                               help="Of a drop-ship purchase: who receives the goods.")
+
+    @classmethod
+    def validate(cls, purchases):
+        super().validate(purchases)
+        for purchase in purchases:
+            if purchase.drop_ship and purchase.customer is None:
+                raise errors.ValidationError(f"{purchase.rec_name}: a drop-ship purchase needs the customer "
+                                             f"it delivers to", {"customer": ["Required for a drop ship."]},
+                                             purchase.rec_name)
+
+
 class PurchaseLine:
     _name = "purchase.line"
 
     reorder_explanation = fields.Text("Why it was ordered", readonly=True)
+
+    @classmethod
+    def move_locations(cls, purchases):
+        """A drop-ship purchase's goods go from the supplier to the customer: the warehouse never holds them."""
+        result = super().move_locations(purchases)
+        dropped = [p for p in purchases if p.drop_ship]
+        if dropped:
+            customer = cls.env["stock.location"].by_type("customer")
+            for purchase in dropped:
+                result[purchase.id] = (result[purchase.id][0], customer)
+        return result
 
 
 class Move:
@@ -434,7 +463,8 @@ def buy(env, demands, merge):
     keys = sorted({(d["vendor"].id, d["warehouse"].id) for d in demands})
     drafts = {}
     for purchase in Purchase.search([("state", "=", "draft"), ("party", "in", vendor_ids),
-                                     ("warehouse", "in", sorted({w for _, w in keys}))], order=[("id", "ASC")]):
+                                     ("warehouse", "in", sorted({w for _, w in keys})),
+                                     ("drop_ship", "!=", True)], order=[("id", "ASC")]):
         drafts.setdefault((purchase.party.id, purchase.warehouse.id), purchase)
     missing = [key for key in keys if key not in drafts]
     for key, purchase in zip(missing, Purchase.create_unchecked([{"party": v, "warehouse": w} for v, w in missing])):

@@ -32,6 +32,193 @@ class Sale:
         return {i: tuple(ids) for i, ids in result.items()}
 
 
+    # -- buying for a sale, to the warehouse or drop-shipped ------------------------------------
+    @classmethod
+    def create_purchase(cls, sales, vendor=None, drop_ship=False):
+        """Buy the goods of confirmed or processing ``sales``; return the purchases made or added to.
+
+        Each goods line (each goods component of a kit line) is bought from
+        ``vendor``, else from its product's first supplier, with the line as
+        the purchase line's origin; what a non-cancelled purchase already
+        buys for it is not bought again.  To the warehouse: added to the
+        vendor's draft purchase of the sale's warehouse (made when missing).
+        ``drop_ship``: one draft drop-ship purchase per sale and vendor, whose
+        goods go from the supplier straight to the customer; the sale's
+        outgoing moves of those lines are cancelled (and never made for a
+        sale not processed yet), so its warehouse's stock is untouched, and
+        receiving the purchase ships the sale's lines.  A line without
+        supplier when no vendor is given: a UserError, nothing bought.
+        """
+        env = cls.env
+        with env.atomic():
+            sales, vendor = cls._purchase_input(sales, vendor, drop_ship)
+            cls.lock(sales)
+            items = _goods_items(env, sales)
+            items = [item for item, bought in zip(items, _bought(env, items)) if not bought]
+            if not items:
+                return []
+            Supplier = env["purchase.product_supplier"]
+            suppliers = Supplier.preferred([i.product for i in items], [vendor] * len(items))
+            for item, supplier in zip(items, suppliers):
+                if supplier is None and vendor is None:
+                    raise errors.UserError(
+                        f"cannot buy {item.product.name} for {_sale_of(item).rec_name}: the product has no "
+                        f"supplier; add one to the product or give a vendor")
+            vendors = [vendor or s.party for s in suppliers]
+            if not drop_ship:
+                lines = buy(env, [{"vendor": v, "warehouse": _sale_of(i).warehouse, "product": i.product,
+                                   "unit": i.unit, "quantity": i.quantity, "delivery_date": None, "origin": i,
+                                   "explanation": f"bought for {_sale_of(i).rec_name}"}
+                                  for i, v in zip(items, vendors)], merge=False)
+                return list(dict.fromkeys(line.purchase for line in lines))
+            return cls._drop_ship(items, vendors)
+
+    @classmethod
+    def _purchase_input(cls, sales, vendor, drop_ship):
+        if isinstance(sales, (str, bytes, dict)) or not hasattr(sales, "__iter__"):
+            raise errors.UserError(f"sale.sale.create_purchase: expected a list of sales or their ids, "
+                                   f"got {sales!r:.80}")
+        ids = []
+        for sale in sales:
+            if getattr(sale, "_name", None) == cls._name or (type(sale) is int and sale > 0):
+                ids.append(getattr(sale, "id", sale))
+            else:
+                raise errors.UserError(f"sale.sale.create_purchase: expected a sale or its id, got {sale!r:.80}")
+        if type(drop_ship) is not bool:
+            raise errors.UserError(f"sale.sale.create_purchase: drop_ship must be True or False, not {drop_ship!r:.80}")
+        sales = cls.browse(list(dict.fromkeys(ids)))
+        for sale in sales:
+            if sale.state not in ("confirmed", "processing"):
+                raise errors.WorkflowError(f"cannot buy for {sale.rec_name}: it is {sale.state}; only confirmed "
+                                           f"or processing sales are bought for")
+        if vendor is not None:
+            Party = cls.env["party.party"]
+            given = getattr(vendor, "id", vendor)
+            if getattr(vendor, "_name", Party._name) != Party._name or type(given) is not int \
+                    or not Party.search([("id", "=", given)]):
+                raise errors.UserError(f"sale.sale.create_purchase: vendor must be a party, not {vendor!r:.80}")
+            vendor = Party.browse([given])[0]
+        return sales, vendor
+
+    @classmethod
+    def _drop_ship(cls, items, vendors):
+        """Drop-ship purchases for ``items``, their outgoing moves cancelled; return the purchases."""
+        env = cls.env
+        Purchase, Line, Move, Uom = env["purchase.purchase"], env["purchase.line"], env["stock.move"], env["product.uom"]
+        open_moves = {}
+        for item in items:
+            moves = [m for m in item.moves if m.state in ("draft", "waiting", "assigned")]
+            open_moves[item] = moves
+        wanted = []
+        for item, vendor in zip(items, vendors):
+            if _sale_of(item).state == "processing":   # what is still to ship
+                quantity = sum(Uom.compute_quantity(m.unit, m.quantity, item.unit, round=False)
+                               for m in open_moves[item])
+                quantity = Uom.round(quantity, item.unit.rounding)
+            else:
+                quantity = item.quantity
+            if quantity > 0:
+                wanted.append((item, vendor, quantity))
+        keys = list(dict.fromkeys((vendor.id, _sale_of(item).id) for item, vendor, _ in wanted))
+        by_sale = {_sale_of(item).id: _sale_of(item) for item, _, _ in wanted}
+        purchases = dict(zip(keys, Purchase.create_unchecked([{
+            "party": vendor_id, "warehouse": by_sale[sale_id].warehouse.id, "drop_ship": True,
+            "customer": by_sale[sale_id].party.id} for vendor_id, sale_id in keys])))
+        Line.create_unchecked([{
+            "purchase": purchases[vendor.id, _sale_of(item).id].id, "product": item.product.id,
+            "unit": item.unit.id, "quantity": quantity, "origin": item,
+            "reorder_explanation": f"drop-shipped to {_sale_of(item).party.name} for {_sale_of(item).rec_name}"}
+            for item, vendor, quantity in wanted])
+        replaced = [m for item, _, _ in wanted for m in open_moves[item]]
+        if replaced:
+            Move.cancel(replaced)
+            Shipment = env["stock.shipment.out"]
+            emptied = [s for s in {m.shipment_out for m in replaced} - {None}
+                       if s.state not in ("done", "cancelled") and all(m.state == "cancelled" for m in s.moves)]
+            if emptied:
+                Shipment.change_state(emptied, "cancelled", "cancel")
+            held = [s for s in {m.shipment_out for m in replaced} - {None} if s.state == "waiting"
+                    and s.moves and all(m.state in ("assigned", "done", "cancelled") for m in s.moves)]
+            if held:
+                Shipment.change_state(held, "assigned", "assign")
+        return list(purchases.values())
+
+    @classmethod
+    def get_pending(cls, sales):
+        """A sale waits for its drop-ship purchases too, until they are received (or cancelled)."""
+        pending = super().get_pending(sales)
+        origins = cls._origins(sales)
+        if origins:
+            for line in cls.env["purchase.line"].search([("origin", "in", list(origins)),
+                                                         ("purchase.drop_ship", "=", True),
+                                                         ("purchase.state", "not in", ["done", "cancelled"])]):
+                pending.add(origins[f"{line.origin._name},{line.origin.id}"])
+        return pending
+
+
+class DropShipMoves:
+    """A sale line's (line component's) moves include the drop-ship moves bought for it: they ship it."""
+
+    @classmethod
+    def moves_of(cls, items):
+        result = super().moves_of(items)
+        origins = {f"{cls._name},{item.id}": i for i, item in enumerate(items)}
+        if not origins:
+            return result
+        env = cls.env
+        lines = env["purchase.line"].search([("origin", "in", list(origins)), ("purchase.drop_ship", "=", True)])
+        if lines:
+            position = {f"purchase.line,{line.id}": origins[f"{line.origin._name},{line.origin.id}"]
+                        for line in lines}
+            for move in env["stock.move"].search([("origin", "in", list(position))]):
+                result[position[f"{move.origin._name},{move.origin.id}"]].append(move)
+        return result
+
+    @classmethod
+    def move_specs(cls, items):
+        """No outgoing move for what a drop-ship purchase delivers (a sale processed after its purchase)."""
+        specs = super().move_specs(items)
+        origins = [spec["origin"] for spec in specs]
+        if not origins:
+            return specs
+        dropped = {f"{line.origin._name},{line.origin.id}" for line in cls.env["purchase.line"].search(
+            [("origin", "in", origins), ("purchase.drop_ship", "=", True), ("purchase.state", "!=", "cancelled")])}
+        return [spec for spec in specs if spec["origin"] not in dropped]
+
+
+class SaleLine(DropShipMoves):
+    _name = "sale.line"
+
+
+class SaleLineComponent(DropShipMoves):
+    _name = "sale.line.component"
+
+
+def _sale_of(item):
+    return item.sale if item._name == "sale.line" else item.line.sale
+
+
+def _goods_items(env, sales):
+    """The goods lines of ``sales`` without components, and the goods components of the others, in order."""
+    lines = env["sale.line"].search([("sale", "in", [s.id for s in sales])])
+    items = []
+    for line in lines:
+        components = getattr(line, "components", None)
+        if components:
+            items += [c for c in components if c.product.type == "goods"]
+        elif line.product.type == "goods":
+            items.append(line)
+    return items
+
+
+def _bought(env, items):
+    """For each item, whether a purchase line not cancelled already buys for it."""
+    origins = [f"{item._name},{item.id}" for item in items]
+    bought = {f"{line.origin._name},{line.origin.id}" for line in env["purchase.line"].search(
+        [("origin", "in", origins), ("purchase.state", "!=", "cancelled")])}
+    return [origin in bought for origin in origins]
+
+
 def _on_order(env, sales):
     """The sale lines and line components of ``sales`` whose product is supplied on sale."""
     lines = env["sale.line"].search([("sale", "in", [s.id for s in sales])])
@@ -137,6 +324,11 @@ def stock_moves_done(env, moves):
         waiting = env["stock.move"].search([("origin", "in", sale_origins), ("state", "in", ["draft", "waiting"])])
         reserve_on_order(env, waiting)
         _update_shipments(env, waiting)
+        dropped = [line for line in origins if line.purchase.drop_ship and line.origin is not None
+                   and line.origin._name in ("sale.line", "sale.line.component")]
+        if dropped:   # a drop shipment received is the sale's delivery
+            from modules.sale.stock import finish_sales
+            finish_sales(env, {_sale_of(line.origin) for line in dropped})
 
 
 @hookimpl(trylast=True)
