@@ -633,3 +633,42 @@ class SetCustomField(Kind):
         owner = (lambda s: s.party.id) if on_party else (lambda s: s.id)
         whose = "customer's " if on_party else ""
         return {s.id: f"{whose}{name} set to {new[owner(s)]}" for s in sales}
+
+
+# -- purchases ----------------------------------------------------------------------------------
+@kind("create_purchase", "Create purchase order")
+class CreatePurchase(Kind):
+    """Buy the sale's goods (``Sale.create_purchase``): from ``vendor``, else each product's first supplier;
+    to the sale's warehouse, or with ``drop_ship`` straight from the supplier to the customer.
+
+    What a purchase already buys for a line is not bought again.  A goods
+    line whose product has no supplier, without a vendor, keeps the sale
+    waiting (the operation's own refusal, nothing bought).
+    """
+
+    parameters = ("vendor", "drop_ship")
+
+    def can_apply(self, env, action, sales):
+        reasons = {s.id: f"the sale is {s.state}: only confirmed or processing sales are bought for"
+                   for s in sales if s.state not in ("confirmed", "processing")}
+        for sale in sales:
+            if sale.id not in reasons and not any(line.product.type != "service" for line in sale.lines):
+                reasons[sale.id] = "the sale has no goods to buy"
+        return reasons
+
+    def apply(self, env, action, sales):
+        env["sale.sale"].create_purchase(sales, vendor=action.vendor, drop_ship=action.drop_ship)
+        origins = {}
+        for line in env["sale.line"].search([("sale", "in", [s.id for s in sales])]):
+            origins[f"sale.line,{line.id}"] = line.sale.id
+            for component in getattr(line, "components", None) or ():
+                origins[f"{component._name},{component.id}"] = line.sale.id
+        bought = collections.defaultdict(list)
+        PurchaseLine = env["purchase.line"]
+        for line in PurchaseLine.search([("origin", "in", list(origins))]) if origins else ():
+            if line.purchase.state != "cancelled":
+                bought[origins[f"{line.origin._name},{line.origin.id}"]].append(line)
+        how = "drop-shipped" if action.drop_ship else "bought"
+        return {s.id: "; ".join(f"{how} {quantity_text(line.quantity, line.unit, line.product)} from "
+                                f"{line.purchase.party.name} (purchase {line.purchase.id}, {line.purchase.state})"
+                                for line in bought[s.id]) or "nothing left to buy" for s in sales}

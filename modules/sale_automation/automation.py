@@ -224,6 +224,9 @@ class Action(Model):
                                    help="set_custom_field: a field of sale.sale, or of party.party (the customer).")
     value = Json("Value", help="set_custom_field: the value to set, of the custom field's type.")
     increment = fields.Numeric("Increment", digits=4, help="set_custom_field: added to a number field instead.")
+    vendor = fields.Many2One("party.party", "Vendor", ondelete="restrict",
+                             help="create_purchase: who to buy from; default each product's first supplier.")
+    drop_ship = fields.Boolean("Drop ship", help="create_purchase: the supplier delivers the customer directly.")
     send = fields.Boolean("Send", help="invoice: also mail the invoice's PDF to the customer.")
     account = fields.Many2One("account.account", "Account", ondelete="restrict",
                               help="set_nominal_code: the nominal code to book the lines to.")

@@ -2,7 +2,7 @@
 
 Revision ID: sale_automation_0001
 Revises: 
-Create Date: 2026-11-25 17:55:47.854301
+Create Date: 2026-11-25 18:00:15.500410
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 revision = 'sale_automation_0001'
 down_revision = None
 branch_labels = ('sale_automation',)
-depends_on = ['sale', 'stock', 'purchase', 'account_invoice', 'custom_field']
+depends_on = ['sale', 'account_invoice', 'custom_field', 'stock_reorder']
 
 
 def upgrade():
@@ -49,6 +49,8 @@ def upgrade():
     sa.Column('custom_field', sa.Integer(), nullable=True),
     sa.Column('value', sa.Text(), nullable=True),
     sa.Column('increment', sa.Numeric(precision=16, scale=4), nullable=True),
+    sa.Column('vendor', sa.Integer(), nullable=True),
+    sa.Column('drop_ship', sa.Boolean(), nullable=True),
     sa.Column('send', sa.Boolean(), nullable=True),
     sa.Column('account', sa.Integer(), nullable=True),
     sa.Column('only_empty', sa.Boolean(), nullable=True),
@@ -62,6 +64,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['status'], ['sale_status.id'], name=op.f('fk_sale_automation_action_status_sale_status'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tag'], ['party_tag.id'], name=op.f('fk_sale_automation_action_tag_party_tag'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['to_warehouse'], ['stock_location.id'], name=op.f('fk_sale_automation_action_to_warehouse_stock_location'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['vendor'], ['party_party.id'], name=op.f('fk_sale_automation_action_vendor_party_party'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['warehouse'], ['stock_location.id'], name=op.f('fk_sale_automation_action_warehouse_stock_location'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sale_automation_action'))
     )
@@ -76,6 +79,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sale_automation_action_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_tag'), ['tag'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_to_warehouse'), ['to_warehouse'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sale_automation_action_vendor'), ['vendor'], unique=False)
         batch_op.create_index(batch_op.f('ix_sale_automation_action_warehouse'), ['warehouse'], unique=False)
 
     op.create_table('sale_automation_log',
@@ -154,6 +158,7 @@ def downgrade():
     op.drop_table('sale_automation_log')
     with op.batch_alter_table('sale_automation_action', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_warehouse'))
+        batch_op.drop_index(batch_op.f('ix_sale_automation_action_vendor'))
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_to_warehouse'))
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_tag'))
         batch_op.drop_index(batch_op.f('ix_sale_automation_action_status'))
