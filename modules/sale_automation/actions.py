@@ -439,16 +439,22 @@ class StockKind(Kind):
             with env.atomic():
                 self.perform(env, action, candidates)
                 after = pending(env, candidates, reached, self.line_domain(action))
-                for sale in candidates:
-                    reason = self.judge(action, sale, before[sale.id], after[sale.id])
-                    if reason:
-                        reasons[sale.id] = reason
+                failing = [s for s in candidates if self.judge(action, s, before[s.id], after[s.id])]
+                if failing and self.whole(action):   # what is really short, once the others took theirs
+                    after.update(self.shortages(env, action, failing))
+                for sale in failing:
+                    reasons[sale.id] = (self.judge(action, sale, before[sale.id], after[sale.id])
+                                        or f"cannot {verb} it whole at {self.where(action, sale)} now")
                 raise Undo
         except Undo:
             pass
         except errors.UserError as exc:
             reasons.update({s.id: str(exc) for s in candidates})
         return reasons
+
+    def shortages(self, env, action, sales):
+        """``{sale id: {(product, unit): quantity}}``: what the sales lack (inside a trial; may change things)."""
+        return {}
 
     def judge(self, action, sale, before, after):
         """Why the outcome does not do: the sale not handled whole, or not at all; None if it does."""
@@ -490,6 +496,10 @@ class AllocateOrFulfil(StockKind):
     def where(self, action, sale):
         return site(sale.warehouse) + (f" or {site(action.alternative_warehouse)}"
                                        if action.alternative_warehouse is not None else "")
+
+    def shortages(self, env, action, sales):
+        env["sale.sale"].allocate(sales, partial=True, alternative_warehouse=action.alternative_warehouse)
+        return pending(env, sales, ("assigned", "done"))
 
     def perform(self, env, action, sales):
         getattr(env["sale.sale"], self.verb)(sales, partial=action.partial,
