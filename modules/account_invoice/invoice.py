@@ -36,6 +36,10 @@ def records_of(model, items):
     return model.browse(ids)
 
 
+OrderLineRow = collections.namedtuple(
+    "OrderLineRow", "id order product unit rounding unit_price account sequence taxes")
+
+
 class Invoice(Workflow, Model):
     """What a customer owes (``out``) or what is owed to a supplier (``in``): draft, posted, or cancelled.
 
@@ -205,8 +209,7 @@ class Invoice(Workflow, Model):
             for origin, target in env.execute(sa.select(links.c.origin, links.c.target)
                                               .where(in_(links.c.origin, batch)).order_by(links.c.target)).all():
                 taxes[origin].append(target)
-        Row = collections.namedtuple("Row", [*rows[0]._fields, "taxes"] if rows else ["id", "taxes"])
-        return [Row(*row, taxes[row.id]) for row in rows]
+        return [OrderLineRow(*row, taxes[row.id]) for row in rows]
 
     @classmethod
     def draft_invoices_of(cls, Line, lines, type):
