@@ -80,7 +80,7 @@ class DocumentSchema(marshmallow.fields.Field):
         return dict(value)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else dict(value)
+        return None if value is None else dict(stored_document(value))
 
 
 class CustomValues(fields.Field):
@@ -119,7 +119,7 @@ class CustomValues(fields.Field):
             return {}
         known = definitions(record.env, self.model_name)
         return {name: from_json(known[name].type if name in known else None, stored)
-                for name, stored in value.items()}
+                for name, stored in stored_document(value).items()}
 
     def search_path(self, model, path, operator, value):
         """``custom.NAME``: the stored value of NAME, compared as its type says (set-based, one condition)."""
@@ -168,6 +168,11 @@ class CustomValues(fields.Field):
             return sa.or_(expression != converted, expression.is_(None))
         return {"=": expression.__eq__, "<": expression.__lt__, "<=": expression.__le__,
                 ">": expression.__gt__, ">=": expression.__ge__}[operator](converted)
+
+
+def stored_document(value):
+    """The document as a dict: as read from the column, or as just written (JSON text, see ``to_sql``)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def to_sql_value(definition, value):

@@ -91,7 +91,12 @@ class Allocation:
 
     @classmethod
     def unallocate(cls, sales):
-        """Release what the outgoing moves of processing ``sales`` reserve; return the sales."""
+        """Release what the outgoing moves of processing ``sales`` reserve; return the sales.
+
+        The moves wait again where they are: those an alternative warehouse
+        was to serve stay on its shipment, to be allocated there or shipped
+        from there later.
+        """
         with cls.env.atomic():
             sales, _ = cls._allocation_input(sales, False, None, "unallocate")
             moves, shipments = cls._open_moves(sales)

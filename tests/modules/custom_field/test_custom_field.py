@@ -161,6 +161,9 @@ def test_bad_searches_are_refused(database, data, domain, message):
 def test_parties_carry_them_too(database, data):
     with database.transaction() as env:
         Party = env["party.party"]
+        cy, = Party.create([{"name": "Cy", "custom": {"priority": "silver"}}])
+        assert cy.custom == {"priority": "silver"}   # read back as just written, before any other change
+        assert Party.dump([cy])[0]["custom"] == {"priority": "silver"}
         Party.write([data["bob"]], {"custom": {"priority": "gold"}})
         assert Party.search([("custom.priority", "=", "gold")]) == Party.browse([data["bob"]])
         assert Party.browse([data["ann"]])[0].custom == {}
@@ -202,6 +205,11 @@ def test_definitions_are_fixed_but_options_may_change_and_deleting_removes_value
         assert (sale.custom, other.custom) == ({"priority": "urgent"}, {})
         with pytest.raises(errors.UserError, match="no custom field 'boxes'"):
             Sale.search([("custom.boxes", "=", 4)])
+        with pytest.raises(errors.UserError, match="custom.field 999999 does not exist"):
+            Field.delete([999999])
+        with pytest.raises(errors.UserError, match="expected a record of custom.field or its id"):
+            Field.delete(["priority"])
+        assert Field.search_count([("model", "=", "sale.sale")]) == 5 and sale.custom == {"priority": "urgent"}
 
 
 def test_another_module_opts_a_model_in_with_one_line(kitwork_database, module_factory):
