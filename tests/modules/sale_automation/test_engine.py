@@ -1,4 +1,5 @@
 """The engine: watch list, all or nothing, once per sale, repeat, cascades, set-based runs, concurrency, CLI."""
+import datetime
 import io
 import os
 import subprocess
@@ -233,3 +234,34 @@ def test_two_schedulers_at_once_apply_each_rule_once_per_sale(database, shop):
             assert [line.product.name for line in sale.lines] == ["Lamp", "Gift"]
         assert len(env["sale.automation.application"].search([])) == 60
         assert len(env["sale.automation.log"].search([])) == 40
+
+
+@pytest.mark.skipif(not os.environ.get("KITWORK_TEST_DATABASE_URL"),
+                    reason="concurrent writers: PostgreSQL (SQLite has one writer at a time)")
+def test_an_application_key_taken_meanwhile_undoes_the_rule(database, shop):
+    """Another transaction applies the rule to the sale while a run is at it: the run's insert of the same key
+    waits for it, fails once it commits, and the run's actions for that sale are undone."""
+    import threading
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale()
+        rule = s.rule([{"type": "set_status", "status": s.review.id}], name="review")
+        sale_id, rule_id, action_id = sale.id, rule.id, rule.actions[0].id
+    seen = []
+
+    def scheduler():
+        with Database(database.url).transaction() as env:
+            seen.extend((log.outcome, log.detail) for log in env["sale.automation.rule"].run())
+    with database.transaction() as env:   # the other transaction, not yet committed when the run starts
+        env["sale.automation.application"].create_unchecked([{
+            "key": f"{rule_id}-{sale_id}-{action_id}-1", "rule": rule_id, "sale": sale_id, "action": action_id,
+            "date": datetime.datetime(2026, 1, 1)}])
+        worker = threading.Thread(target=scheduler)
+        worker.start()
+        time.sleep(2)
+        assert worker.is_alive()   # waiting on the key
+    worker.join(60)
+    assert seen == []
+    with database.transaction() as env:
+        assert env["sale.sale"].browse([sale_id])[0].status is None
+        assert len(env["sale.automation.application"].search([])) == 1
