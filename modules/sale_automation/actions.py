@@ -17,6 +17,15 @@ from core import errors
 KINDS = {}
 
 
+class Never(str):
+    """A reason the action can never be performed for the sale (it is done or cancelled): no use watching it."""
+
+
+def closed(sales, what):
+    """``{sale id: Never}`` for the done or cancelled ``sales``: ``what`` cannot happen to them any more."""
+    return {s.id: Never(f"the sale is {s.state}: {what}") for s in sales if s.state in ("done", "cancelled")}
+
+
 def kind(name, label):
     def register(cls):
         KINDS[name] = cls(name, label)
@@ -187,10 +196,11 @@ class AddFreeProduct(Kind):
 
     def can_apply(self, env, action, sales):
         product = action.product
+        reasons = closed(sales, "no line can be added")
+        sales = [s for s in sales if s.id not in reasons]
         if product.type != "goods":
-            return {}
+            return reasons
         stock = env["stock.location"].quantities_by_warehouse([product])[product.id]
-        reasons = {}
         for sale in sorted(sales, key=lambda s: (s.sale_date, s.id)):
             warehouse = sale.warehouse.id
             if stock.get(warehouse, 0.0) + 1e-9 < action.quantity:
@@ -253,6 +263,9 @@ class CreateTransfer(Kind):
 
     parameters = required = ("from_warehouse", "to_warehouse")
 
+    def can_apply(self, env, action, sales):
+        return closed(sales, "nothing left to transfer for it")
+
     def check(self, action):
         problems = {name: f"{getattr(action, name).rec_name} is not a warehouse"
                     for name in ("from_warehouse", "to_warehouse") if getattr(action, name).type != "warehouse"}
@@ -304,8 +317,9 @@ def without_lines(sales):
 class Invoice(Kind):
     """Invoice what the sale has to invoice, post the invoice, and with ``send`` mail its PDF.
 
-    Condition (the seed's): the sale has lines; a sale not confirmed yet, or
-    whose customer has no e-mail address when sending, waits too.
+    Condition (the seed's): the sale has lines; a sale not confirmed yet,
+    with nothing to invoice yet (invoiced on shipment, not shipped), or whose
+    customer has no e-mail address when sending, waits too.
     """
 
     parameters = ("send",)
@@ -315,10 +329,18 @@ class Invoice(Kind):
         for sale in sales:
             if sale.id in reasons:
                 continue
-            if sale.state not in ("confirmed", "processing", "done"):
+            if sale.state == "cancelled":
+                reasons[sale.id] = Never("the sale is cancelled: nothing to invoice")
+            elif sale.state not in ("confirmed", "processing", "done"):
                 reasons[sale.id] = f"the sale is {sale.state}: only confirmed sales are invoiced"
             elif action.send and not sale.party.email:
                 reasons[sale.id] = f"customer {sale.party.name} has no e-mail address to send the invoice to"
+        Line = env["sale.line"]
+        lines = Line.search([("sale", "in", [s.id for s in sales if s.id not in reasons])])
+        due = Line.quantities_to_invoice(lines)
+        waiting = {line.sale.id for line in lines} - {line.sale.id for line in lines
+                                                      if due[line.id] - line.quantity_invoiced > 1e-9}
+        reasons.update({i: "nothing to invoice yet (by its invoice method)" for i in waiting})
         return reasons
 
     def apply(self, env, action, sales):
@@ -427,6 +449,7 @@ class StockKind(Kind):
         reached, verb, _ = self.mode(action)
         reasons = {s.id: f"the sale is {s.state}: only processing sales have goods to {verb}"
                    for s in sales if s.state != "processing"}
+        reasons.update(closed(sales, f"nothing left to {verb}"))
         candidates = [s for s in sales if s.id not in reasons]
         before = pending(env, candidates, reached, self.line_domain(action))
         for sale in candidates:
@@ -584,8 +607,8 @@ class Unallocate(Kind):
     """Release what the sale's goods reserve (``Sale.unallocate``); only processing sales have reservations."""
 
     def can_apply(self, env, action, sales):
-        return {s.id: f"the sale is {s.state}: only processing sales hold stock"
-                for s in sales if s.state != "processing"}
+        return {**{s.id: f"the sale is {s.state}: only processing sales hold stock"
+                   for s in sales if s.state != "processing"}, **closed(sales, "it holds no stock")}
 
     def apply(self, env, action, sales):
         before = pending(env, sales, ("draft", "waiting", "done"))
@@ -661,6 +684,7 @@ class CreatePurchase(Kind):
     def can_apply(self, env, action, sales):
         reasons = {s.id: f"the sale is {s.state}: only confirmed or processing sales are bought for"
                    for s in sales if s.state not in ("confirmed", "processing")}
+        reasons.update(closed(sales, "nothing left to buy"))
         for sale in sales:
             if sale.id not in reasons and not any(line.product.type != "service" for line in sale.lines):
                 reasons[sale.id] = "the sale has no goods to buy"

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from core import Model, errors, fields
 from core.model import in_
 
-from .actions import KINDS
+from .actions import KINDS, Never
 from .json_field import Json
 
 EVENTS = [("created", "Created"), ("quoted", "Quoted"), ("confirmed", "Confirmed"), ("processed", "Processed"),
@@ -132,7 +132,10 @@ class Rule(Model):
     def run(cls, sales=None):
         """Check every open sale (or the open ones of ``sales``) against every active rule, and the watch list.
 
-        Open: quoted, confirmed or processing.  Rules go by sequence; the
+        Open: quoted, confirmed or processing; a sale a rule watches is
+        checked in any state but cancelled (a done sale may still be
+        invoiced, say), and leaves the list once an action says it can never
+        apply.  Rules go by sequence; the
         events their actions fire are evaluated after them.  Returns the
         ``sale.automation.log`` entries written.  Two runs at once take
         turns: each locks the active rules first.
@@ -266,11 +269,17 @@ class Action(Model):
 
     @classmethod
     def can_apply(cls, actions, sales):
-        """``{sale id: [reasons]}``: the sales some of ``actions`` cannot be applied to now, and why."""
+        """``{sale id: [reasons]}``: the sales some of ``actions`` cannot be applied to now, and why.
+
+        A reason that is a :class:`~modules.sale_automation.actions.Never`
+        says the action can never be performed for the sale (it is done):
+        the sale leaves the watch list instead of waiting.
+        """
         reasons = {}
         for action in actions:
             for sale_id, reason in KINDS[action.type].can_apply(cls.env, action, sales).items():
-                reasons.setdefault(sale_id, []).append(f"{action.type}: {reason}")
+                text = f"{action.type}: {reason}"
+                reasons.setdefault(sale_id, []).append(Never(text) if isinstance(reason, Never) else text)
         return reasons
 
     @classmethod
@@ -416,8 +425,11 @@ class Pass:
         where = []
         if scope is not None:
             where.append(in_(sales.c.id, scope))
-        if open_only:
-            where.append(sales.c.state.in_(OPEN_STATES))
+        if open_only:   # open sales, and the sales the rule watches unless cancelled
+            watches = Watch_.table
+            where.append(sa.or_(sales.c.state.in_(OPEN_STATES), sa.and_(
+                sales.c.state != "cancelled",
+                sales.c.id.in_(sa.select(watches.c.sale).where(watches.c.rule == rule.id)))))
         clauses = self.clauses(rule)
         if rule.repeat:   # sales seen not matching: a later match is a new one
             matching = sa.select(sales.c.id).where(*where, *clauses)
@@ -442,7 +454,11 @@ class Pass:
         queued = len(self.queue)
         reasons = env["sale.automation.action"].can_apply(actions, records)
         del self.queue[queued:]   # what trials fired was undone
-        ready = [s for s in records if s.id not in reasons]
+        never = {i: why for i, why in reasons.items() if any(isinstance(r, Never) for r in why)}
+        self.drop(rule, [watched[i] for i in never if i in watched],
+                  {i: "it can never apply: " + "; ".join(why) for i, why in never.items()})
+        reasons = {i: why for i, why in reasons.items() if i not in never}
+        ready = [s for s in records if s.id not in reasons and s.id not in never]
         failed = self.apply(rule, actions, ready)
         reasons.update({i: [why] for i, why in failed.items()})
         self.watch(rule, reasons, watched)
@@ -536,13 +552,13 @@ class Pass:
                         new.pop(row["sale"])
         self.record(rule, {**changed, **new}, "watching", lambda text: f"cannot apply yet: {text}")
 
-    def drop(self, rule, watches):
-        """Take off the watch list the sales that no longer match the rule."""
+    def drop(self, rule, watches, why=None):
+        """Take off the watch list the sales that no longer match the rule (or ``why``: {sale id: reason})."""
         if not watches:
             return
-        texts = {w.sale.id: (f"dropped from the watch list after {w.tries} tries: "
-                             + (f"the sale is {w.sale.state}" if w.sale.state not in OPEN_STATES
-                                else "the sale no longer matches the conditions")) for w in watches}
+        texts = {w.sale.id: f"dropped from the watch list after {w.tries} tries: " + (
+            why[w.sale.id] if why else f"the sale is {w.sale.state}" if w.sale.state == "cancelled"
+            else "the sale no longer matches the conditions") for w in watches}
         self.env["sale.automation.watch"].delete_unchecked(watches)
         self.record(rule, texts, "dropped", lambda text: text)
 

@@ -103,3 +103,17 @@ def test_set_nominal_code_condition_the_sale_has_lines(database, shop, accounts)
         s.rule([{"type": "set_nominal_code", "account": web.id}], name="code")
         log, = run(env)
         assert log.detail == "code: cannot apply yet: set_nominal_code: the sale has no lines"
+
+
+def test_invoice_on_shipment_waits_for_the_shipment(database, shop, accounts):
+    with database.transaction() as env:
+        s = shop(env)
+        accounts(env, s)
+        s.stock(s.lamp, 5)
+        sale = s.sale(state="processing", invoice_method="shipment")
+        s.rule([{"type": "invoice"}], name="invoice")
+        log, = run(env)
+        assert log.detail == "invoice: cannot apply yet: invoice: nothing to invoice yet (by its invoice method)"
+        env["sale.sale"].fulfil([sale])
+        log, = run(env)
+        assert log.outcome == "applied" and sale.invoices[0].total_amount == Decimal("200.00")

@@ -208,3 +208,17 @@ def test_set_custom_field_is_checked_at_save(database, shop):
             with pytest.raises(errors.ValidationError) as caught:
                 Rule.create([{"name": "bad", "actions": [action]}])
             assert field in caught.value.errors, action
+
+
+def test_a_watched_sale_shipped_by_hand_leaves_the_watch_list(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(state="processing")
+        s.rule([{"type": "fulfil"}], name="ship")
+        run(env)
+        s.stock(s.lamp, 5)
+        env["sale.sale"].fulfil([sale])
+        log, = run(env)
+        assert (log.outcome, log.detail) == ("dropped", "ship: dropped from the watch list after 1 tries: it can "
+                                                        "never apply: fulfil: the sale is done: nothing left to fulfil")
+        assert s.watched() == [] and run(env) == []
