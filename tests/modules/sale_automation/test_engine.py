@@ -265,3 +265,26 @@ def test_an_application_key_taken_meanwhile_undoes_the_rule(database, shop):
     with database.transaction() as env:
         assert env["sale.sale"].browse([sale_id])[0].status is None
         assert len(env["sale.automation.application"].search([])) == 1
+
+
+def test_a_cascade_is_bounded(database, shop):
+    """Eight rules, each moving the status one step on status_changed, in reverse sequence (so that each step
+    needs the event of the previous one): five levels of cascade, then a warning."""
+    with database.transaction() as env:
+        s = shop(env)
+        steps = env["sale.status"].create([{"name": f"Step {i}"} for i in range(9)])
+        for i in range(8):
+            s.rule([{"type": "set_status", "status": steps[i + 1].id}], [["status", "=", steps[i].id]],
+                   events=["status_changed"], name=f"step {i}", sequence=10 - i)
+        sale = s.sale()
+        env["sale.sale"].write([sale], {"status": steps[0].id})
+        assert sale.status == steps[6]   # the write, then five cascaded levels
+        warning, = [w for w in env.warnings if w.key == "sale_automation.cascade"]
+        assert "stopped after 5 levels" in warning.message
+        run(env)                          # the scheduler goes on from there
+        assert sale.status == steps[8]
+
+
+def test_cli_automate_needs_the_module(kitwork_database):
+    database = kitwork_database("sale")
+    assert cli.main(["automate", "--db", database.url]) == 1
