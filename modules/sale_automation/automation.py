@@ -18,9 +18,9 @@ matches (false → true between two evaluations, as Tryton's triggers).
 
 Events (the sale hooks) evaluate the rules listening to them for the sales
 concerned, right after the operation.  Actions that fire events themselves
-(``set_status`` fires ``status_changed``) queue them: they are evaluated once
-the current rule is done, up to ``MAX_CASCADE`` levels deep, and a rule
-never applies twice to a sale within one cascade.
+(``set_status`` fires ``status_changed``) queue them: they are evaluated
+after the rules of the current level, up to ``MAX_CASCADE`` levels deep, and
+a rule never applies twice to a sale within one cascade.
 """
 import datetime
 import decimal
