@@ -63,6 +63,19 @@ def untaxed_amount_clause(Sale, operator, value):
 COMPUTED_CONDITIONS = {"untaxed_amount": untaxed_amount_clause}
 
 
+def sale_ids(sales):
+    """The ids of ``sales`` (sale records or ids); a UserError for anything else."""
+    if isinstance(sales, (str, bytes, dict)) or not hasattr(sales, "__iter__"):
+        raise errors.UserError(f"sale.automation.rule.run: expected a list of sales or their ids, got {sales!r:.80}")
+    ids = []
+    for sale in sales:
+        if getattr(sale, "_name", None) == "sale.sale" or (type(sale) is int and 0 < sale < 2 ** 31):
+            ids.append(getattr(sale, "id", sale))
+        else:
+            raise errors.UserError(f"sale.automation.rule.run: expected a sale or its id, got {sale!r:.80}")
+    return list(dict.fromkeys(ids))
+
+
 def now():
     return datetime.datetime.now().replace(microsecond=0)
 
@@ -140,7 +153,7 @@ class Rule(Model):
         ``sale.automation.log`` entries written.  Two runs at once take
         turns: each locks the active rules first.
         """
-        scope = None if sales is None else [getattr(s, "id", s) for s in cls.env["sale.sale"].browse(sales)]
+        scope = None if sales is None else sale_ids(sales)
         with Pass(cls.env) as automation:
             rules = automation.rules()
             cls.lock(rules)

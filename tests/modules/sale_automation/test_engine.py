@@ -288,3 +288,16 @@ def test_a_cascade_is_bounded(database, shop):
 def test_cli_automate_needs_the_module(kitwork_database):
     database = kitwork_database("sale")
     assert cli.main(["automate", "--db", database.url]) == 1
+
+
+def test_run_refuses_what_is_no_sale(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale()
+        s.rule([{"type": "set_status", "status": s.review.id}])
+        Rule = env["sale.automation.rule"]
+        for bad in ("S0001", [sale.party], ["1"], [2 ** 40], 5, [None]):
+            with pytest.raises(errors.UserError, match="expected a"):
+                Rule.run(bad)
+        assert sale.status is None
+        assert len(Rule.run([sale.id, sale])) == 1
