@@ -433,6 +433,8 @@ class Pass:
     def evaluate(self, rule, scope, open_only):
         """Apply ``rule`` to the sales of ``scope`` (ids; None: every sale) that match it, or watch them."""
         env = self.env
+        if not rule.actions:   # its last action was deleted: nothing to apply
+            return
         Sale, App, Watch_ = env["sale.sale"], env["sale.automation.application"], env["sale.automation.watch"]
         sales, apps = Sale.table, App.table
         where = []

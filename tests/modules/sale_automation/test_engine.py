@@ -301,3 +301,12 @@ def test_run_refuses_what_is_no_sale(database, shop):
                 Rule.run(bad)
         assert sale.status is None
         assert len(Rule.run([sale.id, sale])) == 1
+
+
+def test_a_rule_whose_actions_were_deleted_applies_nothing(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.sale()
+        rule = s.rule([{"type": "set_status", "status": s.review.id}])
+        env["sale.automation.action"].delete(rule.actions)
+        assert run(env) == [] and run(env) == []
