@@ -24,12 +24,9 @@ def invoice(args, out):
         invoices = Sale.invoice(sales)
         Invoice.post(invoices)
         pdfs = Invoice.render_pdf(invoices) if folder is not None else {}
-        invoiced = {}
-        for invoice in invoices:
-            for line in invoice.lines:
-                invoiced.setdefault(line.origin.sale.id, invoice)
+        made = set(invoices)
         for sale in sales:
-            invoice = invoiced.get(sale.id)
+            invoice = next((i for i in sale.invoices if i in made), None)
             if invoice is None:
                 out.write(f"{sale.number}: nothing to invoice\n")
                 continue

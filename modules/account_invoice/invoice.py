@@ -131,6 +131,7 @@ class Invoice(Workflow, Model):
     @classmethod
     def _locked(cls, invoices, verb, states):
         """Lock ``invoices``, then refuse those another transaction moved out of ``states`` meanwhile."""
+        invoices = list(dict.fromkeys(invoices))   # an invoice given twice is numbered once
         cls.lock(invoices)
         table = cls.table
         current = {}
@@ -205,9 +206,10 @@ class Invoice(Workflow, Model):
                 .join(unit, unit.c.id == table.c.unit).where(in_(parent, batch))
                 .order_by(parent, *Line.sql_order())).all()
         taxes = collections.defaultdict(list)
-        for batch in batches(env, [row.id for row in rows]):
-            for origin, target in env.execute(sa.select(links.c.origin, links.c.target)
-                                              .where(in_(links.c.origin, batch)).order_by(links.c.target)).all():
+        for batch in batches(env, order_ids):
+            for origin, target in env.execute(
+                    sa.select(links.c.origin, links.c.target).join(table, table.c.id == links.c.origin)
+                    .where(in_(parent, batch)).order_by(links.c.origin, links.c.target)).all():
                 taxes[origin].append(target)
         return [OrderLineRow(*row, taxes[row.id]) for row in rows]
 

@@ -56,6 +56,8 @@ def test_the_pdf_shows_number_party_lines_taxes_and_totals(database, posted):
         draft, = Invoice.create([{"party": invoice.party.id, "lines": [
             {"product": invoice.lines[1].product.id, "quantity": 1}]}])
         assert "Draft invoice" in pdf_text(Invoice.render_pdf([draft.id])[draft.id])
+        env["party.party"].write([invoice.party], {"name": "Zoë Ünal ☕"})   # beyond the PDF fonts' Latin-1
+        assert "Zoë Ünal ?" in pdf_text(Invoice.render_pdf([invoice])[invoice.id])
         with pytest.raises(errors.UserError, match="expected a list"):
             Invoice.render_pdf(draft)
 

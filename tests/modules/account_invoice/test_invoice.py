@@ -1,12 +1,14 @@
 """Invoices from sales and purchases: what to invoice, posting, cancelling, bad input, concurrency."""
 import io
+import json
 import os
-import threading
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
 
-from core import Database, cli, errors
+from core import cli, errors
 
 
 @pytest.fixture
@@ -184,8 +186,11 @@ def test_an_invoice_made_by_hand_takes_the_product_defaults(database, shop):
             {"type": "in", "party": shop.supplier.id, "lines": [{"product": shop.jar.id, "quantity": 2}]}])
         assert [(l.unit_price, l.account, l.taxes, l.unit.symbol) for l in out.lines + in_.lines] == [
             (Decimal("3"), shop.revenue, [shop.vat], "u"), (Decimal("1.5"), shop.expense, [shop.vat], "u")]
-        Invoice.post([out, in_])
+        Invoice.post([out, in_, out.id])
         assert (out.number, in_.number) == ("INV0001", "BILL0001")
+        another, = Invoice.create([{"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": 1}]}])
+        Invoice.post([another])
+        assert another.number == "INV0002"
 
 
 def test_bad_input_is_a_clear_error_and_saves_nothing(database, shop):
@@ -248,63 +253,83 @@ def test_invoice_command_posts_and_writes_the_pdfs(database, shop, tmp_path, cap
         assert [(i.number, i.state) for i in env["account.invoice"].search([])] == [("INV0001", "posted")]
 
 
-def concurrently(database, work, count=2):
-    """Run ``work(env, i)`` in ``count`` threads, each with its own connection; return the errors."""
-    failures, barrier = [], threading.Barrier(count)
-
-    def run(i):
-        db = Database(database.url)
+WORKER = """
+import json, pathlib, sys, time
+from core import Database, errors
+url, go, task, ids = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+db = Database(url)
+while not go.exists():
+    time.sleep(0.01)
+if task == "post":   # every invoice, each in a transaction of its own; "already posted" is expected
+    for invoice_id in ids:
         try:
             with db.transaction() as env:
-                barrier.wait(timeout=30)
-                work(env, i)
-        except Exception as exc:   # reported by the caller
-            failures.append(exc)
-        finally:
-            db.close()
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
+                env["account.invoice"].post([invoice_id])
+        except errors.WorkflowError:
+            pass
+else:   # invoice, then hold the transaction open until the other one has invoiced too (or 3 s)
+    with db.transaction() as env:
+        env["account.invoice"].post(env["sale.sale"].invoice(ids))
+        (go.parent / f"invoiced-{task}").write_text("")
+        deadline = time.monotonic() + 3
+        while len(list(go.parent.glob("invoiced-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+db.close()
+"""
+
+
+def concurrently(database, tmp_path, task, id_lists):
+    """Run WORKER ``task`` in one process per list of ids, started together; their exit statuses."""
+    go = tmp_path / "go"
+    processes = [subprocess.Popen([sys.executable, "-c", WORKER, database.url, str(go),
+                                   task if task == "post" else f"{task}{i}", json.dumps(ids)],
+                                  stderr=subprocess.PIPE, text=True) for i, ids in enumerate(id_lists)]
+    go.write_text("go")
+    results = [(process.wait(timeout=120), process.stderr.read()) for process in processes]
+    for process in processes:
+        process.stderr.close()
+    return results
 
 
 postgresql_only = pytest.mark.skipif(not os.environ.get("KITWORK_TEST_DATABASE_URL", "").startswith("postgresql"),
-                                     reason="row locks and concurrent transactions: PostgreSQL")
+                                     reason="row locks and concurrent transactions in two processes: PostgreSQL")
 
 
 @postgresql_only
-def test_concurrent_posting_numbers_without_gaps(database, shop):
+def test_concurrent_posting_numbers_without_gaps(database, shop, tmp_path):
     with database.transaction() as env:
         invoices = env["account.invoice"].create([
             {"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": 1}]} for _ in range(40)])
         ids = [i.id for i in invoices]
 
-    def post(env, i):
-        Invoice = env["account.invoice"]
-        for invoice_id in ids[i::2]:
-            Invoice.post([invoice_id])
-    assert concurrently(database, post) == []
+    # both processes post all of them, racing for each: each is posted once, numbered once
+    assert concurrently(database, tmp_path, "post", [ids, ids]) == [(0, ""), (0, "")]
     with database.transaction() as env:
         numbers = sorted(i.number for i in env["account.invoice"].search([]))
         assert numbers == [f"INV{n:04d}" for n in range(1, 41)]
 
 
 @postgresql_only
-def test_concurrent_invoicing_and_posting_of_the_same_orders_happens_once(database, shop):
+def test_concurrent_invoicing_and_posting_of_the_same_orders_happens_once(database, shop, tmp_path):
     with database.transaction() as env:
         sales = [shop.sale(env, [{"product": shop.jar.id, "quantity": 2}], invoice_method="order")
                  for _ in range(5)]
         ids = [s.id for s in sales]
 
-    def invoice(env, i):
-        invoices = env["sale.sale"].invoice(ids)
-        env["account.invoice"].post(invoices)
-    failures = concurrently(database, invoice)
-    # the second transaction waited for the first, then found nothing new to invoice
-    assert failures == []
+    # the second process waits for the first's lock, then finds nothing new to invoice
+    assert concurrently(database, tmp_path, "invoice", [ids, ids]) == [(0, ""), (0, "")]
     with database.transaction() as env:
         invoices = env["account.invoice"].search([])
         assert len(invoices) == 5 and all(lines_of(i) == [("Jar", 2.0)] for i in invoices)
         assert sorted(i.number for i in invoices) == [f"INV{n:04d}" for n in range(1, 6)]
+
+
+def test_the_demo_invoices_a_shipped_sale_writes_its_pdf_and_queues_the_mail():
+    out = io.StringIO()
+    assert cli.main(["demo"], out=out) == 0
+    chapter = out.getvalue().split("== account_invoice ==\n")[1].split("\n== ")[0]
+    assert "shipped 3: invoice INV0001 (posted) for Alder & Co: 3 x 24.5, untaxed 73.50, tax 14.70, total 88.20" \
+        in chapter
+    assert "invoicing S0002 again: 0 new invoice" in chapter
+    assert "PDF written: INV0001.pdf" in chapter and "b'%PDF-" in chapter
+    assert "mail queued to orders@alder.example: 'Invoice INV0001' with INV0001.pdf attached (queued;" in chapter
