@@ -175,6 +175,29 @@ class DropShipMoves:
         return result
 
     @classmethod
+    def get_quantity_moved(cls, items, name):
+        """The done drop-ship moves bought for an item count as moved too (their origin is the purchase line)."""
+        result = super().get_quantity_moved(items, name)
+        origins = {f"{cls._name},{item.id}": item for item in items}
+        if not origins:
+            return result
+        env = cls.env
+        lines = env["purchase.line"].search([("origin", "in", list(origins)), ("purchase.drop_ship", "=", True)])
+        if not lines:
+            return result
+        item_of = {f"purchase.line,{line.id}": origins[f"{line.origin._name},{line.origin.id}"] for line in lines}
+        Uom = env["product.uom"]
+        extra = {}
+        for move in env["stock.move"].search([("origin", "in", list(item_of)), ("state", "=", "done")]):
+            item = item_of[f"{move.origin._name},{move.origin.id}"]
+            extra[item.id] = extra.get(item.id, 0.0) + Uom.compute_quantity(move.unit, move.quantity, item.unit,
+                                                                             round=False)
+        for item in items:
+            if item.id in extra:
+                result[item.id] = Uom.round((result.get(item.id) or 0.0) + extra[item.id], item.unit.rounding)
+        return result
+
+    @classmethod
     def move_specs(cls, items):
         """No outgoing move for what a drop-ship purchase delivers (a sale processed after its purchase)."""
         specs = super().move_specs(items)

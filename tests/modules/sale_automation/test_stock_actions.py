@@ -1,0 +1,224 @@
+"""allocate, fulfil, unallocate and advanced fulfil, with their condition: items that can be handled now."""
+import pytest
+
+from core import errors
+
+
+def run(env, sales=None):
+    return env["sale.automation.rule"].run(sales)
+
+
+def receive(env, shop, product, quantity):
+    """A purchase of ``quantity`` received at WH: how stock arrives."""
+    Purchase = env["purchase.purchase"]
+    purchase, = Purchase.create([{"party": shop.other.id, "lines": [{"product": product.id, "quantity": quantity}]}])
+    Purchase.quote([purchase])
+    Purchase.confirm([purchase])
+    Purchase.process([purchase])
+    env["stock.shipment.in"].receive(purchase.shipments)
+
+
+def test_watch_list_fulfil_waits_for_stock_then_ships(database, shop):
+    """Fulfil rule on a sale without stock: watching; receive stock; run: applied; the log shows both."""
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(state="processing")
+        s.rule([{"type": "fulfil"}], name="ship")
+        assert [log.outcome for log in run(env)] == ["watching"]
+        assert s.watched() == [("ship", sale.id)]
+        receive(env, s, s.lamp, 5)
+        assert [log.outcome for log in run(env)] == ["applied"]
+        assert sale.state == "done" and s.watched() == []
+        assert s.logs(sale) == [("watching", "ship: cannot apply yet: fulfil: not enough stock at WH: 2 u Lamp short"),
+                                ("applied", "ship: applied: fulfil: shipped 2 u Lamp")]
+
+
+def test_fulfil_condition_the_sale_must_be_processing(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 5)
+        s.sale(state="confirmed")
+        s.rule([{"type": "fulfil"}], name="ship")
+        log, = run(env)
+        assert log.detail == ("ship: cannot apply yet: fulfil: the sale is confirmed: only processing sales have "
+                              "goods to fulfil")
+
+
+def test_all_or_nothing_set_status_then_fulfil_without_stock(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(state="processing")
+        s.rule([{"sequence": 1, "type": "set_status", "status": s.ready.id}, {"sequence": 2, "type": "fulfil"}])
+        log, = run(env)
+        assert log.outcome == "watching"
+        assert sale.status is None and sale.state == "processing"
+        assert [m.state for m in sale.lines[0].moves] == ["waiting"]
+        assert env["sale.automation.application"].search([]) == []
+
+
+def test_fulfil_partial_ships_what_is_there(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 1)
+        sale = s.sale(quantity=3, state="processing")
+        s.rule([{"type": "fulfil", "partial": True}], name="ship")
+        log, = run(env)
+        assert log.detail == "ship: applied: fulfil: shipped 1 u Lamp; 2 u Lamp still to fulfil"
+        assert sale.lines[0].quantity_shipped == 1.0
+
+
+def test_fulfil_from_an_alternative_warehouse(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 1)
+        s.stock(s.lamp, 5, s.wh2)
+        sale = s.sale(quantity=3, state="processing")
+        s.rule([{"type": "fulfil", "alternative_warehouse": s.wh2.id}], name="ship")
+        log, = run(env)
+        assert log.detail == "ship: applied: fulfil: shipped 3 u Lamp" and sale.state == "done"
+        stock = env["stock.location"].quantities_by_warehouse([s.lamp])[s.lamp.id]
+        assert (stock[s.wh.id], stock[s.wh2.id]) == (0.0, 3.0)
+
+
+def test_allocate_whole_sales_oldest_first(database, shop):
+    import datetime
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 3)
+        old = s.sale(quantity=2, state="processing", sale_date=datetime.date(2026, 1, 1))
+        new = s.sale(quantity=2, state="processing", sale_date=datetime.date(2026, 1, 2))
+        s.rule([{"type": "allocate"}], name="reserve")
+        logs = {log.sale: (log.outcome, log.detail) for log in run(env)}
+        assert logs == {old: ("applied", "reserve: applied: allocate: allocated 2 u Lamp"),
+                        new: ("watching", "reserve: cannot apply yet: allocate: not enough stock at WH: 1 u Lamp "
+                                          "short")}
+        assert old.shipments[0].state == "assigned"
+
+
+def test_allocate_partial_and_its_condition_something_available(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(quantity=3, state="processing")
+        s.rule([{"type": "allocate", "partial": True}], name="reserve")
+        log, = run(env)
+        assert log.detail == "reserve: cannot apply yet: allocate: no stock at WH for 3 u Lamp"
+        s.stock(s.lamp, 2)
+        log, = run(env)
+        assert log.detail == "reserve: applied: allocate: allocated 2 u Lamp; 1 u Lamp still to allocate"
+        assert sorted(m.state for m in sale.lines[0].moves) == ["assigned", "waiting"]
+
+
+def test_unallocate(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 5)
+        sale = s.sale(quantity=2, state="processing")
+        env["sale.sale"].allocate([sale])
+        s.rule([{"type": "unallocate"}], name="release")
+        log, = run(env)
+        assert log.detail == "release: applied: unallocate: released 2 u Lamp"
+        assert [m.state for m in sale.lines[0].moves] == ["waiting"]
+
+
+def test_advanced_fulfil_ships_the_chosen_lines_only(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 5)
+        s.stock(s.gift, 5)
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": s.customer.id, "lines": [{"product": s.lamp.id, "quantity": 2},
+                                                                 {"product": s.gift.id, "quantity": 1}]}])
+        Sale.quote([sale]), Sale.confirm([sale]), Sale.process([sale])
+        Sale.allocate([sale])            # the gift, reserved too, stays behind on a backorder
+        s.rule([{"type": "advanced_fulfil", "line_domain": [["product.code", "=", "LAMP"]], "method": "ship"}],
+               name="lamps first")
+        log, = run(env)
+        assert log.detail == "lamps first: applied: advanced_fulfil: shipped 2 u Lamp"
+        lamp, gift = sale.lines
+        assert (lamp.quantity_shipped, gift.quantity_shipped) == (2.0, 0.0)
+        assert [m.state for m in gift.moves] == ["waiting"] and sale.state == "processing"
+        assert [s_.state for s_ in sale.shipments] == ["done", "waiting"]
+
+
+def test_advanced_fulfil_allocate_and_its_condition(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": s.customer.id, "lines": [{"product": s.lamp.id, "quantity": 2},
+                                                                 {"product": s.gift.id, "quantity": 1}]}])
+        Sale.quote([sale]), Sale.confirm([sale]), Sale.process([sale])
+        s.stock(s.lamp, 5)
+        s.rule([{"type": "advanced_fulfil", "line_domain": [["product.code", "=", "GIFT"]], "method": "allocate"}],
+               name="gifts")
+        log, = run(env)
+        assert log.detail == "gifts: cannot apply yet: advanced_fulfil: no stock at WH for 1 u Gift"
+        s.stock(s.gift, 1)
+        log, = run(env)
+        assert log.detail == "gifts: applied: advanced_fulfil: allocated 1 u Gift"
+        assert [m.state for m in sale.lines[0].moves] == ["waiting"]
+
+
+def test_advanced_fulfil_needs_a_line_domain_and_a_method(database, shop):
+    with database.transaction() as env:
+        shop(env)
+        Rule = env["sale.automation.rule"]
+        for action, field in [({"type": "advanced_fulfil", "method": "ship"}, "line_domain"),
+                              ({"type": "advanced_fulfil", "line_domain": []}, "method"),
+                              ({"type": "advanced_fulfil", "line_domain": [["nope", "=", 1]], "method": "ship"},
+                               "line_domain"),
+                              ({"type": "advanced_fulfil", "line_domain": [], "method": "teleport"}, "method"),
+                              ({"type": "fulfil", "alternative_warehouse": 10 ** 6}, "alternative_warehouse")]:
+            with pytest.raises(errors.ValidationError) as caught:
+                Rule.create([{"name": "bad", "actions": [action]}])
+            assert field in caught.value.errors, action
+        assert Rule.search([]) == []
+
+
+def test_set_custom_field_value_and_increment(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        Field = env["custom.field"]
+        channel, orders = Field.create([
+            {"model": "sale.sale", "name": "channel", "type": "selection", "options": "web\nshop"},
+            {"model": "party.party", "name": "orders", "type": "integer"}])
+        first, second = s.sale(), s.sale()
+        s.rule([{"type": "set_custom_field", "custom_field": channel.id, "value": "web"},
+                {"type": "set_custom_field", "custom_field": orders.id, "increment": 1}], name="count")
+        logs = run(env)
+        assert [log.detail for log in logs] == [
+            "count: applied: set_custom_field: channel set to web; set_custom_field: customer's orders set to 1"] * 2
+        assert first.custom == second.custom == {"channel": "web"}
+        assert s.customer.custom == {"orders": 1}     # one customer: one increment per run batch
+        third = s.sale()
+        run(env, [third])
+        assert s.customer.custom == {"orders": 2}
+        s.rule([{"type": "set_status", "status": s.review.id}], [["custom.channel", "=", "web"]], name="web")
+        assert {log.sale for log in run(env)} == {first, second, third}
+
+
+def test_set_custom_field_is_checked_at_save(database, shop):
+    with database.transaction() as env:
+        shop(env)
+        channel, = env["custom.field"].create([{"model": "sale.sale", "name": "channel", "type": "char"}])
+        Rule = env["sale.automation.rule"]
+        for action, field in [({"type": "set_custom_field", "custom_field": channel.id}, "value"),
+                              ({"type": "set_custom_field", "custom_field": channel.id, "value": 5}, "value"),
+                              ({"type": "set_custom_field", "custom_field": channel.id, "increment": 1}, "increment"),
+                              ({"type": "set_custom_field", "value": "x"}, "custom_field")]:
+            with pytest.raises(errors.ValidationError) as caught:
+                Rule.create([{"name": "bad", "actions": [action]}])
+            assert field in caught.value.errors, action
+
+
+def test_a_watched_sale_shipped_by_hand_leaves_the_watch_list(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(state="processing")
+        s.rule([{"type": "fulfil"}], name="ship")
+        run(env)
+        s.stock(s.lamp, 5)
+        env["sale.sale"].fulfil([sale])
+        log, = run(env)
+        assert (log.outcome, log.detail) == ("dropped", "ship: dropped from the watch list after 1 tries: it can "
+                                                        "never apply: fulfil: the sale is done: nothing left to fulfil")
+        assert s.watched() == [] and run(env) == []
