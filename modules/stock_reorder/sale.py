@@ -212,31 +212,6 @@ class DropShipMoves:
 class SaleLine(DropShipMoves):
     _name = "sale.line"
 
-    @classmethod
-    def get_quantity_moved(cls, lines, name):
-        """The done moves of the drop-ship purchase lines bought for a line ship it too.
-
-        stock's sum reads the moves whose origin is the line; drop-ship moves
-        have the purchase line as origin, so they are added here (kit lines are
-        bought per component and counted by product_kit through ``moves_of``).
-        """
-        result = super().get_quantity_moved(lines, name)
-        origins = {f"{cls._name},{line.id}": line for line in lines}
-        if not origins:
-            return result
-        env = cls.env
-        Uom = env["product.uom"]
-        bought = {f"purchase.line,{p.id}": origins[f"{p.origin._name},{p.origin.id}"]
-                  for p in env["purchase.line"].search([("origin", "in", list(origins)),
-                                                        ("purchase.drop_ship", "=", True)])}
-        if not bought:
-            return result
-        for move in env["stock.move"].search([("origin", "in", list(bought)), ("state", "=", "done")]):
-            line = bought[f"{move.origin._name},{move.origin.id}"]
-            quantity = Uom.compute_quantity(move.unit, move.quantity, line.unit, round=False)
-            result[line.id] = Uom.round(result[line.id] + quantity, line.unit.rounding)
-        return result
-
 
 class SaleLineComponent(DropShipMoves):
     _name = "sale.line.component"
