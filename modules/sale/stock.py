@@ -305,15 +305,22 @@ def _plan(moves, available, alternative, partial, kits):
             complete &= _plan_kit(group, kits, other, plan, take, servable)
             continue
         move, = group
-        main = servable(move, move.from_location.id, move.quantity)
-        take(move, move.from_location.id, main)
-        rest = move.quantity - main
-        elsewhere = servable(move, other, rest) if rest > 1e-9 else 0.0
-        if elsewhere:
-            take(move, other, elsewhere)
-        plan[move] = (main, elsewhere)
-        complete &= rest - elsewhere <= 1e-9
+        complete &= _take_split(move, servable(move, move.from_location.id, move.quantity), other, plan, take, servable)
     return plan, taken, complete
+
+
+def _take_split(move, main, other, plan, take, servable):
+    """Take ``main`` of the move from its own warehouse and what the alternative can serve of the rest.
+
+    Returns whether the whole move is served.
+    """
+    take(move, move.from_location.id, main)
+    rest = move.quantity - main
+    elsewhere = servable(move, other, rest) if rest > 1e-9 else 0.0
+    if elsewhere:
+        take(move, other, elsewhere)
+    plan[move] = (main, elsewhere)
+    return rest - elsewhere <= 1e-9
 
 
 def _plan_kit(moves, kits, other, plan, take, servable):
@@ -331,13 +338,7 @@ def _plan_kit(moves, kits, other, plan, take, servable):
     for move in proportional:
         per_kit = move.quantity / kits[move.id][1]
         main = min(move.quantity, round(here * per_kit, 10))
-        take(move, move.from_location.id, main)
-        rest = move.quantity - main
-        elsewhere = servable(move, other, rest) if rest > 1e-9 else 0.0
-        if elsewhere:
-            take(move, other, elsewhere)
-        plan[move] = (main, elsewhere)
-        complete &= rest - elsewhere <= 1e-9
+        complete &= _take_split(move, main, other, plan, take, servable)
     for move in fixed:   # needed once: where the first kits leave from
         location = move.from_location.id if here > 0 or not proportional else other
         quantity = servable(move, location, move.quantity)
