@@ -4,6 +4,7 @@ import email.policy
 import hashlib
 import importlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,11 +25,14 @@ def example_package(tmp_path_factory):
     ``kitwork.modules`` entry points exactly as for any installed package.
     """
     target = tmp_path_factory.mktemp("site-packages")
-    build = tmp_path_factory.mktemp("example-build")
+    # Built from a private copy: setuptools writes build/ and *.egg-info into
+    # the source, which two test runs at once would otherwise share.
+    source = tmp_path_factory.mktemp("example-build") / "example_module"
+    shutil.copytree(EXAMPLE_PACKAGE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-cache-dir", "--target", str(target), str(EXAMPLE_PACKAGE)],
-        check=True, cwd=build)
+         "--no-cache-dir", "--target", str(target), str(source)],
+        check=True, cwd=source.parent)
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     yield target
