@@ -23,6 +23,7 @@ group), and emptied by any change.  Reading a field of N records costs one
 query per field kind, not N.
 """
 import contextlib
+import gc
 import re
 import types
 from collections.abc import Iterable
@@ -107,6 +108,54 @@ def _compile_any(element, compiler, **kw):
 def _array_type(column_type, dialect):
     """The SQL array type of a column's values, without length or scale (the column applies those)."""
     return re.sub(r"\(.*?\)", "", column_type.compile(dialect)).strip() + "[]"
+
+
+@contextlib.contextmanager
+def collection_deferred(size, threshold=1000):
+    """Pause Python's cyclic garbage collector while a batch of ``size`` records is made.
+
+    Making ten thousand records allocates hundreds of thousands of objects
+    that all survive; the collector, triggered by the allocations alone,
+    would walk the whole heap several times (a quarter of the time of a big
+    create) to find no garbage.  It runs as usual once the batch is done.
+    Small batches, or a collector already paused, are left alone.  Module
+    code running one big set-based operation (invoicing thousands of lines)
+    wraps it whole.
+    """
+    if size < threshold or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _insert_rows(env, table, rows):
+    """Insert ``rows`` (dicts with the same keys) with one ``executemany`` of plain tuples.
+
+    What ``connection.execute(table.insert(), rows)`` does, without building
+    a parameter dictionary per row: the column types' own bind processors
+    convert the values, once per column, and the driver gets tuples.  At
+    ten thousand rows that halves the time spent outside the database.
+    """
+    connection = env.connection
+    dialect = connection.dialect
+    names = list(rows[0])
+    if dialect.paramstyle != "qmark" or not names:   # other drivers keep SQLAlchemy's way
+        env.execute(table.insert(), rows)
+        return
+    columns = [table.c[name] for name in names]
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    values = [[row[name] for row in rows] for name in names]
+    for position, process in enumerate(processors):
+        if process is not None:
+            values[position] = [process(value) for value in values[position]]
+    quote = dialect.identifier_preparer.quote
+    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+                 f"VALUES ({', '.join('?' * len(names))})")
+    connection.exec_driver_sql(statement, list(zip(*values)))
 
 
 @contextlib.contextmanager
@@ -710,13 +759,18 @@ class Model:
     def _create(cls, vlist):
         if not vlist:
             return []
+        with collection_deferred(len(vlist)):
+            return cls._create_batch(vlist)
+
+    @classmethod
+    def _create_batch(cls, vlist):
         env = cls._env
         rows, children = [], []
         plain, converted = cls._plain_columns, cls._converted_columns
         required, one2many = cls._required_names, cls._one2many
         vlist = cls._complete([cls._defaults(values) for values in vlist])
         for position, values in enumerate(vlist):
-            if any(values.get(name) is None for name in required):
+            if None in map(values.get, required):
                 cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
             row = {name: values.get(name) for name in plain}
             for name, convert in converted:
@@ -755,10 +809,10 @@ class Model:
         if env.connection.dialect.name != "sqlite":
             statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
             return list(env.execute(statement, rows).scalars())
-        env.execute(table.insert(), rows[:1])   # takes the write lock, then its id is the table's largest
+        _insert_rows(env, table, rows[:1])   # takes the write lock, then its id is the table's largest
         first = env.execute(sa.select(sa.func.max(table.c.id))).scalar_one()
         if len(rows) > 1:
-            env.execute(table.insert(), rows[1:])
+            _insert_rows(env, table, rows[1:])
         count, low, high = env.execute(
             sa.select(sa.func.count(), sa.func.min(table.c.id), sa.func.max(table.c.id)).where(table.c.id >= first)
         ).one()
@@ -773,7 +827,7 @@ class Model:
             pairs = [{"origin": id_, "target": target} for id_, values in zip(ids, vlist)
                      for target in dict.fromkeys(getattr(t, "id", t) for t in values.get(name) or ())]
             if pairs:
-                cls._env.execute(field.table.insert(), pairs)
+                _insert_rows(cls._env, field.table, pairs)
 
     @classmethod
     def _apply_links(cls, records, field, actions):
@@ -991,7 +1045,8 @@ class Model:
             if not values:
                 continue
             if len(values) != len(set(values)):
-                duplicate = next(v for v in values if values.count(v) > 1)
+                seen = set()
+                duplicate = next(v for v in values if v in seen or seen.add(v))
                 raise errors.ValidationError(
                     f"{cls._name}.{name} must be unique: {duplicate!r} is given twice", {name: ["Must be unique."]})
             for batch in batches(cls._env, set(values)):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from core import Model, Workflow, errors, fields, transition
-from core.model import batches, in_
+from core.model import batches, collection_deferred, in_
 from modules.product.order import OrderLine
 
 CENT = Decimal("0.01")
@@ -37,7 +37,8 @@ def records_of(model, items):
 
 
 OrderLineRow = collections.namedtuple(
-    "OrderLineRow", "id order product unit rounding unit_price account sequence taxes")
+    "OrderLineRow", "id order product unit rounding unit_price account sequence quantity product_type invoice_method "
+                    "taxes")
 
 
 class Invoice(Workflow, Model):
@@ -153,7 +154,7 @@ class Invoice(Workflow, Model):
         order never invoice it twice.  Returns the invoices created or added
         to, in the order of ``orders``.
         """
-        Line, InvoiceLine = cls.env[Order.fields["lines"].target], cls.env["account.invoice.line"]
+        Line = cls.env[Order.fields["lines"].target]
         for order in orders:
             if order.state not in ("confirmed", "processing", "done"):
                 raise errors.WorkflowError(
@@ -162,9 +163,18 @@ class Invoice(Workflow, Model):
             return []
         Order.lock(orders)
         rows = cls.order_lines(Line, [o.id for o in orders])
+        with collection_deferred(len(rows)):
+            return cls._invoice_lines(Line, orders, rows, type)
+
+    @classmethod
+    def _invoice_lines(cls, Line, orders, rows, type):
+        """Invoice the order lines ``rows`` (see :meth:`order_lines`) of ``orders``."""
+        InvoiceLine = cls.env["account.invoice.line"]
         lines = Line.browse([row.id for row in rows])
-        to_invoice = Line.quantities_to_invoice(lines)
-        invoiced = Line.get_quantity_invoiced(lines, "quantity_invoiced")
+        facts = {row.id: row for row in rows}   # a row has the fields of LineFacts
+        with cls.env.with_context(line_facts={Line._name: facts}):
+            to_invoice = Line.quantities_to_invoice(lines)
+            invoiced = Line.get_quantity_invoiced(lines, "quantity_invoiced")
         Uom = cls.env["product.uom"]
         new_lines = collections.defaultdict(list)
         for row in rows:
@@ -177,7 +187,9 @@ class Invoice(Workflow, Model):
                 "sequence": row.sequence})
         if not new_lines:
             return []
-        drafts = cls.draft_invoices_of(Line, [(row.id, row.order) for row in rows if row.order in new_lines], type)
+        # A draft invoice holding lines of an order means the order has something invoiced.
+        started = {row.order for row in rows if invoiced[row.id] and row.order in new_lines}
+        drafts = cls.draft_invoices_of(Line, [(row.id, row.order) for row in rows if row.order in started], type)
         by_id = {o.id: o for o in orders}
         created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist}
                                         for order_id, vlist in new_lines.items() if order_id not in drafts])
@@ -193,18 +205,24 @@ class Invoice(Workflow, Model):
         """What invoicing reads of the lines of the orders, as plain rows (set-based, in the lines' order).
 
         Each row: ``id``, ``order``, ``product``, ``unit``, ``rounding`` (of
-        the unit), ``unit_price``, ``account``, ``sequence`` and ``taxes`` (ids).
+        the unit), ``unit_price``, ``account``, ``sequence``, ``quantity``,
+        ``product_type``, ``invoice_method`` (of the order) and ``taxes`` (ids).
         """
         env = cls.env
         table, unit, links = Line.table, env["product.uom"].table, Line.fields["taxes"].table
+        product, order = env["product.product"].table, env[Line.fields[Line._parent_field].target].table
         parent = table.c[Line._parent_field]
+        method = order.c.invoice_method if "invoice_method" in order.c else sa.null()
         rows = []
         for batch in batches(env, order_ids):
             rows += env.execute(
                 sa.select(table.c.id, parent.label("order"), table.c.product, table.c.unit,
-                          unit.c.rounding, table.c.unit_price, table.c.account, table.c.sequence)
-                .join(unit, unit.c.id == table.c.unit).where(in_(parent, batch))
-                .order_by(parent, *Line.sql_order())).all()
+                          unit.c.rounding, table.c.unit_price, table.c.account, table.c.sequence,
+                          table.c.quantity, product.c.type, method)
+                .select_from(table.join(unit, unit.c.id == table.c.unit)
+                             .join(product, product.c.id == table.c.product)
+                             .join(order, order.c.id == parent))
+                .where(in_(parent, batch)).order_by(parent, *Line.sql_order())).all()
         taxes = collections.defaultdict(list)
         for batch in batches(env, order_ids):
             for origin, target in env.execute(

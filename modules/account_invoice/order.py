@@ -18,7 +18,8 @@ class InvoicedLine:
         env = cls.env
         Uom = env["product.uom"]
         invoice, line = env["account.invoice"].table, env["account.invoice.line"].table
-        origins = {f"{cls._name},{l.id}": l for l in lines}
+        facts = cls.line_facts(lines)
+        origins = {f"{cls._name},{l.id}": l.id for l in lines}
         totals = collections.defaultdict(float)
         units = {}
         for batch in batches(env, list(origins)):
@@ -27,13 +28,13 @@ class InvoicedLine:
                      .where(in_(line.c.origin, batch), invoice.c.state != "cancelled")
                      .group_by(line.c.origin, line.c.unit))
             for origin, unit, quantity in env.execute(query).all():
-                order_line = origins[origin]
-                if unit == order_line.unit.id:
-                    totals[order_line.id] += quantity
-                else:
+                line_id = origins[origin]
+                line_unit = facts[line_id].unit
+                if unit != line_unit:
                     unit = units.get(unit) or units.setdefault(unit, Uom.browse([unit])[0])
-                    totals[order_line.id] += Uom.compute_quantity(unit, quantity, order_line.unit, round=False)
-        return {l.id: Uom.round(totals[l.id], l.unit.rounding) for l in lines}
+                    quantity = Uom.compute_quantity(unit, quantity, Uom.browse([line_unit])[0], round=False)
+                totals[line_id] += quantity
+        return {l.id: Uom.round(totals[l.id], facts[l.id].rounding) if l.id in totals else 0.0 for l in lines}
 
     @classmethod
     def quantities_to_invoice(cls, lines):
@@ -45,9 +46,9 @@ class InvoicedLine:
         line, unless the order's invoice method is manual.
         """
         if "quantity_to_invoice" in cls.fields:
-            return {line.id: line.quantity_to_invoice for line in lines}
-        parent = cls._parent_field
-        return {line.id: 0.0 if getattr(line, parent).invoice_method == "manual" else line.quantity
+            return getattr(cls, cls.fields["quantity_to_invoice"].getter)(lines, "quantity_to_invoice")
+        facts = cls.line_facts(lines)
+        return {line.id: 0.0 if facts[line.id].invoice_method == "manual" else facts[line.id].quantity
                 for line in lines}
 
 

@@ -6,6 +6,7 @@ draft or quotation) announced through the owning module's hooks, and lines
 holding a quantity of a product in a unit at a price, completed and checked
 a whole batch at a time.
 """
+import collections
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from core.model import batches, in_
 CENT = Decimal("0.01")
 STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
           ("processing", "Processing"), ("done", "Done"), ("cancelled", "Cancelled")]
+LineFacts = collections.namedtuple("LineFacts", "quantity unit rounding product_type invoice_method")
 INVOICE_METHODS = [("order", "On order"), ("shipment", "On shipment"), ("manual", "Manual")]
 
 
@@ -155,6 +157,35 @@ class OrderLine:
     _parent_field = None
 
     @classmethod
+    def line_facts(cls, lines):
+        """``{line id: LineFacts}``: what quantity code reads of each line, in one joined query per batch.
+
+        The quantity, the unit's id and rounding, the product's type and the
+        order's invoice method (None when the order has none).  Read as rows,
+        not through the records: at ten thousand lines, walking
+        ``line.unit.rounding`` costs more than the queries.  A caller that
+        already read them passes them in the context (``line_facts``:
+        ``{model name: facts}``) and nothing is read again.
+        """
+        env = cls.env
+        ids = [getattr(line, "id", line) for line in lines]
+        known = (env.context.get("line_facts") or {}).get(cls._name)
+        if known is not None and all(i in known for i in ids):
+            return known
+        table, unit, product = cls.table, env["product.uom"].table, env["product.product"].table
+        order = env[cls.fields[cls._parent_field].target].table
+        method = order.c.invoice_method if "invoice_method" in order.c else sa.null()
+        facts = {}
+        for batch in batches(env, ids):
+            query = (sa.select(table.c.id, table.c.quantity, table.c.unit, unit.c.rounding, product.c.type, method)
+                     .select_from(table.join(unit, unit.c.id == table.c.unit)
+                                  .join(product, product.c.id == table.c.product)
+                                  .join(order, order.c.id == table.c[cls._parent_field]))
+                     .where(in_(table.c.id, batch)))
+            facts.update((row[0], LineFacts(*row[1:])) for row in env.execute(query).all())
+        return facts
+
+    @classmethod
     def get_amount(cls, lines, name):
         return {line.id: (Decimal(repr(line.quantity)) * line.unit_price).quantize(CENT) for line in lines}
 
@@ -181,14 +212,17 @@ class OrderLine:
         if not wanted:
             return vlist
         Product, Uom = cls.env["product.product"], cls.env["product.uom"]
-        products = Product.browse([getattr(v["product"], "id", v["product"]) for v in wanted])
         given = {u.id: u for u in Uom.browse({getattr(v["unit"], "id", v["unit"])
                                               for v in wanted if v.get("unit") is not None})}
-        units = [given[getattr(v["unit"], "id", v["unit"])] if v.get("unit") is not None else product.default_uom
-                 for v, product in zip(wanted, products)]
+        # Lines given their unit and price (made by the system from another line) need no product read.
+        defaulted = [v for v in wanted if v.get("unit") is None or v.get("unit_price") is None]
+        products = dict(zip(map(id, defaulted), Product.browse(
+            [getattr(v["product"], "id", v["product"]) for v in defaulted])))
+        units = [given[getattr(v["unit"], "id", v["unit"])] if v.get("unit") is not None
+                 else products[id(v)].default_uom for v in wanted]
         missing_price = [i for i, v in enumerate(wanted) if v.get("unit_price") is None]
         prices = dict(zip(missing_price, cls.default_prices(
-            [products[i] for i in missing_price], [units[i] for i in missing_price],
+            [products[id(wanted[i])] for i in missing_price], [units[i] for i in missing_price],
             [wanted[i].get(cls._parent_field) for i in missing_price])))
         completed = {}
         for position, (values, unit) in enumerate(zip(wanted, units)):

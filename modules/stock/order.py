@@ -154,19 +154,22 @@ class StockLine:
         env = cls.env
         Uom = env["product.uom"]
         move = env["stock.move"].table
-        origins = {f"{cls._name},{line.id}": line for line in lines}
+        facts = cls.line_facts(lines)
+        origins = {f"{cls._name},{line.id}": line.id for line in lines}
         done = collections.defaultdict(float)
         units = {}
         for batch in batches(env, list(origins)):
             query = (sa.select(move.c.origin, move.c.unit, sa.func.sum(move.c.quantity))
                      .where(in_(move.c.origin, batch), move.c.state == "done").group_by(move.c.origin, move.c.unit))
             for origin, unit, quantity in env.execute(query).all():
-                line = origins[origin]
-                if unit != line.unit.id:
+                line_id = origins[origin]
+                line_unit = facts[line_id].unit
+                if unit != line_unit:
                     unit = units.get(unit) or units.setdefault(unit, Uom.browse([unit])[0])
-                    quantity = Uom.compute_quantity(unit, quantity, line.unit, round=False)
-                done[line.id] += quantity
-        return {line.id: Uom.round(done[line.id], line.unit.rounding) for line in lines}
+                    quantity = Uom.compute_quantity(unit, quantity, Uom.browse([line_unit])[0], round=False)
+                done[line_id] += quantity
+        return {line.id: Uom.round(done[line.id], facts[line.id].rounding) if line.id in done else 0.0
+                for line in lines}
 
     @classmethod
     def get_quantity_to_invoice(cls, lines, name):
@@ -175,11 +178,13 @@ class StockLine:
         Services have nothing to move and are invoiced in full.
         """
         moved = cls.get_quantity_moved(lines, name)
+        facts = cls.line_facts(lines)
         result = {}
         for line in lines:
-            method = getattr(line, cls._parent_field).invoice_method
-            if line.product.type == "service" or method == "order":
-                result[line.id] = line.quantity
+            fact = facts[line.id]
+            method = fact.invoice_method
+            if fact.product_type == "service" or method == "order":
+                result[line.id] = fact.quantity
             elif method == "shipment":
                 result[line.id] = moved[line.id]
             else:

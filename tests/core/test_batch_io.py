@@ -5,6 +5,7 @@ the table's sequence, and IN lists become ``= ANY(array)``; on SQLite they
 keep the multi-row inserts and IN lists.  Either way the record API must
 behave the same: ids and order, clear errors, a usable transaction after one.
 """
+import gc
 from decimal import Decimal
 
 import pytest
@@ -112,6 +113,29 @@ def test_a_unique_clash_in_a_big_batch_is_named_and_the_transaction_goes_on(db):
         assert Product.search_count([]) == 1
         vlist[BIG // 2]["code"] = "C2"
         assert len(Product.create(vlist)) == BIG
+
+
+def test_a_big_create_pauses_the_garbage_collector_and_always_restarts_it(db, monkeypatch):
+    paused = []
+    real_disable = gc.disable
+    monkeypatch.setattr(gc, "disable", lambda: (paused.append(True), real_disable()))
+    with db.transaction() as env:
+        unit = unit_of(env)
+        Product = env["product.product"]
+        Product.create([{"name": "small", "default_uom": unit}])
+        assert paused == [] and gc.isenabled()
+        Product.create([{"name": f"P{i}", "default_uom": unit} for i in range(BIG)])
+        assert paused == [True] and gc.isenabled()
+        vlist = [{"name": f"Q{i}", "code": "same", "default_uom": unit} for i in range(BIG)]
+        with pytest.raises(errors.ValidationError, match="'same' is given twice"):
+            Product.create(vlist)
+        assert paused == [True, True] and gc.isenabled()
+        gc.disable()   # a caller that paused it keeps it paused
+        try:
+            Product.create([{"name": f"R{i}", "default_uom": unit} for i in range(BIG)])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
 
 
 def test_in_and_not_in_with_big_lists(example_db):
