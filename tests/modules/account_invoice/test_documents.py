@@ -6,6 +6,7 @@ import pypdf
 import pytest
 
 from core import cli, errors
+from modules.account_invoice import pdf
 
 
 @pytest.fixture
@@ -56,10 +57,43 @@ def test_the_pdf_shows_number_party_lines_taxes_and_totals(database, posted):
         draft, = Invoice.create([{"party": invoice.party.id, "lines": [
             {"product": invoice.lines[1].product.id, "quantity": 1}]}])
         assert "Draft invoice" in pdf_text(Invoice.render_pdf([draft.id])[draft.id])
-        env["party.party"].write([invoice.party], {"name": "Zoë Ünal ☕"})   # beyond the PDF fonts' Latin-1
-        assert "Zoë Ünal ?" in pdf_text(Invoice.render_pdf([invoice])[invoice.id])
         with pytest.raises(errors.UserError, match="expected a list"):
             Invoice.render_pdf(draft)
+
+
+@pytest.fixture
+def no_unicode_font(monkeypatch):
+    """No Unicode font to embed: the PDF falls back to its built-in Latin-1 fonts."""
+    monkeypatch.setattr(pdf, "SYSTEM_FONTS", ())
+    monkeypatch.setenv("KITWORK_PDF_FONT", "/nowhere/missing.ttf")
+    pdf.unicode_font.cache_clear()
+    yield
+    pdf.unicode_font.cache_clear()
+
+
+def test_without_a_unicode_font_other_characters_print_as_question_marks(database, posted, no_unicode_font):
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        invoice, = Invoice.browse([posted])
+        env["party.party"].write([invoice.party], {"name": "Zoë Ünal ☕"})   # beyond the PDF fonts' Latin-1
+        text = pdf_text(Invoice.render_pdf([invoice])[invoice.id])
+        assert "Zoë Ünal ?" in text and "110.76" in text
+
+
+def test_names_beyond_latin_1_print_with_an_embedded_unicode_font(database, posted, monkeypatch):
+    pdf.unicode_font.cache_clear()
+    font = pdf.unicode_font("")
+    if font is None:
+        pytest.skip("no DejaVu or Liberation font on this machine (KITWORK_PDF_FONT names one)")
+    monkeypatch.setenv("KITWORK_PDF_FONT", font[0])
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        invoice, = Invoice.browse([posted])
+        env["party.party"].write([invoice.party], {"name": "Łukasz Żółć — Ελλάδα Москва"})
+        data = Invoice.render_pdf([invoice])[invoice.id]
+        text = pdf_text(data)
+        assert "Łukasz Żółć — Ελλάδα Москва" in text and "Invoice INV0001" in text and "110.76" in text
+        assert b"FontFile2" in data   # the font is embedded (a subset): the PDF reads the same anywhere
 
 
 def test_send_queues_the_pdf_and_mail_send_delivers_it(database, posted, smtp_server, monkeypatch):
