@@ -165,3 +165,52 @@ def test_cli_add_list_key_revoke(db, capsys):
             with pytest.raises(AuthenticationError):
                 env["res.user"].authenticate(old)
     assert run("user", "revoke", "nobody", "--db", url)[0] == 1
+
+
+@pytest.fixture
+def closed_party(db):
+    """``sid``: may read and create sales, not read parties nor products; one sale of party Alder."""
+    with db.transaction() as env:
+        group, = env["res.group"].create([{"name": "blind", "access": [
+            {"model": "sale.sale", "perm_read": True, "perm_create": True}]}])
+        env["res.user"].create([{"login": "sid", "groups": [group.id]}])
+        env["party.party"].write([db.ids["party"]], {"code": "SECRET-1"})
+        sale, = env["sale.sale"].create([sale_values(db)])
+    db.ids["sale"] = sale.id
+    return db
+
+
+@pytest.mark.parametrize("domain, model", [
+    ([("party.code", "=", "SECRET-1")], "party.party"),
+    ([("party.name", "like", "Al%")], "party.party"),
+    ([("lines.product.cost_price", ">", 0)], "sale.line"),
+    ([("lines.quantity", ">", 1)], "sale.line"),
+])
+def test_a_search_through_a_relation_needs_the_read_right_on_the_related_model(closed_party, domain, model):
+    db = closed_party
+    with db.transaction(user="sid") as env:
+        Sale = env["sale.sale"]
+        for call in (lambda: Sale.search(domain), lambda: Sale.search_count(domain)):
+            with pytest.raises(errors.AccessError, match=f"may not read {model}"):
+                call()
+        assert [s.id for s in Sale.search([])] == [db.ids["sale"]]   # the transaction goes on
+        sale, = Sale.browse([db.ids["sale"]])
+        assert sale.party.id == db.ids["party"]   # a Many2One reads as the related record's id...
+        with pytest.raises(errors.AccessError, match="may not read party.party"):
+            sale.party.name                          # ...whose fields need the right
+        dumped, = Sale.dump([sale])
+        assert dumped["party"] == db.ids["party"]
+
+
+def test_a_search_through_a_relation_passes_with_every_right_on_the_path(closed_party):
+    db = closed_party
+    with db.transaction() as env:
+        group, = env["res.group"].search([("name", "=", "blind")])
+        env["ir.model.access"].create([{"group": group.id, "model": m, "perm_read": True}
+                                       for m in ("party.party", "sale.line")])
+    with db.transaction(user="sid") as env:
+        Sale = env["sale.sale"]
+        assert [s.id for s in Sale.search([("party.code", "=", "SECRET-1")])] == [db.ids["sale"]]
+        assert [s.id for s in Sale.search([("lines.quantity", ">", 1)])] == [db.ids["sale"]]
+        with pytest.raises(errors.AccessError, match="may not read product.product"):
+            Sale.search([("lines.product.cost_price", ">", 0)])

@@ -242,3 +242,26 @@ def test_the_system_lock_statement_changes_nothing(database):
         pytest.skip("SQLite only")
     with database.transaction() as env:
         assert env.execute(sa.text(WRITE_LOCK)).rowcount == 0
+
+
+def test_a_search_through_a_relation_needs_the_read_right_on_the_related_model(database, admin, serve):
+    server = serve(database)
+    admin_http = server.client(admin)
+    blind = server.client(add_user(database, "blind", groups=["blind"], access=[("blind", "sale.sale", ["read"])]))
+    customer, = ok(admin_http.post("/api/party.party", json=[{"name": "Customer", "code": "SECRET-1"}]), 201)
+    unit, = ok(admin_http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    lamp, = ok(admin_http.post("/api/product.product", json=[
+        {"name": "Lamp", "default_uom": unit["id"], "list_price": "10", "cost_price": "4"}]), 201)
+    sale, = ok(admin_http.post("/api/sale.sale", json=[{"party": customer["id"], "lines": [
+        {"product": lamp["id"], "quantity": 2}]}]), 201)
+    for domain, model in (([["party.code", "=", "SECRET-1"]], "party.party"),
+                          ([["party.name", "ilike", "cust%"]], "party.party"),
+                          ([["lines.product.cost_price", ">", 0]], "sale.line"),
+                          ([["lines.quantity", ">=", 2]], "sale.line")):
+        body = problem(blind.get("/api/sale.sale", params={"domain": json.dumps(domain)}), 403)
+        assert f"may not read {model}" in body["detail"]
+    found, = ok(blind.get("/api/sale.sale", params={"domain": json.dumps([["party", "=", customer["id"]]])}))
+    assert found["party"] == customer["id"]   # a Many2One reads as an id, whatever the rights on its model
+    problem(blind.get(f"/api/party.party/{customer['id']}"), 403)
+    assert len(ok(admin_http.get("/api/sale.sale", params={
+        "domain": json.dumps([["lines.product.cost_price", ">", 0]])}))) == 1
