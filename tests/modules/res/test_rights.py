@@ -214,3 +214,51 @@ def test_a_search_through_a_relation_passes_with_every_right_on_the_path(closed_
         assert [s.id for s in Sale.search([("lines.quantity", ">", 1)])] == [db.ids["sale"]]
         with pytest.raises(errors.AccessError, match="may not read product.product"):
             Sale.search([("lines.product.cost_price", ">", 0)])
+
+
+def test_minting_or_revoking_a_key_needs_the_write_right_on_users(db):
+    with db.transaction(user="sam") as env:   # sam may create and write sales, nothing on users
+        User = env["res.user"]
+        with env.with_user(None):
+            ada, = User.search([("login", "=", "ada")])
+        with pytest.raises(errors.AccessError, match="may not write res.user"):
+            User.new_key([ada])
+        with pytest.raises(errors.AccessError, match="may not write res.user"):
+            User.revoke([ada])
+    with db.transaction() as env:
+        ada, = env["res.user"].search([("login", "=", "ada")])
+        assert env["res.user.key"].search_count([]) == 0
+        key = env["res.user"].new_key([ada])[ada.id]
+        group, = env["res.group"].create([{"name": "user admins", "access": [
+            {"model": "res.user", "perm_read": True, "perm_write": True}]}])
+        env["res.user"].create([{"login": "uma", "groups": [group.id]}])
+    with db.transaction(user="uma") as env:
+        assert set(env["res.user"].new_key([ada])) == {ada.id}
+        env["res.user"].revoke([ada])
+    with db.transaction() as env:
+        with pytest.raises(AuthenticationError):
+            env["res.user"].authenticate(key)
+
+
+@pytest.mark.parametrize("call", [
+    lambda Group, own: Group.write([own], {"access": [("create", [{"model": "*", "perm_read": True,
+                                                                   "perm_delete": True}])]}),
+    lambda Group, own: Group.write([own], {"access": [("write", [a.id for a in own.access],
+                                                       {"model": "*"})]}),
+    lambda Group, own: Group.create([{"name": "mine", "access": [{"model": "*", "perm_delete": True}]}]),
+])
+def test_a_group_writer_cannot_grant_rights_through_the_groups_access_rows(db, call):
+    with db.transaction() as env:
+        group, = env["res.group"].create([{"name": "group clerks", "access": [
+            {"model": "res.group", "perm_read": True, "perm_create": True, "perm_write": True}]}])
+        env["res.user"].create([{"login": "eve", "groups": [group.id]}])
+    with db.transaction(user="eve") as env:
+        Group = env["res.group"]
+        own, = Group.browse([group.id])
+        with pytest.raises(errors.AccessError, match="may not (create|write) ir.model.access"):
+            call(Group, own)
+        assert not env.has_access("party.party", "delete")
+        Group.write([own], {"name": "renamed clerks"})   # the group itself stays writable
+    with db.transaction() as env:
+        assert env["ir.model.access"].search_count([("model", "=", "*")]) == 1   # admin's only
+        assert env["res.group"].search_count([("name", "=", "mine")]) == 0
