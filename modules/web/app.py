@@ -190,7 +190,7 @@ class Api:
 
         def work(env):
             Model = env[name]
-            records = Model.browse(self.existing(env, name, [id_]))
+            records = Model.browse(self.existing(env, name, [id_], "write"))
             Model.write(records, values)
             return Model.dump(records)[0] if env.has_access(name, "read") else {"id": id_}
         return self.act(key, work, write=True)
@@ -200,7 +200,7 @@ class Api:
         problems.check_id(name, id_)
 
         def work(env):
-            env[name].delete(self.existing(env, name, [id_]))
+            env[name].delete(self.existing(env, name, [id_], "delete"))
         self.act(key, work, write=True)
 
     def call(self, key, name, method, body):
@@ -215,15 +215,20 @@ class Api:
         def work(env):
             function = getattr(env[name], method)
             if exposed.records:
-                result = function(self.existing(env, name, ids), **params)
+                result = function(self.existing(env, name, ids, exposed.access), **params)
             else:
                 result = function(**params)
             return {"result": problems.jsonable(result)}
         return self.act(key, work, write=exposed.access != "read")
 
     @staticmethod
-    def existing(env, name, ids):
-        """``ids``, all of records that exist; else 404 naming those that do not."""
+    def existing(env, name, ids, access):
+        """``ids``, all of records that exist; else 404 naming those that do not.
+
+        The user's ``access`` right is checked first: without it, 404 or not
+        would tell which records exist.
+        """
+        env.check_access(name, access)
         table = env[name].table
         found = set()
         for start in range(0, len(ids), 1000):

@@ -96,7 +96,7 @@ def routes(api):
         def work(env):
             Rule = env["stock.reorder.rule"]
             if rule is not None:
-                ordered = Rule.order(api.existing(env, "stock.reorder.rule", [rule]))
+                ordered = Rule.order(api.existing(env, "stock.reorder.rule", [rule], "write"))
             else:
                 ordered = Rule.run_scheduler(warehouse=warehouse)
             return [r.id for r in ordered if r._name == "purchase.line"]
@@ -138,7 +138,7 @@ def routes(api):
 
         def draw():
             def work(env):
-                projection, = env["stock.reorder.rule"].projection(api.existing(env, "stock.reorder.rule", [rule]))
+                projection, = env["stock.reorder.rule"].projection(api.existing(env, "stock.reorder.rule", [rule], "read"))
                 with env.with_user(None):
                     projection["title"] = f"{projection['product'].name} in {projection['warehouse'].name}"
                 return chart.svg(projection)

@@ -265,3 +265,18 @@ def test_a_search_through_a_relation_needs_the_read_right_on_the_related_model(d
     problem(blind.get(f"/api/party.party/{customer['id']}"), 403)
     assert len(ok(admin_http.get("/api/sale.sale", params={
         "domain": json.dumps([["lines.product.cost_price", ">", 0]])}))) == 1
+
+
+def test_without_the_right_a_missing_record_is_refused_as_an_existing_one(database, admin, serve):
+    server = serve(database)
+    customer, = ok(server.client(admin).post("/api/party.party", json=[{"name": "Customer"}]), 201)
+    sale, = ok(server.client(admin).post("/api/sale.sale", json=[{"party": customer["id"]}]), 201)
+    reader = server.client(add_user(database, "rita", groups=["readers"], access=[("readers", "sale.sale", ["read"])]))
+    for id_ in (sale["id"], 99999):   # 403 both: a 404 would tell which ids exist
+        problem(reader.patch(f"/api/sale.sale/{id_}", json={"delivery_date": "2030-01-01"}), 403)
+        problem(reader.delete(f"/api/sale.sale/{id_}"), 403)
+        problem(reader.post("/api/sale.sale/quote", json={"ids": [id_]}), 403)
+        problem(reader.patch(f"/api/party.party/{id_}", json={"name": "x"}), 403)
+    problem(reader.get(f"/api/party.party/{customer['id']}"), 403)
+    problem(reader.get("/api/party.party/99999"), 403)
+    problem(reader.get("/api/sale.sale/99999"), 404)   # a reader may know which ids exist
