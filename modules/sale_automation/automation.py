@@ -159,6 +159,8 @@ class Rule(Model):
         """
         scope = None if sales is None else sale_ids(sales)
         env = cls.env
+        if scope:
+            cls._check_sales_exist(scope)
         if env.user is not None:
             env.check_access(cls._name, "write")
             with env.with_user(None), env.atomic():
@@ -170,6 +172,19 @@ class Rule(Model):
                 automation.evaluate(rule, scope, open_only=True)
             automation.drain()
             return automation.logs
+
+    @classmethod
+    def _check_sales_exist(cls, ids):
+        """Refuse ids of no sale: a run told to check sale 99999 should say so, not do nothing."""
+        table = cls.env["sale.sale"].table
+        found = set()
+        for start in range(0, len(ids), 1000):
+            found.update(cls.env.execute(sa.select(table.c.id).where(in_(table.c.id, ids[start:start + 1000])))
+                         .scalars())
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise errors.UserError(f"sale.automation.rule.run: no sale.sale with id "
+                                   f"{', '.join(map(str, missing[:10]))}{'…' if len(missing) > 10 else ''}")
 
     @classmethod
     def preview(cls, sales=None):
