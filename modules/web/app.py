@@ -273,11 +273,17 @@ def create_app(url):
     api = Api(url)
 
     async def body_of(request):
+        """The request's body, or the problem response refusing it (too large, not sent as JSON)."""
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+            return problems.response(Problem(415, "Unsupported media type", f"the body is sent as "
+                                             f"{media_type[:60]!r}: send JSON, with 'Content-Type: application/json'"))
+        too_large = problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return None
+            return too_large
         body = await request.body()
-        return None if len(body) > MAX_BODY else body
+        return too_large if len(body) > MAX_BODY else body
 
     async def run(function, *args, status=200):
         return await run_in_threadpool(respond, function, *args, status=status)
@@ -293,8 +299,8 @@ def create_app(url):
         if request.method == "GET":
             return await run(lambda: api.search(bearer(request), name, request.query_params))
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.create(bearer(request), name, body), status=201)
 
     async def record(request):
@@ -304,15 +310,15 @@ def create_app(url):
         if request.method == "DELETE":
             return await run(lambda: api.delete(bearer(request), name, id_), status=204)
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.write(bearer(request), name, id_, body))
 
     async def method(request):
         name, method_name = request.path_params["model"], request.path_params["method"]
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.call(bearer(request), name, method_name, body))
 
     async def not_found(request, exc):

@@ -280,3 +280,24 @@ def test_without_the_right_a_missing_record_is_refused_as_an_existing_one(databa
     problem(reader.get(f"/api/party.party/{customer['id']}"), 403)
     problem(reader.get("/api/party.party/99999"), 403)
     problem(reader.get("/api/sale.sale/99999"), 404)   # a reader may know which ids exist
+
+
+def test_a_body_not_sent_as_json_is_refused_with_415_and_nothing_saved(database, admin, serve):
+    http = serve(database).client(admin)
+    before = count(database, "party.party")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                         "application/xml"):
+        body = problem(http.post("/api/party.party", content=b'[{"name": "Sneaky"}]',
+                                 headers={"content-type": content_type}), 415)
+        assert "application/json" in body["detail"]
+    problem(http.post("/api/party.party", data={"name": "Form"}), 415)
+    customer, = ok(http.post("/api/party.party", content=b'[{"name": "Plain"}]',
+                             headers={"content-type": "application/json; charset=utf-8"}), 201)
+    problem(http.patch(f"/api/party.party/{customer['id']}", content=b'{"name": "x"}',
+                       headers={"content-type": "text/plain"}), 415)
+    problem(http.post("/api/stock.reorder.rule/run_scheduler", content=b"{}", headers={"content-type": "text/csv"}),
+            415)
+    ok(http.post("/api/party.party", content=b'[{"name": "Unlabelled"}]'), 201)   # no Content-Type: read as JSON
+    assert count(database, "party.party") == before + 2
+    assert ok(http.get(f"/api/party.party/{customer['id']}"))["name"] == "Plain"
+    assert "415" in http.get("/api/openapi.json").json()["paths"]["/api/party.party"]["post"]["responses"]
