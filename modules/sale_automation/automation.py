@@ -159,12 +159,12 @@ class Rule(Model):
         """
         scope = None if sales is None else sale_ids(sales)
         env = cls.env
-        if scope:
-            cls._check_sales_exist(scope)
         if env.user is not None:
             env.check_access(cls._name, "write")
             with env.with_user(None), env.atomic():
                 return cls.run(scope)
+        if scope:
+            cls._check_sales_exist(scope)
         with Pass(cls.env) as automation:
             rules = automation.rules()
             cls.lock(rules)

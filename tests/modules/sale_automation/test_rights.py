@@ -26,7 +26,7 @@ def test_running_the_rules_needs_the_write_right_on_the_rules_then_acts_for_the_
         user(env, "runner", ("sale.automation.rule", ["read", "write"]))
     with database.transaction(user="reader") as env:
         Rule = env["sale.automation.rule"]
-        for call in (Rule.run, Rule.preview, lambda: Rule.run(sales=[sale.id])):
+        for call in (Rule.run, Rule.preview, lambda: Rule.run(sales=[sale.id]), lambda: Rule.run(sales=[99999])):
             with pytest.raises(errors.AccessError, match="may not write sale.automation.rule"):
                 call()
         assert env["sale.automation.log"].search([]) == []
