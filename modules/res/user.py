@@ -142,6 +142,7 @@ class User(Model):
         An unknown or inactive login is refused with :class:`core.errors.AccessError`.
         """
         env = cls.env
+        env.check_access(cls._name, "read")   # another user's rights are theirs to know (the hook asks as the system)
         statement = _rights_of(cls.table, cls.fields["groups"].table, env["ir.model.access"].table)
         rows = env.execute(statement, {"login": login}).all()
         if not rows or not rows[0].active:

@@ -262,3 +262,12 @@ def test_a_group_writer_cannot_grant_rights_through_the_groups_access_rows(db, c
     with db.transaction() as env:
         assert env["ir.model.access"].search_count([("model", "=", "*")]) == 1   # admin's only
         assert env["res.group"].search_count([("name", "=", "mine")]) == 0
+
+
+def test_a_user_reads_the_rights_of_others_only_with_the_read_right_on_users(db):
+    with db.transaction(user="sam") as env:
+        with pytest.raises(errors.AccessError, match="may not read res.user"):
+            env["res.user"].rights("ada")
+        assert env.has_access("sale.sale", "create")   # his own, answered for the system
+    with db.transaction(user="ada") as env:
+        assert env["res.user"].rights("rita") == {"sale.sale": {"read"}, "party.party": {"read"}}
