@@ -516,7 +516,7 @@ class Model:
                 if not isinstance(field, kfields.Many2One):   # a field with parts of its own, or an error
                     clauses.append(field.search_path(cls, rest, operator, value))
                     continue
-                target = cls._env[field.target]
+                target = cls._path_target(field, name)
                 sub = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)]))
                 clauses.append(column.in_(sub))
                 continue
@@ -542,13 +542,28 @@ class Model:
         return clauses
 
     @classmethod
+    def _path_target(cls, field, path):
+        """The model a domain path goes on into, once the user may read it.
+
+        Searching through a relation reveals the related records' values
+        (which sales have a party of this email): for a transaction acting
+        for a user it needs the read right on the related model too.
+        """
+        env = cls._env
+        if env._user is not None and not env._inside and not env.has_access(field.target, "read"):
+            raise errors.AccessError(
+                f"user {env._user!r} may not read {field.target}: cannot search {cls._name} "
+                f"on {path!r} (none of their groups grants it)")
+        return env[field.target]
+
+    @classmethod
     def _related_clause(cls, field, rest, operator, value):
         """The records of which any related record matches: ``lines.product.code``, ``tags`` in ids.
 
         Without a path, the value names related ids: ``in`` / ``not in`` a
         list, ``=`` / ``!=`` one id, or None for "has none" / "has some".
         """
-        target = cls._env[field.target]
+        target = cls._env[field.target] if not rest else cls._path_target(field, f"{field.name}.{rest}")
         if rest:
             matching, positive = sa.select(target._table.c.id).where(*target._where([(rest, operator, value)])), True
         elif operator in ("in", "not in", "=", "!=") and (value is None or operator in ("=", "!=")

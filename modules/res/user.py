@@ -48,6 +48,36 @@ class Group(Model):
     access = fields.One2Many("ir.model.access", "group", "Access",
                              help="The rights the group grants, one row per model.")
 
+    # Children given inline are covered by the parent's right (a sale's lines
+    # need no right on sale.line), but access rows are rights themselves: a
+    # user allowed to write groups must not grant himself every right through
+    # them.  Giving ``access`` inline needs the rights on ir.model.access.
+    @classmethod
+    def _check_access_rows(cls, operations):
+        env = cls.env
+        if env.user is None:
+            return
+        for operation in sorted(set(operations)):
+            if not env.has_access("ir.model.access", operation):
+                raise errors.AccessError(
+                    f"user {env.user!r} may not {operation} ir.model.access: cannot give the access of a "
+                    f"res.group inline (none of their groups grants it)")
+
+    @classmethod
+    def create(cls, vlist):
+        if cls.env.user is not None and isinstance(vlist, (list, tuple)) and any(
+                isinstance(v, dict) and v.get("access") for v in vlist):
+            cls._check_access_rows(["create"])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, records, values):
+        actions = values.get("access") if cls.env.user is not None and isinstance(values, dict) else None
+        if isinstance(actions, (list, tuple)):
+            cls._check_access_rows(a[0] if isinstance(a, (list, tuple)) and a and a[0] in OPERATIONS[1:]
+                                   else "write" for a in actions)
+        return super().write(records, values)
+
 
 class User(Model):
     """Someone (or a program) acting through the API: their groups say what they may do."""
@@ -75,6 +105,7 @@ class User(Model):
     @classmethod
     def new_key(cls, users):
         """Give each user a new API key (their other keys stay); return ``{user id: key}``, shown only here."""
+        cls.env.check_access(cls._name, "write")   # a key acts as its user: minting one is administering users
         keys = {user.id: KEY_PREFIX + secrets.token_urlsafe(32) for user in users}
         cls.env["res.user.key"].create_unchecked(
             [{"user": id_, "digest": digest(key), "created": datetime.datetime.now(datetime.timezone.utc)
@@ -84,6 +115,7 @@ class User(Model):
     @classmethod
     def revoke(cls, users):
         """Delete every API key of ``users``: requests with them are refused from now on."""
+        cls.env.check_access(cls._name, "write")
         keys = cls.env["res.user.key"]
         keys.delete_where([("user", "in", [u.id for u in users])])
 
@@ -110,6 +142,7 @@ class User(Model):
         An unknown or inactive login is refused with :class:`core.errors.AccessError`.
         """
         env = cls.env
+        env.check_access(cls._name, "read")   # another user's rights are theirs to know (the hook asks as the system)
         statement = _rights_of(cls.table, cls.fields["groups"].table, env["ir.model.access"].table)
         rows = env.execute(statement, {"login": login}).all()
         if not rows or not rows[0].active:

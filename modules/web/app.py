@@ -190,7 +190,7 @@ class Api:
 
         def work(env):
             Model = env[name]
-            records = Model.browse(self.existing(env, name, [id_]))
+            records = Model.browse(self.existing(env, name, [id_], "write"))
             Model.write(records, values)
             return Model.dump(records)[0] if env.has_access(name, "read") else {"id": id_}
         return self.act(key, work, write=True)
@@ -200,7 +200,7 @@ class Api:
         problems.check_id(name, id_)
 
         def work(env):
-            env[name].delete(self.existing(env, name, [id_]))
+            env[name].delete(self.existing(env, name, [id_], "delete"))
         self.act(key, work, write=True)
 
     def call(self, key, name, method, body):
@@ -215,15 +215,20 @@ class Api:
         def work(env):
             function = getattr(env[name], method)
             if exposed.records:
-                result = function(self.existing(env, name, ids), **params)
+                result = function(self.existing(env, name, ids, exposed.access), **params)
             else:
                 result = function(**params)
             return {"result": problems.jsonable(result)}
         return self.act(key, work, write=exposed.access != "read")
 
     @staticmethod
-    def existing(env, name, ids):
-        """``ids``, all of records that exist; else 404 naming those that do not."""
+    def existing(env, name, ids, access):
+        """``ids``, all of records that exist; else 404 naming those that do not.
+
+        The user's ``access`` right is checked first: without it, 404 or not
+        would tell which records exist.
+        """
+        env.check_access(name, access)
         table = env[name].table
         found = set()
         for start in range(0, len(ids), 1000):
@@ -268,11 +273,17 @@ def create_app(url):
     api = Api(url)
 
     async def body_of(request):
+        """The request's body, or the problem response refusing it (too large, not sent as JSON)."""
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+            return problems.response(Problem(415, "Unsupported media type", f"the body is sent as "
+                                             f"{media_type[:60]!r}: send JSON, with 'Content-Type: application/json'"))
+        too_large = problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return None
+            return too_large
         body = await request.body()
-        return None if len(body) > MAX_BODY else body
+        return too_large if len(body) > MAX_BODY else body
 
     async def run(function, *args, status=200):
         return await run_in_threadpool(respond, function, *args, status=status)
@@ -288,8 +299,8 @@ def create_app(url):
         if request.method == "GET":
             return await run(lambda: api.search(bearer(request), name, request.query_params))
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.create(bearer(request), name, body), status=201)
 
     async def record(request):
@@ -299,15 +310,15 @@ def create_app(url):
         if request.method == "DELETE":
             return await run(lambda: api.delete(bearer(request), name, id_), status=204)
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.write(bearer(request), name, id_, body))
 
     async def method(request):
         name, method_name = request.path_params["model"], request.path_params["method"]
         body = await body_of(request)
-        if body is None:
-            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        if isinstance(body, Response):
+            return body
         return await run(lambda: api.call(bearer(request), name, method_name, body))
 
     async def not_found(request, exc):

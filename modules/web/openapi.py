@@ -92,7 +92,7 @@ def _schemas(converter, name, model):
 def _responses(*statuses):
     texts = {400: "Malformed request", 401: "No valid API key", 403: "Not allowed for this user",
              404: "Unknown model, method or record", 409: "Not allowed in the record's state",
-             413: "Body too large", 422: "Refused data: `errors` by field", 503: "Database busy or unavailable"}
+             413: "Body too large", 415: "Body not sent as application/json", 422: "Refused data: `errors` by field", 503: "Database busy or unavailable"}
     return {str(s): {"description": texts[s], "content": {"application/problem+json": {"schema": PROBLEM}}}
             for s in statuses}
 
@@ -170,7 +170,7 @@ def document(pool, modules, max_limit, default_limit):
                          "type": "array", "minItems": 1, "items": _ref(f"{name}.create")})},
                      "responses": {"201": {"description": "The created records",
                                            "content": _json({"type": "array", "items": _ref(name)})},
-                                   **_responses(400, 401, 403, 404, 409, 413, 422, 503)}}})
+                                   **_responses(400, 401, 403, 404, 409, 413, 415, 422, 503)}}})
         id_parameter = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
         spec.path(f"/api/{name}/{{id}}", parameters=id_parameter, operations={
             "get": {"summary": f"Read one {name}", "operationId": f"{name}.read", "tags": [name],
@@ -180,7 +180,7 @@ def document(pool, modules, max_limit, default_limit):
             "patch": {"summary": f"Write one {name}", "operationId": f"{name}.write", "tags": [name],
                       "security": security, "requestBody": {"required": True, "content": _json(_ref(f"{name}.write"))},
                       "responses": {"200": {"description": "The record", "content": _json(_ref(name))},
-                                    **_responses(400, 401, 403, 404, 409, 413, 422, 503)}},
+                                    **_responses(400, 401, 403, 404, 409, 413, 415, 422, 503)}},
             "delete": {"summary": f"Delete one {name}", "operationId": f"{name}.delete", "tags": [name],
                        "security": security, "responses": {"204": {"description": "Deleted"},
                                                            **_responses(401, 403, 404, 409, 422, 503)}}})
@@ -192,7 +192,7 @@ def document(pool, modules, max_limit, default_limit):
                 "requestBody": {"required": exposed.records, "content": _json(_method_schema(converter, model, exposed))},
                 "responses": {"200": {"description": "What the method returns: records as {model, id}",
                                       "content": _json({"type": "object", "properties": {"result": {}}})},
-                              **_responses(400, 401, 403, 404, 409, 413, 422, 503)}}})
+                              **_responses(400, 401, 403, 404, 409, 413, 415, 422, 503)}}})
     spec.path("/api/openapi.json", operations={"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1", "content": _json({"type": "object"})}}}})

@@ -8,6 +8,7 @@
 | 404 | unknown model, method or route, or no record with that id |
 | 409 | a workflow transition from the wrong state (``core.errors.WorkflowError``) |
 | 413 | a body over the size limit |
+| 415 | a body sent with a Content-Type that is not JSON (``application/json`` or ``*+json``) |
 | 422 | values the model refuses (``core.errors.ValidationError``: ``errors`` by field; any other ``UserError``) |
 | 503 | the database cannot be used now (a lock held too long, a lost server) |
 """

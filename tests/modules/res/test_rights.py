@@ -165,3 +165,109 @@ def test_cli_add_list_key_revoke(db, capsys):
             with pytest.raises(AuthenticationError):
                 env["res.user"].authenticate(old)
     assert run("user", "revoke", "nobody", "--db", url)[0] == 1
+
+
+@pytest.fixture
+def closed_party(db):
+    """``sid``: may read and create sales, not read parties nor products; one sale of party Alder."""
+    with db.transaction() as env:
+        group, = env["res.group"].create([{"name": "blind", "access": [
+            {"model": "sale.sale", "perm_read": True, "perm_create": True}]}])
+        env["res.user"].create([{"login": "sid", "groups": [group.id]}])
+        env["party.party"].write([db.ids["party"]], {"code": "SECRET-1"})
+        sale, = env["sale.sale"].create([sale_values(db)])
+    db.ids["sale"] = sale.id
+    return db
+
+
+@pytest.mark.parametrize("domain, model", [
+    ([("party.code", "=", "SECRET-1")], "party.party"),
+    ([("party.name", "like", "Al%")], "party.party"),
+    ([("lines.product.cost_price", ">", 0)], "sale.line"),
+    ([("lines.quantity", ">", 1)], "sale.line"),
+])
+def test_a_search_through_a_relation_needs_the_read_right_on_the_related_model(closed_party, domain, model):
+    db = closed_party
+    with db.transaction(user="sid") as env:
+        Sale = env["sale.sale"]
+        for call in (lambda: Sale.search(domain), lambda: Sale.search_count(domain)):
+            with pytest.raises(errors.AccessError, match=f"may not read {model}"):
+                call()
+        assert [s.id for s in Sale.search([])] == [db.ids["sale"]]   # the transaction goes on
+        sale, = Sale.browse([db.ids["sale"]])
+        assert sale.party.id == db.ids["party"]   # a Many2One reads as the related record's id...
+        with pytest.raises(errors.AccessError, match="may not read party.party"):
+            sale.party.name                          # ...whose fields need the right
+        dumped, = Sale.dump([sale])
+        assert dumped["party"] == db.ids["party"]
+
+
+def test_a_search_through_a_relation_passes_with_every_right_on_the_path(closed_party):
+    db = closed_party
+    with db.transaction() as env:
+        group, = env["res.group"].search([("name", "=", "blind")])
+        env["ir.model.access"].create([{"group": group.id, "model": m, "perm_read": True}
+                                       for m in ("party.party", "sale.line")])
+    with db.transaction(user="sid") as env:
+        Sale = env["sale.sale"]
+        assert [s.id for s in Sale.search([("party.code", "=", "SECRET-1")])] == [db.ids["sale"]]
+        assert [s.id for s in Sale.search([("lines.quantity", ">", 1)])] == [db.ids["sale"]]
+        with pytest.raises(errors.AccessError, match="may not read product.product"):
+            Sale.search([("lines.product.cost_price", ">", 0)])
+
+
+def test_minting_or_revoking_a_key_needs_the_write_right_on_users(db):
+    with db.transaction(user="sam") as env:   # sam may create and write sales, nothing on users
+        User = env["res.user"]
+        with env.with_user(None):
+            ada, = User.search([("login", "=", "ada")])
+        with pytest.raises(errors.AccessError, match="may not write res.user"):
+            User.new_key([ada])
+        with pytest.raises(errors.AccessError, match="may not write res.user"):
+            User.revoke([ada])
+    with db.transaction() as env:
+        ada, = env["res.user"].search([("login", "=", "ada")])
+        assert env["res.user.key"].search_count([]) == 0
+        key = env["res.user"].new_key([ada])[ada.id]
+        group, = env["res.group"].create([{"name": "user admins", "access": [
+            {"model": "res.user", "perm_read": True, "perm_write": True}]}])
+        env["res.user"].create([{"login": "uma", "groups": [group.id]}])
+    with db.transaction(user="uma") as env:
+        assert set(env["res.user"].new_key([ada])) == {ada.id}
+        env["res.user"].revoke([ada])
+    with db.transaction() as env:
+        with pytest.raises(AuthenticationError):
+            env["res.user"].authenticate(key)
+
+
+@pytest.mark.parametrize("call", [
+    lambda Group, own: Group.write([own], {"access": [("create", [{"model": "*", "perm_read": True,
+                                                                   "perm_delete": True}])]}),
+    lambda Group, own: Group.write([own], {"access": [("write", [a.id for a in own.access],
+                                                       {"model": "*"})]}),
+    lambda Group, own: Group.create([{"name": "mine", "access": [{"model": "*", "perm_delete": True}]}]),
+])
+def test_a_group_writer_cannot_grant_rights_through_the_groups_access_rows(db, call):
+    with db.transaction() as env:
+        group, = env["res.group"].create([{"name": "group clerks", "access": [
+            {"model": "res.group", "perm_read": True, "perm_create": True, "perm_write": True}]}])
+        env["res.user"].create([{"login": "eve", "groups": [group.id]}])
+    with db.transaction(user="eve") as env:
+        Group = env["res.group"]
+        own, = Group.browse([group.id])
+        with pytest.raises(errors.AccessError, match="may not (create|write) ir.model.access"):
+            call(Group, own)
+        assert not env.has_access("party.party", "delete")
+        Group.write([own], {"name": "renamed clerks"})   # the group itself stays writable
+    with db.transaction() as env:
+        assert env["ir.model.access"].search_count([("model", "=", "*")]) == 1   # admin's only
+        assert env["res.group"].search_count([("name", "=", "mine")]) == 0
+
+
+def test_a_user_reads_the_rights_of_others_only_with_the_read_right_on_users(db):
+    with db.transaction(user="sam") as env:
+        with pytest.raises(errors.AccessError, match="may not read res.user"):
+            env["res.user"].rights("ada")
+        assert env.has_access("sale.sale", "create")   # his own, answered for the system
+    with db.transaction(user="ada") as env:
+        assert env["res.user"].rights("rita") == {"sale.sale": {"read"}, "party.party": {"read"}}

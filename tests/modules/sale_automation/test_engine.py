@@ -310,3 +310,25 @@ def test_a_rule_whose_actions_were_deleted_applies_nothing(database, shop):
         rule = s.rule([{"type": "set_status", "status": s.review.id}])
         env["sale.automation.action"].delete(rule.actions)
         assert run(env) == [] and run(env) == []
+
+
+def test_run_refuses_ids_of_no_sale_and_applies_nothing(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale()
+        s.rule([{"type": "set_status", "status": s.review.id}])
+        Rule = env["sale.automation.rule"]
+        with pytest.raises(errors.UserError, match="no sale.sale with id 99999"):
+            Rule.run([sale.id, 99999])
+        assert sale.status is None and s.logs() == []
+        with pytest.raises(errors.UserError, match="no sale.sale with id 99999"):
+            Rule.preview([99999])
+
+
+def test_a_condition_on_a_huge_amount_matches_nothing(database, shop):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale()
+        s.rule([{"type": "set_status", "status": s.review.id}], [["untaxed_amount", "<", 10 ** 30]], name="small")
+        s.rule([{"type": "set_status", "status": s.ready.id}], [["untaxed_amount", ">", 10 ** 30]], name="huge")
+        assert [log.rule.name for log in env["sale.automation.rule"].run([sale])] == ["small"]

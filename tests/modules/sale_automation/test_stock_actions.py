@@ -222,3 +222,19 @@ def test_a_watched_sale_shipped_by_hand_leaves_the_watch_list(database, shop):
         assert (log.outcome, log.detail) == ("dropped", "ship: dropped from the watch list after 1 tries: it can "
                                                         "never apply: fulfil: the sale is done: nothing left to fulfil")
         assert s.watched() == [] and run(env) == []
+
+
+def test_a_fulfil_after_an_add_free_product_ships_the_added_line_too(database, shop):
+    """Action conditions are checked first, on the sale as it is; the actions then apply in sequence."""
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 5)
+        s.stock(s.gift, 5)
+        sale = s.sale(state="processing")
+        s.rule([{"sequence": 1, "type": "add_free_product", "product": s.gift.id, "quantity": 1},
+                {"sequence": 2, "type": "fulfil"}], name="gift and ship")
+        log, = run(env)
+        assert log.outcome == "applied", log.detail
+        assert sale.state == "done"
+        assert sorted((m.product.name, m.quantity, m.state) for sh in sale.shipments for m in sh.moves) == [
+            ("Gift", 1.0, "done"), ("Lamp", 2.0, "done")]

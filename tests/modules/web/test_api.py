@@ -242,3 +242,62 @@ def test_the_system_lock_statement_changes_nothing(database):
         pytest.skip("SQLite only")
     with database.transaction() as env:
         assert env.execute(sa.text(WRITE_LOCK)).rowcount == 0
+
+
+def test_a_search_through_a_relation_needs_the_read_right_on_the_related_model(database, admin, serve):
+    server = serve(database)
+    admin_http = server.client(admin)
+    blind = server.client(add_user(database, "blind", groups=["blind"], access=[("blind", "sale.sale", ["read"])]))
+    customer, = ok(admin_http.post("/api/party.party", json=[{"name": "Customer", "code": "SECRET-1"}]), 201)
+    unit, = ok(admin_http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    lamp, = ok(admin_http.post("/api/product.product", json=[
+        {"name": "Lamp", "default_uom": unit["id"], "list_price": "10", "cost_price": "4"}]), 201)
+    sale, = ok(admin_http.post("/api/sale.sale", json=[{"party": customer["id"], "lines": [
+        {"product": lamp["id"], "quantity": 2}]}]), 201)
+    for domain, model in (([["party.code", "=", "SECRET-1"]], "party.party"),
+                          ([["party.name", "ilike", "cust%"]], "party.party"),
+                          ([["lines.product.cost_price", ">", 0]], "sale.line"),
+                          ([["lines.quantity", ">=", 2]], "sale.line")):
+        body = problem(blind.get("/api/sale.sale", params={"domain": json.dumps(domain)}), 403)
+        assert f"may not read {model}" in body["detail"]
+    found, = ok(blind.get("/api/sale.sale", params={"domain": json.dumps([["party", "=", customer["id"]]])}))
+    assert found["party"] == customer["id"]   # a Many2One reads as an id, whatever the rights on its model
+    problem(blind.get(f"/api/party.party/{customer['id']}"), 403)
+    assert len(ok(admin_http.get("/api/sale.sale", params={
+        "domain": json.dumps([["lines.product.cost_price", ">", 0]])}))) == 1
+
+
+def test_without_the_right_a_missing_record_is_refused_as_an_existing_one(database, admin, serve):
+    server = serve(database)
+    customer, = ok(server.client(admin).post("/api/party.party", json=[{"name": "Customer"}]), 201)
+    sale, = ok(server.client(admin).post("/api/sale.sale", json=[{"party": customer["id"]}]), 201)
+    reader = server.client(add_user(database, "rita", groups=["readers"], access=[("readers", "sale.sale", ["read"])]))
+    for id_ in (sale["id"], 99999):   # 403 both: a 404 would tell which ids exist
+        problem(reader.patch(f"/api/sale.sale/{id_}", json={"delivery_date": "2030-01-01"}), 403)
+        problem(reader.delete(f"/api/sale.sale/{id_}"), 403)
+        problem(reader.post("/api/sale.sale/quote", json={"ids": [id_]}), 403)
+        problem(reader.patch(f"/api/party.party/{id_}", json={"name": "x"}), 403)
+    problem(reader.get(f"/api/party.party/{customer['id']}"), 403)
+    problem(reader.get("/api/party.party/99999"), 403)
+    problem(reader.get("/api/sale.sale/99999"), 404)   # a reader may know which ids exist
+
+
+def test_a_body_not_sent_as_json_is_refused_with_415_and_nothing_saved(database, admin, serve):
+    http = serve(database).client(admin)
+    before = count(database, "party.party")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                         "application/xml"):
+        body = problem(http.post("/api/party.party", content=b'[{"name": "Sneaky"}]',
+                                 headers={"content-type": content_type}), 415)
+        assert "application/json" in body["detail"]
+    problem(http.post("/api/party.party", data={"name": "Form"}), 415)
+    customer, = ok(http.post("/api/party.party", content=b'[{"name": "Plain"}]',
+                             headers={"content-type": "application/json; charset=utf-8"}), 201)
+    problem(http.patch(f"/api/party.party/{customer['id']}", content=b'{"name": "x"}',
+                       headers={"content-type": "text/plain"}), 415)
+    problem(http.post("/api/stock.reorder.rule/run_scheduler", content=b"{}", headers={"content-type": "text/csv"}),
+            415)
+    ok(http.post("/api/party.party", content=b'[{"name": "Unlabelled"}]'), 201)   # no Content-Type: read as JSON
+    assert count(database, "party.party") == before + 2
+    assert ok(http.get(f"/api/party.party/{customer['id']}"))["name"] == "Plain"
+    assert "415" in http.get("/api/openapi.json").json()["paths"]["/api/party.party"]["post"]["responses"]

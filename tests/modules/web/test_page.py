@@ -137,3 +137,21 @@ def test_the_page_in_a_browser(shop, serve):
     with shop.transaction() as env:
         assert [line.quantity for line in env["purchase.line"].search([("product", "=", shop.ids["lamp"])])] == [24]
     assert (SCREENSHOTS / "replenishment-ordered.png").stat().st_size > 1000
+
+
+def test_the_page_shows_other_purchase_lines_only_to_who_may_read_them(shop, serve):
+    with shop.transaction() as env:
+        vendor, = env["party.party"].search([("name", "=", "Lumen & Co")])
+        secret, = env["party.party"].create([{"name": "Secret Supplier"}])
+        purchase, = env["purchase.purchase"].create([{"party": secret.id, "lines": [
+            {"product": shop.ids["lamp"], "quantity": 7}]}])
+        manual = purchase.lines[0].id
+    viewer = serve(shop).client(add_user(shop, "viewer", groups=["viewers"], access=[
+        ("viewers", "stock.reorder.rule", ["read", "write"])]))
+    viewer.follow_redirects = False
+    ordered = viewer.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"]})
+    location = ordered.headers["location"]
+    html = viewer.get(f"{location},{manual}").text
+    assert "Lumen &amp; Co" in html and 'class="purchase-line"' in html   # what the user's order made
+    assert "Secret Supplier" not in html and f'data-id="{manual}"' not in html
+    assert "Secret Supplier" not in viewer.get("/replenishment", params={"ordered": str(manual)}).text
