@@ -7,6 +7,8 @@ from core import errors, fields, hookimpl
 
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
 
+MAX_ID = 2 ** 63   # ids are 64-bit integers: a bigger one names no record and would overflow the driver
+
 
 class Sale(StockOrder):
     _name = "sale.sale"
@@ -137,7 +139,7 @@ class Allocation:
         for sale in sales:
             if getattr(sale, "_name", None) == cls._name:
                 ids.append(sale.id)
-            elif type(sale) is int and sale > 0:
+            elif type(sale) is int and 0 < sale < MAX_ID:
                 ids.append(sale)
             else:
                 raise errors.UserError(f"sale.sale.{verb}: expected a sale or its id, got {sale!r:.80}")
@@ -153,10 +155,14 @@ class Allocation:
             Location = cls.env["stock.location"]
             given = getattr(alternative_warehouse, "id", alternative_warehouse)
             if getattr(alternative_warehouse, "_name", Location._name) != Location._name or type(given) is not int \
-                    or not Location.search([("id", "=", given), ("type", "=", "warehouse")]):
+                    or not 0 < given < MAX_ID or not Location.search([("id", "=", given), ("type", "=", "warehouse")]):
                 raise errors.UserError(f"sale.sale.{verb}: alternative_warehouse must be a warehouse "
                                        f"(stock.location of type warehouse), not {alternative_warehouse!r:.80}")
             alternative = Location.browse([given])[0]
+            if sales and all(sale.warehouse == alternative for sale in sales):
+                # nothing could come from elsewhere: the caller most likely meant another warehouse
+                raise errors.UserError(f"sale.sale.{verb}: alternative_warehouse {alternative.rec_name} is the "
+                                       f"warehouse of {sales[0].rec_name}; give another warehouse, or none")
         cls.lock(sales)
         return sorted(sales, key=lambda s: (s.sale_date, s.id)), alternative
 

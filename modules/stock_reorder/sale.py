@@ -3,6 +3,8 @@ import math
 
 from core import errors, fields, hookimpl
 
+from modules.sale.stock import MAX_ID
+
 from .rule import _add_days, buy
 
 
@@ -80,7 +82,7 @@ class Sale:
                                    f"got {sales!r:.80}")
         ids = []
         for sale in sales:
-            if getattr(sale, "_name", None) == cls._name or (type(sale) is int and sale > 0):
+            if getattr(sale, "_name", None) == cls._name or (type(sale) is int and 0 < sale < MAX_ID):
                 ids.append(getattr(sale, "id", sale))
             else:
                 raise errors.UserError(f"sale.sale.create_purchase: expected a sale or its id, got {sale!r:.80}")
@@ -95,7 +97,7 @@ class Sale:
             Party = cls.env["party.party"]
             given = getattr(vendor, "id", vendor)
             if getattr(vendor, "_name", Party._name) != Party._name or type(given) is not int \
-                    or not Party.search([("id", "=", given)]):
+                    or not 0 < given < MAX_ID or not Party.search([("id", "=", given)]):
                 raise errors.UserError(f"sale.sale.create_purchase: vendor must be a party, not {vendor!r:.80}")
             vendor = Party.browse([given])[0]
         return sales, vendor

@@ -195,6 +195,13 @@ def test_fulfil_ships_whole_sales_or_what_is_reserved(database):
     (lambda S, sale, shop: S.allocate([sale, shop.draft]), errors.WorkflowError,
      "cannot allocate sale.sale .*: it is draft; only processing sales"),
     (lambda S, sale, shop: S.fulfil([shop.draft]), errors.WorkflowError, "cannot fulfil"),
+    (lambda S, sale, shop: S.allocate([2 ** 70]), errors.UserError, "expected a sale or its id"),
+    (lambda S, sale, shop: S.unallocate([2 ** 63]), errors.UserError, "expected a sale or its id"),
+    (lambda S, sale, shop: S.fulfil([sale], alternative_warehouse=2 ** 70), errors.UserError, "must be a warehouse"),
+    (lambda S, sale, shop: S.allocate([sale], alternative_warehouse=shop.wh), errors.UserError,
+     "alternative_warehouse .* is the warehouse of sale.sale"),
+    (lambda S, sale, shop: S.fulfil([sale.id], partial=True, alternative_warehouse=shop.wh.id), errors.UserError,
+     "is the warehouse of"),
 ])
 def test_bad_input_changes_nothing(database, call, error, message):
     with database.transaction() as env:

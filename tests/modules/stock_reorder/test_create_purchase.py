@@ -92,6 +92,8 @@ def test_a_product_without_supplier_and_no_vendor_buys_nothing(database):
     (lambda S, w, sale: S.create_purchase(sale), errors.UserError, "expected a list of sales"),
     (lambda S, w, sale: S.create_purchase([w.draft]), errors.WorkflowError,
      "cannot buy for sale.sale .*: it is draft; only confirmed or processing"),
+    (lambda S, w, sale: S.create_purchase([sale.id, 2 ** 70]), errors.UserError, "expected a sale or its id"),
+    (lambda S, w, sale: S.create_purchase([sale], vendor=2 ** 63), errors.UserError, "vendor must be a party"),
 ])
 def test_bad_input_buys_nothing(database, call, error, message):
     with database.transaction() as env:
