@@ -253,6 +253,44 @@ def _on_order(env, sales):
     return [item for item in items if item.product.supply_on_sale and item.product.type == "goods"]
 
 
+def _drop_ship_purchases(env, sales, states):
+    """``{sale id: [purchases]}``: the drop-ship purchases in ``states`` buying for ``sales``."""
+    origins = env["sale.sale"]._origins(sales)
+    result = {}
+    if origins:
+        for line in env["purchase.line"].search([("origin", "in", list(origins)), ("purchase.drop_ship", "=", True),
+                                                 ("purchase.state", "in", list(states))]):
+            purchases = result.setdefault(origins[f"{line.origin._name},{line.origin.id}"], [])
+            if line.purchase not in purchases:
+                purchases.append(line.purchase)
+    return result
+
+
+@hookimpl
+def sale_before_cancel(env, sales):
+    """A drop-ship purchase confirmed with the supplier binds it to deliver to the customer: refuse.
+
+    Cancelling the sale would otherwise cancel that purchase's receipt
+    behind the buyer's back (the supplier still delivers, the purchase
+    waits for nothing).  Cancel the purchase, or receive it, first.
+    """
+    bound = _drop_ship_purchases(env, sales, ("confirmed", "processing"))
+    for sale in sales:
+        if sale.id in bound:
+            names = ", ".join(p.rec_name for p in bound[sale.id])
+            raise errors.WorkflowError(f"cannot cancel {sale.rec_name}: its drop-ship purchase {names} is "
+                                       f"{bound[sale.id][0].state}; cancel that purchase first (or receive it)")
+
+
+@hookimpl
+def sale_cancel(env, sales):
+    """The sale's drop-ship purchases not yet confirmed with the supplier go with it."""
+    unbound = [p for purchases in _drop_ship_purchases(env, sales, ("draft", "quotation")).values()
+               for p in purchases]
+    if unbound:
+        env["purchase.purchase"].cancel(list(dict.fromkeys(unbound)))
+
+
 @hookimpl
 def sale_confirm(env, sales):
     """Buy what is supplied on order; let auto rules react to the new demand."""
