@@ -81,6 +81,11 @@ class Invoice(Workflow, Model):
     def write(cls, invoices, values):
         cls._check_draft(invoices, "changed")
         super().write(invoices, values)
+        if isinstance(values, dict) and "type" in values:
+            # a customer invoice of sale lines turned supplier invoice would count as the sale's invoicing
+            lines = [line for invoice in cls._as_records(invoices) for line in invoice.lines]
+            if lines:
+                cls.env["account.invoice.line"].validate(lines)
 
     @classmethod
     def delete(cls, invoices):

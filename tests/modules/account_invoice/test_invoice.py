@@ -354,3 +354,10 @@ def test_a_line_origin_must_be_an_existing_order_line_of_the_invoice_side(databa
         Line.create([{"invoice": invoice.id, "product": shop.jar.id, "quantity": 1, "origin": sale_line}])
         assert sale_line.quantity_invoiced == 1.0
         assert [line.quantity for line in env["sale.sale"].invoice([sale])[0].lines] == [1.0, 1.0]
+        with pytest.raises(errors.ValidationError, match="origin 'sale.line,.*' is not an existing purchase.line"):
+            with env.atomic():
+                Invoice.write([invoice], {"type": "in"})   # its sale lines would count as invoiced by a bill
+        with pytest.raises(errors.ValidationError, match="is not an existing sale.line"):
+            with env.atomic():
+                Line.write(list(invoice.lines), {"origin": f"party.party,{shop.customer.id}"})
+        assert invoice.type == "out" and [l.origin for l in invoice.lines] == [sale_line, sale_line]
