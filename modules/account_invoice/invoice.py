@@ -83,7 +83,7 @@ class Invoice(Workflow, Model):
         super().write(invoices, values)
         if isinstance(values, dict) and "type" in values:
             # a customer invoice of sale lines turned supplier invoice would count as the sale's invoicing
-            lines = [line for invoice in cls._as_records(invoices) for line in invoice.lines]
+            lines = [line for invoice in records_of(cls, invoices) for line in invoice.lines]
             if lines:
                 cls.env["account.invoice.line"].validate(lines)
 
