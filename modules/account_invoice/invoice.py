@@ -81,6 +81,11 @@ class Invoice(Workflow, Model):
     def write(cls, invoices, values):
         cls._check_draft(invoices, "changed")
         super().write(invoices, values)
+        if isinstance(values, dict) and "type" in values:
+            # a customer invoice of sale lines turned supplier invoice would count as the sale's invoicing
+            lines = [line for invoice in records_of(cls, invoices) for line in invoice.lines]
+            if lines:
+                cls.env["account.invoice.line"].validate(lines)
 
     @classmethod
     def delete(cls, invoices):
@@ -318,6 +323,36 @@ class InvoiceLine(OrderLine, Model):
                                    "expense (in) account.")
     amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount")
+
+    _origin_models = {"out": "sale.line", "in": "purchase.line"}
+
+    @classmethod
+    def validate(cls, lines):
+        """An origin is an existing order line of the invoice's side: it counts as invoiced by this line."""
+        super().validate(lines)
+        env, table = cls.env, cls.table
+        given = dict(env.execute(sa.select(table.c.id, table.c.origin).where(
+            table.c.id.in_([l.id for l in lines]), table.c.origin.is_not(None))).all())
+        if not given:
+            return
+        wanted = collections.defaultdict(set)
+        for line in lines:
+            if line.id in given:
+                model, _, number = given[line.id].partition(",")
+                if model in env and number.isdigit() and int(number) < 2 ** 63:
+                    wanted[model].add(int(number))
+        found = {(model, r.id) for model, ids in wanted.items()
+                 for r in env[model].search([("id", "in", sorted(ids))])}
+        for line in lines:
+            if line.id not in given:
+                continue
+            model, _, number = given[line.id].partition(",")
+            expected = cls._origin_models[line.invoice.type]
+            if model != expected or not number.isdigit() or (model, int(number)) not in found:
+                raise errors.ValidationError(
+                    f"{line.rec_name}: origin {given[line.id]!r} is not an existing {expected} (the order "
+                    f"line a {line.invoice.type} invoice line invoices)",
+                    {"origin": [f"Must be an existing {expected}."]}, line.rec_name)
 
     @classmethod
     def get_tax_amount(cls, lines, name):

@@ -81,7 +81,26 @@ class CustomField(Model):
                 f"custom field {definitions_[0].model}.{definitions_[0].name}: {', '.join(dict.fromkeys(changed))} "
                 f"cannot change once defined; delete the field and define it again",
                 {name: ["Cannot change once defined."] for name in changed})
+        before = {d.id: option_list(d.options) for d in definitions_ if d.type == "selection"}
         super().write(definitions_, values)
+        cls._check_options_in_use([d for d in definitions_ if d.id in before], before)
+
+    @classmethod
+    def _check_options_in_use(cls, definitions_, before):
+        """An allowed value still held by a record cannot go: that record's value would be refused on reading."""
+        env = cls.env
+        for definition in definitions_:
+            gone = sorted(set(before[definition.id]) - set(option_list(definition.options)))
+            if not gone or definition.model not in env:
+                continue
+            model = env[definition.model]
+            value = model.table.c.custom[definition.name].as_string()
+            used = env.execute(sa.select(value).where(value.in_(gone)).limit(1)).scalar()
+            if used is not None:
+                raise errors.ValidationError(
+                    f"custom field {definition.model}.{definition.name}: option {used!r} is still used by "
+                    f"{definition.model} records; change their value first",
+                    {"options": [f"{used!r} is still in use."]}, definition.rec_name)
 
     @classmethod
     def delete(cls, definitions_):

@@ -48,6 +48,13 @@ class Message(Model):
                 raise errors.ValidationError(
                     f"{message.rec_name}: to {message.to!r}: {bad[0] if bad else 'nothing'} is not an e-mail "
                     f"address like name@example.com", {"to": ["Not a list of e-mail addresses."]}, message.rec_name)
+            for name in ("subject", "attachment_name"):
+                value = getattr(message, name)
+                if value is not None and any(c in value for c in "\r\n\0"):
+                    # a header spanning lines would smuggle other headers (Bcc: …) into the mail
+                    raise errors.ValidationError(
+                        f"{message.rec_name}: {name} {value!r:.80} holds a line break; give it on one line",
+                        {name: ["Must be one line."]}, message.rec_name)
             if message.attachment is not None and not message.attachment_name:
                 raise errors.ValidationError(
                     f"{message.rec_name}: an attachment needs its attachment_name (e.g. invoice.pdf)",

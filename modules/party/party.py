@@ -5,6 +5,14 @@ from core import Model, errors, fields
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+def check_names(records):
+    """A label (tag, status, shipping method) must say something: a blank name cannot be told apart or chosen."""
+    for record in records:
+        if not record.name.strip():
+            raise errors.ValidationError(f"{record.rec_name}: the name is blank; give it a name",
+                                         {"name": ["Must not be blank."]}, record.rec_name)
+
+
 class Tag(Model):
     """A label grouping parties (VIP, wholesale, …), which automation rules can add and test."""
 
@@ -12,6 +20,11 @@ class Tag(Model):
     _order = (("name", "ASC"),)
 
     name = fields.Char("Name", required=True, size=128, unique=True)
+
+    @classmethod
+    def validate(cls, tags):
+        super().validate(tags)
+        check_names(tags)
 
 
 class Party(Model):

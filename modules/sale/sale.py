@@ -1,6 +1,7 @@
 import datetime
 
 from core import Model, fields, hookimpl
+from modules.party.party import check_names
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
 
@@ -23,6 +24,11 @@ class Status(Model):
 
     name = fields.Char("Name", required=True, size=128, unique=True)
 
+    @classmethod
+    def validate(cls, records):
+        super().validate(records)
+        check_names(records)
+
 
 class ShippingMethod(Model):
     """How a sale's goods travel to the customer (a carrier, a service)."""
@@ -31,6 +37,11 @@ class ShippingMethod(Model):
     _order = (("name", "ASC"),)
 
     name = fields.Char("Name", required=True, size=128, unique=True)
+
+    @classmethod
+    def validate(cls, records):
+        super().validate(records)
+        check_names(records)
 
 
 class Sale(Order, Model):

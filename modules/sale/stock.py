@@ -7,6 +7,8 @@ from core import errors, fields, hookimpl
 
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
 
+MAX_ID = 2 ** 63   # ids are 64-bit integers: a bigger one names no record and would overflow the driver
+
 
 class Sale(StockOrder):
     _name = "sale.sale"
@@ -93,9 +95,12 @@ class Allocation:
     def unallocate(cls, sales):
         """Release what the outgoing moves of processing ``sales`` reserve; return the sales.
 
-        The moves wait again where they are: those an alternative warehouse
-        was to serve stay on its shipment, to be allocated there or shipped
-        from there later.
+        Unallocating undoes allocating: the moves wait again on the sale's
+        shipment from its own warehouse, those an alternative warehouse was
+        to serve included (their shipment from there is cancelled when
+        emptied), and the pieces allocation split a move into are one move
+        again.  A later allocation without an alternative warehouse thus
+        never takes another warehouse's stock.
         """
         with cls.env.atomic():
             sales, _ = cls._allocation_input(sales, False, None, "unallocate")
@@ -107,7 +112,57 @@ class Allocation:
             held = [s for s in shipments if s.state == "assigned"]
             if held:
                 cls.env["stock.shipment.out"].change_state(held, "waiting", "unallocate")
+            cls._return_home(sales)
             return sales
+
+    @classmethod
+    def _return_home(cls, sales):
+        """Put the released moves of other warehouses back on each sale's shipment from its own, merged."""
+        env = cls.env
+        Move, Shipment = env["stock.move"], env["stock.shipment.out"]
+        moves, shipments = cls._open_moves(sales)
+        sale_of = {shipment.id: sale for sale in sales for shipment in sale.shipments}
+        away = {}
+        for move in moves:
+            sale = sale_of[move.shipment_out.id]
+            if move.shipment_out.warehouse != sale.warehouse:
+                away.setdefault(sale, []).append(move)
+        homes = {}
+        for sale in sales:
+            homes[sale] = next((s for s in sale.shipments if s.warehouse == sale.warehouse
+                                and s.state in ("draft", "waiting")), None)
+        missing = [sale for sale in away if homes[sale] is None]
+        created = Shipment.create_unchecked([{
+            "party": sale.party.id, "warehouse": sale.warehouse.id, "state": "waiting",
+            "planned_date": min(m.planned_date for m in away[sale])} for sale in missing])
+        homes.update(zip(missing, created))
+        for sale, strays in away.items():
+            Move.write_unchecked(strays, {"shipment_out": homes[sale].id,
+                                          "from_location": sale.warehouse.storage_location.id})
+        emptied = [s for s in shipments if s.warehouse != sale_of[s.id].warehouse and not s.moves]
+        if emptied:
+            Shipment.change_state(emptied, "cancelled", "empty")
+        cls._merge_pieces([s for s in homes.values() if s is not None])
+
+    @classmethod
+    def _merge_pieces(cls, shipments):
+        """One waiting move per order line, product, unit and route on each shipment (allocation split them)."""
+        Move = cls.env["stock.move"]
+        groups = {}
+        for shipment in shipments:
+            for move in shipment.moves:
+                if move.state == "waiting":
+                    key = (shipment.id, move.origin, move.product.id, move.unit.id, move.from_location.id,
+                           move.to_location.id, move.unit_price)
+                    groups.setdefault(key, []).append(move)
+        doomed = []
+        for pieces in groups.values():
+            if len(pieces) > 1:
+                pieces.sort(key=lambda m: m.id)
+                Move.write_unchecked([pieces[0]], {"quantity": round(sum(m.quantity for m in pieces), 10)})
+                doomed.extend(pieces[1:])
+        if doomed:
+            Move.delete(doomed)
 
     @classmethod
     def fulfil(cls, sales, partial=False, alternative_warehouse=None):
@@ -137,7 +192,7 @@ class Allocation:
         for sale in sales:
             if getattr(sale, "_name", None) == cls._name:
                 ids.append(sale.id)
-            elif type(sale) is int and sale > 0:
+            elif type(sale) is int and 0 < sale < MAX_ID:
                 ids.append(sale)
             else:
                 raise errors.UserError(f"sale.sale.{verb}: expected a sale or its id, got {sale!r:.80}")
@@ -153,10 +208,14 @@ class Allocation:
             Location = cls.env["stock.location"]
             given = getattr(alternative_warehouse, "id", alternative_warehouse)
             if getattr(alternative_warehouse, "_name", Location._name) != Location._name or type(given) is not int \
-                    or not Location.search([("id", "=", given), ("type", "=", "warehouse")]):
+                    or not 0 < given < MAX_ID or not Location.search([("id", "=", given), ("type", "=", "warehouse")]):
                 raise errors.UserError(f"sale.sale.{verb}: alternative_warehouse must be a warehouse "
                                        f"(stock.location of type warehouse), not {alternative_warehouse!r:.80}")
             alternative = Location.browse([given])[0]
+            if sales and all(sale.warehouse == alternative for sale in sales):
+                # nothing could come from elsewhere: the caller most likely meant another warehouse
+                raise errors.UserError(f"sale.sale.{verb}: alternative_warehouse {alternative.rec_name} is the "
+                                       f"warehouse of {sales[0].rec_name}; give another warehouse, or none")
         cls.lock(sales)
         return sorted(sales, key=lambda s: (s.sale_date, s.id)), alternative
 

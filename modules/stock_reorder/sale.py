@@ -3,6 +3,8 @@ import math
 
 from core import errors, fields, hookimpl
 
+from modules.sale.stock import MAX_ID
+
 from .rule import _add_days, buy
 
 
@@ -80,7 +82,7 @@ class Sale:
                                    f"got {sales!r:.80}")
         ids = []
         for sale in sales:
-            if getattr(sale, "_name", None) == cls._name or (type(sale) is int and sale > 0):
+            if getattr(sale, "_name", None) == cls._name or (type(sale) is int and 0 < sale < MAX_ID):
                 ids.append(getattr(sale, "id", sale))
             else:
                 raise errors.UserError(f"sale.sale.create_purchase: expected a sale or its id, got {sale!r:.80}")
@@ -95,7 +97,7 @@ class Sale:
             Party = cls.env["party.party"]
             given = getattr(vendor, "id", vendor)
             if getattr(vendor, "_name", Party._name) != Party._name or type(given) is not int \
-                    or not Party.search([("id", "=", given)]):
+                    or not 0 < given < MAX_ID or not Party.search([("id", "=", given)]):
                 raise errors.UserError(f"sale.sale.create_purchase: vendor must be a party, not {vendor!r:.80}")
             vendor = Party.browse([given])[0]
         return sales, vendor
@@ -249,6 +251,44 @@ def _on_order(env, sales):
     if "sale.line.component" in env:
         items += [c for line in lines for c in line.components]
     return [item for item in items if item.product.supply_on_sale and item.product.type == "goods"]
+
+
+def _drop_ship_purchases(env, sales, states):
+    """``{sale id: [purchases]}``: the drop-ship purchases in ``states`` buying for ``sales``."""
+    origins = env["sale.sale"]._origins(sales)
+    result = {}
+    if origins:
+        for line in env["purchase.line"].search([("origin", "in", list(origins)), ("purchase.drop_ship", "=", True),
+                                                 ("purchase.state", "in", list(states))]):
+            purchases = result.setdefault(origins[f"{line.origin._name},{line.origin.id}"], [])
+            if line.purchase not in purchases:
+                purchases.append(line.purchase)
+    return result
+
+
+@hookimpl
+def sale_before_cancel(env, sales):
+    """A drop-ship purchase confirmed with the supplier binds it to deliver to the customer: refuse.
+
+    Cancelling the sale would otherwise cancel that purchase's receipt
+    behind the buyer's back (the supplier still delivers, the purchase
+    waits for nothing).  Cancel the purchase, or receive it, first.
+    """
+    bound = _drop_ship_purchases(env, sales, ("confirmed", "processing"))
+    for sale in sales:
+        if sale.id in bound:
+            names = ", ".join(p.rec_name for p in bound[sale.id])
+            raise errors.WorkflowError(f"cannot cancel {sale.rec_name}: its drop-ship purchase {names} is "
+                                       f"{bound[sale.id][0].state}; cancel that purchase first (or receive it)")
+
+
+@hookimpl
+def sale_cancel(env, sales):
+    """The sale's drop-ship purchases not yet confirmed with the supplier go with it."""
+    unbound = [p for purchases in _drop_ship_purchases(env, sales, ("draft", "quotation")).values()
+               for p in purchases]
+    if unbound:
+        env["purchase.purchase"].cancel(list(dict.fromkeys(unbound)))
 
 
 @hookimpl

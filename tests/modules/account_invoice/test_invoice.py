@@ -333,3 +333,31 @@ def test_the_demo_invoices_a_shipped_sale_writes_its_pdf_and_queues_the_mail():
     assert "invoicing S0002 again: 0 new invoice" in chapter
     assert "PDF written: INV0001.pdf" in chapter and "b'%PDF-" in chapter
     assert "mail queued to orders@alder.example: 'Invoice INV0001' with INV0001.pdf attached (queued;" in chapter
+
+
+def test_a_line_origin_must_be_an_existing_order_line_of_the_invoice_side(database, shop):
+    with database.transaction() as env:
+        Invoice, Line = env["account.invoice"], env["account.invoice.line"]
+        sale = shop.sale(env, [{"product": shop.jar.id, "quantity": 2}], invoice_method="order")
+        sale_line = sale.lines[0]
+        for type_, origin in (("out", "sale.line,999999"), ("out", f"party.party,{shop.customer.id}"),
+                              ("in", f"sale.line,{sale_line.id}"), ("out", f"sale.line,{2 ** 70}")):
+            with pytest.raises(errors.ValidationError, match="origin"):
+                with env.atomic():
+                    Invoice.create([{"party": shop.customer.id, "type": type_, "lines": [
+                        {"product": shop.jar.id, "quantity": 1, "origin": origin}]}])
+            assert Invoice.search([]) == [] and Line.search([]) == []
+        invoice, = Invoice.create([{"party": shop.customer.id}])
+        with pytest.raises(errors.ValidationError, match="origin"):
+            Line.create([{"invoice": invoice.id, "product": shop.jar.id, "quantity": 1, "origin": "sale.line,0"}])
+        assert invoice.lines == () or list(invoice.lines) == []
+        Line.create([{"invoice": invoice.id, "product": shop.jar.id, "quantity": 1, "origin": sale_line}])
+        assert sale_line.quantity_invoiced == 1.0
+        assert [line.quantity for line in env["sale.sale"].invoice([sale])[0].lines] == [1.0, 1.0]
+        with pytest.raises(errors.ValidationError, match="origin 'sale.line,.*' is not an existing purchase.line"):
+            with env.atomic():
+                Invoice.write([invoice], {"type": "in"})   # its sale lines would count as invoiced by a bill
+        with pytest.raises(errors.ValidationError, match="is not an existing sale.line"):
+            with env.atomic():
+                Line.write(list(invoice.lines), {"origin": f"party.party,{shop.customer.id}"})
+        assert invoice.type == "out" and [l.origin for l in invoice.lines] == [sale_line, sale_line]

@@ -228,3 +228,18 @@ def test_another_module_opts_a_model_in_with_one_line(kitwork_database, module_f
     assert isinstance(location._fields["custom"], CustomValues)
     assert location._fields["custom"].owner == "shipment_notes"
     assert hasattr(location, "_create") and "custom" in location._table.c
+
+
+def test_an_option_still_used_by_a_record_cannot_be_removed(database, data):
+    with database.transaction() as env:
+        Field, Sale = env["custom.field"], env["sale.sale"]
+        priority, = Field.search([("model", "=", "sale.sale"), ("name", "=", "priority")])
+        urgent, = sales(env, data, {"priority": "high"})
+        with pytest.raises(errors.ValidationError, match="option 'high' is still used by sale.sale records"):
+            Field.write([priority], {"options": "low\nmedium"})   # caught, no savepoint of the caller's own
+        assert priority.options.split() == ["low", "high"]
+        assert Sale.search([("custom.priority", "=", "high")]) == [urgent]
+        Field.write([priority], {"options": "low\nhigh\nmedium"})   # adding is fine
+        Sale.write([urgent], {"custom": {"priority": "medium"}})
+        Field.write([priority], {"options": "medium\nlow"})          # 'high' no longer used
+        assert Sale.browse([urgent.id])[0].custom == {"priority": "medium"}

@@ -57,12 +57,20 @@ def test_bad_messages_and_urls_are_clear_errors(database, monkeypatch, capsys):
                               ({"to": "a@example.com"}, "subject"),
                               ({"to": "a@example.com", "subject": "x", "attachment": "text"}, "attachment"),
                               ({"to": "a@example.com", "subject": "x", "attachment": b"%PDF"}, "attachment_name"),
-                              ({"to": "a@example.com", "subject": "x", "state": "sent"}, "state")):
+                              ({"to": "a@example.com", "subject": "x", "state": "sent"}, "state"),
+                              ({"to": "a@example.com", "subject": "Hi\r\nBcc: eve@example.com"}, "subject"),
+                              ({"to": "a@example.com", "subject": "Hi\n"}, "subject"),
+                              ({"to": "a@example.com", "subject": "x", "attachment": b"%PDF",
+                                "attachment_name": "a.pdf\r\nBcc: eve@example.com"}, "attachment_name")):
             with pytest.raises(errors.ValidationError) as error:
                 Message.create([values])
             assert field in error.value.errors
         assert Message.search([]) == []
-        Message.create([{"to": "a@example.com", "subject": "x"}])
+        queued, = Message.create([{"to": "a@example.com", "subject": "x"}])
+        with pytest.raises(errors.ValidationError, match="line break"):
+            with env.atomic():
+                Message.write([queued], {"subject": "x\nBcc: eve@example.com"})
+        assert queued.subject == "x"
         for url in ("http://example.com", "smtp://", "smtp://host:notaport", "smtp://h:25?from=nobody"):
             with pytest.raises(errors.UserError, match="SMTP URL"):
                 Message.deliver(url)

@@ -51,3 +51,16 @@ def test_email_is_checked(db):
         with pytest.raises(errors.ValidationError, match="e-mail .bob. is not an address"):
             Party.create([{"name": "Bob", "email": "bob"}])
         assert [(p.name, p.email) for p in Party.search([])] == [("Ann", "ann@example.com")]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\n"])
+def test_a_tag_needs_a_name_that_is_not_blank(kitwork_database, name):
+    database = kitwork_database("party")
+    with database.transaction() as env:
+        Tag = env["party.tag"]
+        with pytest.raises(errors.ValidationError, match="the name is blank"):
+            Tag.create([{"name": name}])
+        vip, = Tag.create([{"name": "VIP"}])
+        with pytest.raises(errors.ValidationError, match="the name is blank"):
+            Tag.write([vip], {"name": name})
+        assert [t.name for t in Tag.search([])] == ["VIP"]

@@ -167,6 +167,34 @@ def test_unallocate_releases_and_another_sale_gets_it(database):
         assert reserved(env, shop.a, shop.wh) == 5.0
 
 
+def test_unallocate_brings_the_alternative_warehouse_moves_home_whole(database):
+    """Unallocating undoes allocating: nothing stays to leave from the alternative warehouse unasked."""
+    with database.transaction() as env:
+        shop = Shop(env)
+        shop.receive(env, shop.a, 4)
+        shop.receive(env, shop.a, 12, shop.shop)
+        shop.receive(env, shop.b, 1)
+        shop.receive(env, shop.b, 5, shop.shop)
+        Sale = env["sale.sale"]
+        sale = shop.sale(env, (shop.a, 10), (shop.kit, 3))
+        assert Sale.allocate([sale], alternative_warehouse=shop.shop) == [sale]
+        # A: 4 of the line at WH, the rest and the 3 kits (none whole at WH) at SHOP
+        assert moves(sale) == [("assigned", 3.0, "SHOP"), ("assigned", 4.0, "WH"), ("assigned", 6.0, "SHOP"),
+                               ("assigned", 6.0, "SHOP")]
+        assert Sale.unallocate([sale]) == [sale]
+        assert moves(sale) == [("waiting", 3.0, "WH"), ("waiting", 6.0, "WH"), ("waiting", 10.0, "WH")]
+        assert [m.internal_quantity for s in sale.shipments for m in s.moves if m.product == shop.a] == [10.0, 6.0]
+        assert [s.state for s in sale.shipments] == ["waiting"]
+        assert env["stock.shipment.out"].search([("warehouse", "=", shop.shop.id)])[0].state == "cancelled"
+        assert (reserved(env, shop.a, shop.shop), reserved(env, shop.b, shop.shop)) == (0.0, 0.0)
+        # without an alternative warehouse, nothing is taken from SHOP any more
+        assert Sale.allocate([sale]) == []
+        assert reserved(env, shop.a, shop.shop) == 0.0 and reserved(env, shop.a, shop.wh) == 0.0
+        assert Sale.fulfil([sale], alternative_warehouse=shop.shop) == [sale]
+        assert [l.quantity_shipped for l in sale.lines] == [10.0, 3.0]
+        assert shop.stock(env, shop.a) == (0.0, 0.0) and shop.stock(env, shop.b) == (1.0, 2.0)
+
+
 def test_fulfil_ships_whole_sales_or_what_is_reserved(database):
     with database.transaction() as env:
         shop = Shop(env)
@@ -195,6 +223,13 @@ def test_fulfil_ships_whole_sales_or_what_is_reserved(database):
     (lambda S, sale, shop: S.allocate([sale, shop.draft]), errors.WorkflowError,
      "cannot allocate sale.sale .*: it is draft; only processing sales"),
     (lambda S, sale, shop: S.fulfil([shop.draft]), errors.WorkflowError, "cannot fulfil"),
+    (lambda S, sale, shop: S.allocate([2 ** 70]), errors.UserError, "expected a sale or its id"),
+    (lambda S, sale, shop: S.unallocate([2 ** 63]), errors.UserError, "expected a sale or its id"),
+    (lambda S, sale, shop: S.fulfil([sale], alternative_warehouse=2 ** 70), errors.UserError, "must be a warehouse"),
+    (lambda S, sale, shop: S.allocate([sale], alternative_warehouse=shop.wh), errors.UserError,
+     "alternative_warehouse .* is the warehouse of sale.sale"),
+    (lambda S, sale, shop: S.fulfil([sale.id], partial=True, alternative_warehouse=shop.wh.id), errors.UserError,
+     "is the warehouse of"),
 ])
 def test_bad_input_changes_nothing(database, call, error, message):
     with database.transaction() as env:

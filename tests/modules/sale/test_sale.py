@@ -245,3 +245,17 @@ def test_changing_the_status_fires_sale_status_changed_with_old_and_new(kitwork_
             [(one.number, None, "Packed")],
             [(one.number, "Packed", "Sent"), (two.number, None, "Sent")],
             [(one.number, "Sent", "Refused")]]
+
+
+@pytest.mark.parametrize("model", ["sale.status", "sale.shipping_method"])
+@pytest.mark.parametrize("name", ["", "  "])
+def test_a_status_or_shipping_method_needs_a_name_that_is_not_blank(kitwork_database, model, name):
+    database = kitwork_database("sale")
+    with database.transaction() as env:
+        Label = env[model]
+        with pytest.raises(errors.ValidationError, match="the name is blank"):
+            Label.create([{"name": name}])
+        label, = Label.create([{"name": "Courier"}])
+        with pytest.raises(errors.ValidationError, match="the name is blank"):
+            Label.write([label], {"name": name})
+        assert [l.name for l in Label.search([])] == ["Courier"]

@@ -92,6 +92,8 @@ def test_a_product_without_supplier_and_no_vendor_buys_nothing(database):
     (lambda S, w, sale: S.create_purchase(sale), errors.UserError, "expected a list of sales"),
     (lambda S, w, sale: S.create_purchase([w.draft]), errors.WorkflowError,
      "cannot buy for sale.sale .*: it is draft; only confirmed or processing"),
+    (lambda S, w, sale: S.create_purchase([sale.id, 2 ** 70]), errors.UserError, "expected a sale or its id"),
+    (lambda S, w, sale: S.create_purchase([sale], vendor=2 ** 63), errors.UserError, "vendor must be a party"),
 ])
 def test_bad_input_buys_nothing(database, call, error, message):
     with database.transaction() as env:
@@ -162,3 +164,40 @@ def test_drop_ship_of_a_partly_shipped_line_buys_the_rest(database):
         purchase, = Sale.create_purchase([sale], drop_ship=True)
         assert [l.quantity for l in purchase.lines] == [2.0]
         assert sorted(m.state for s in sale.shipments for m in s.moves) == ["cancelled", "done"]
+
+
+def test_a_sale_cannot_be_cancelled_under_a_confirmed_drop_ship_purchase(database):
+    """Cancelling the sale must not cancel the supplier's delivery behind the buyer's back."""
+    with database.transaction() as env:
+        w = World(env)
+        Sale, Purchase = env["sale.sale"], env["purchase.purchase"]
+        sale = w.sale(env, (w.a, 4), (w.kit, 1))
+        purchase, = Sale.create_purchase([sale], drop_ship=True)
+        Purchase.quote([purchase])
+        Purchase.confirm([purchase])
+        Purchase.process([purchase])
+        shipment, = purchase.shipments
+        backorder, = env["stock.shipment.in"].receive(
+            [shipment], {m.id: 1 if m.origin.origin == sale.lines[0] else 0 for m in shipment.moves})
+        with pytest.raises(errors.WorkflowError, match=r"cannot cancel sale.sale .*: its drop-ship purchase "
+                                                       r"purchase.purchase .* is processing; cancel that purchase"):
+            with env.atomic():
+                Sale.cancel([sale])
+        assert (sale.state, purchase.state, backorder.state) == ("processing", "processing", "waiting")
+        assert sorted((m.quantity, m.state) for m in backorder.moves) == [(2.0, "waiting"), (3.0, "waiting")]
+        Purchase.cancel([purchase])
+        assert backorder.state == "cancelled"
+        Sale.cancel([sale])   # the purchase cancelled, nothing binds the sale any more
+        assert sale.state == "cancelled"
+        assert [l.quantity_shipped for l in sale.lines] == [1.0, 0.0]
+
+
+def test_cancelling_a_sale_cancels_its_drop_ship_purchases_not_yet_confirmed(database):
+    with database.transaction() as env:
+        w = World(env)
+        Sale, Purchase = env["sale.sale"], env["purchase.purchase"]
+        sale, other = w.sale(env, (w.a, 2), process=False), w.sale(env, (w.a, 1), process=False)
+        dropped, kept = Sale.create_purchase([sale, other], drop_ship=True)
+        Purchase.quote([dropped])
+        Sale.cancel([sale])
+        assert (sale.state, dropped.state, other.state, kept.state) == ("cancelled", "cancelled", "confirmed", "draft")
