@@ -318,6 +318,12 @@ class Model:
         if values is None or field.name not in values:
             type(self)._fetch(self._prefetch.ids, field)
             values = cache.get(self.id)
+            if values is None or field.name not in values:
+                # A related record made from a batch whose ids were gathered before its
+                # own row was loaded is not among them: it joins the batch for later reads.
+                self._prefetch.ids = [*self._prefetch.ids, self.id]
+                type(self)._fetch([self.id], field)
+                values = cache.get(self.id)
             if values is None:
                 raise errors.UserError(f"{self._name} {self.id} does not exist (it may have been deleted)")
         return values[field.name]
@@ -689,7 +695,9 @@ class Model:
     def _check_links(cls, value, field, label, creating):
         """A Many2Many value as ids (creating) or as ``(action, ids)`` pairs (writing)."""
         def ids_of(items, where):
-            ids = [getattr(i, "id", i) for i in items] if isinstance(items, (list, tuple)) else None
+            # A record counts as its id only if it is one of the target model's.
+            ids = ([i.id if getattr(i, "_name", None) == field.target else i for i in items]
+                   if isinstance(items, (list, tuple)) else None)
             if ids is None or not all(type(i) is int and -MAX_ID <= i <= MAX_ID for i in ids):
                 raise errors.ValidationError(
                     f"invalid {cls._name} ({label}): {field.name}: {where} must be a list of {field.target} ids",

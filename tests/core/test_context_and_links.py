@@ -89,6 +89,17 @@ def test_bad_many2many_actions_are_refused(tagged, action):
         assert names(a.tags) == ["blue", "red"]
 
 
+def test_a_record_of_another_model_is_not_taken_for_its_id(tagged):
+    with tagged.transaction() as env:
+        Item = env["tagged.item"]
+        a, b = Item.search([], order=[("name", "ASC")])[:2]   # items, whose ids are also tags' ids
+        with pytest.raises(errors.ValidationError, match="tags: the ids of 'set' must be a list of tagged.tag ids"):
+            Item.write([a], {"tags": [("set", [b])]})
+        with pytest.raises(errors.ValidationError, match="tags"):
+            Item.create([{"name": "D", "tags": [b]}])
+        assert names(a.tags) == ["blue", "red"] and Item.search_count() == 3
+
+
 def test_domains_through_relations(tagged):
     with tagged.transaction() as env:
         Item, Tag = env["tagged.item"], env["tagged.tag"]
