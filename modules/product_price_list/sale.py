@@ -2,7 +2,7 @@
 import datetime
 from decimal import Decimal
 
-from core import Model, fields
+from core import Model, errors, fields
 
 from .price_list import DISCOUNT_KINDS, DISCOUNT_TYPES, Request, search
 
@@ -177,3 +177,24 @@ class SaleLineDiscount(Model):
     value = fields.Numeric("Value", digits=4, required=True, help="In percent, or an amount per unit.")
     reason = fields.Char("Reason", size=128)
     amount = fields.Numeric("Amount", digits=4, required=True, help="What it took off (or added) per unit.")
+
+    @classmethod
+    def create(cls, vlist):
+        """Only the price search makes them: one by hand would not be in the line's net price."""
+        raise errors.AccessError(
+            f"{cls._name} records are made by the price search of their sale line, not by hand; give the line "
+            f"a price by hand (unit_price) or change the price list instead")
+
+    @classmethod
+    def write(cls, discounts, values):
+        """They are the record of how the search reached the line's price: changing one would belie it."""
+        raise errors.AccessError(
+            f"{cls._name} records show how the price search reached their line's price and cannot be changed; "
+            f"give the line a price by hand (unit_price) or change the price list instead")
+
+    @classmethod
+    def delete(cls, discounts):
+        """They go with their line, or when the line is priced again."""
+        raise errors.AccessError(
+            f"{cls._name} records cannot be deleted by hand: they go when their line is priced again or deleted; "
+            f"give the line a price by hand (unit_price) to drop them")
