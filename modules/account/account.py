@@ -48,6 +48,9 @@ class Tax(Model):
     def line_amount(taxes, untaxed, quantity):
         """The tax of a line of ``untaxed`` amount and ``quantity`` units, rounded to the cent.
 
+        ``quantity`` is in the product's unit: a fixed tax is an amount per
+        unit of the product, whatever unit the line is in.
+
         Percentage taxes apply to the untaxed amount, fixed ones per unit;
         none applies to another's result.
         """
@@ -60,9 +63,14 @@ class Tax(Model):
         return total.quantize(CENT)
 
     @staticmethod
-    def excluded(price, taxes):
-        """A tax-included unit ``price`` without ``taxes``: (price − fixed) / (1 + rates), to 4 digits."""
-        fixed = sum((t.amount for t in taxes if t.type == "fixed"), Decimal(0))
+    def excluded(price, taxes, units=1):
+        """A tax-included unit ``price`` without ``taxes``: (price − fixed) / (1 + rates), to 4 digits.
+
+        ``units``: how many units of the product one unit of the price is (12
+        for a price per dozen of a product counted in units), since a fixed
+        tax is an amount per unit of the product.
+        """
+        fixed = sum((t.amount for t in taxes if t.type == "fixed"), Decimal(0)) * Decimal(repr(float(units)))
         rates = sum((t.rate for t in taxes if t.type == "percentage"), Decimal(0))
         return ((price - fixed) / (1 + rates)).quantize(Decimal("0.0001"))
 

@@ -1,0 +1,30 @@
+"""Fixed taxes are per unit of the product: a line in another unit of its category pays the same tax."""
+from decimal import Decimal
+
+import pytest
+
+D = Decimal
+
+
+@pytest.fixture
+def database(kitwork_database):
+    return kitwork_database("account", "sale", "purchase")
+
+
+@pytest.mark.parametrize("model, line_field, taxes", [("sale.sale", "sale", "customer_taxes"),
+                                                      ("purchase.purchase", "purchase", "supplier_taxes")])
+def test_a_fixed_tax_counts_a_dozen_as_twelve_units(database, model, line_field, taxes):
+    with database.transaction() as env:
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        eco, vat = env["account.tax"].create([{"name": "Eco fee", "type": "fixed", "amount": D("0.50")},
+                                              {"name": "VAT", "type": "percentage", "rate": D("0.2")}])
+        lamp, = env["product.product"].create([{"name": "Lamp", "default_uom": units["u"], "list_price": D("10"),
+                                                "cost_price": D("5"), taxes: [eco.id, vat.id]}])
+        party, = env["party.party"].create([{"name": "Ann"}])
+        order, = env[model].create([{"party": party.id, "lines": [
+            {"product": lamp.id, "quantity": 12, "unit": units["u"], "unit_price": D("10")},
+            {"product": lamp.id, "quantity": 1, "unit": units["dz"], "unit_price": D("120")}]}])
+        by_unit, by_dozen = order.lines
+        assert by_unit.tax_amount == by_dozen.tax_amount == D("6") + D("24")   # 12 x 0.50 + 20 % of 120
+        assert order.tax_amount == D("60")
+        assert order.total_amount == D("300")
