@@ -52,3 +52,60 @@ def test_the_discounts_of_a_sale_line_are_not_edited_by_hand(database, state, ac
                 Discount.delete(Discount.search([]))
         assert _discounts(env) == before == [(line.id, D("10"), D("9"))]
         assert env["sale.line"].browse([line.id])[0].unit_price == D("81")
+
+
+def _priced(env, tax_included=False, taxes=(), **line):
+    units = {u.symbol: u.id for u in env["product.uom"].search([])}
+    taxes = env["account.tax"].create([dict(t) for t in taxes]) if taxes else []
+    a, = env["product.product"].create([{"name": "A", "default_uom": units["u"], "list_price": D("100"),
+                                         "customer_taxes": [t.id for t in taxes]}])
+    price_list, = env["product.price_list"].create([{"name": "Trade", "tax_included": tax_included}])
+    env["product.price_list.line"].create([{"price_list": price_list.id, "product": a.id, **line}])
+    customer, = env["party.party"].create([{"name": "Customer", "sale_price_list": price_list.id}])
+    return units, a, customer
+
+
+def test_a_discount_takes_off_no_more_than_the_price(database):
+    """An amount discount above the price leaves the price at zero, and says it took off the price only."""
+    with database.transaction() as env:
+        units, a, customer = _priced(env, price=D("10"), discounts=[
+            {"sequence": 1, "type": "discount", "kind": "amount", "value": D("15")},
+            {"sequence": 2, "type": "discount", "kind": "percentage", "value": D("10")},
+            {"sequence": 3, "type": "charge", "kind": "amount", "value": D("2")}])
+        sale, = env["sale.sale"].create([{"party": customer.id, "lines": [{"product": a.id, "quantity": 1}]}])
+        line, = sale.lines
+        assert [(d.value, d.amount) for d in line.discounts] == [(D("15"), D("10")), (D("10"), D("0")),
+                                                                 (D("2"), D("2"))]
+        assert (line.gross_price, line.unit_price) == (D("10"), D("2"))
+        assert line.gross_price - sum(d.amount if d.type == "discount" else -d.amount
+                                      for d in line.discounts) == line.unit_price
+
+
+def test_a_tax_included_price_below_its_fixed_taxes_is_refused(database):
+    with database.transaction() as env:
+        units, a, customer = _priced(env, tax_included=True, price=D("10"), taxes=[
+            {"name": "Eco fee", "type": "fixed", "amount": D("20")}, {"name": "VAT", "rate": D("0.2")}])
+        sale, = env["sale.sale"].create([{"party": customer.id}])
+        with pytest.raises(errors.ValidationError, match="fixed taxes") as info:
+            env["sale.line"].create([{"sale": sale.id, "product": a.id, "quantity": 1}])
+        assert "price" in info.value.errors
+        assert env["sale.line"].search([]) == []
+        line, = env["sale.line"].create([{"sale": sale.id, "product": a.id, "quantity": 1, "unit_price": D("1")}])
+        with pytest.raises(errors.ValidationError, match="fixed taxes"):
+            env["sale.sale"].write([sale], {"lines": [("create", [{"product": a.id, "quantity": 3}])]})
+        assert [(l.quantity, l.unit_price) for l in env["sale.line"].search([])] == [(1.0, D("1"))]
+
+
+def test_a_tax_included_price_per_dozen_takes_off_twelve_fixed_taxes(database):
+    """(price − fixed taxes) / (1 + rates), the fixed taxes counted per unit of the product."""
+    with database.transaction() as env:
+        units, a, customer = _priced(env, tax_included=True, price=D("13.70"), taxes=[
+            {"name": "Eco fee", "type": "fixed", "amount": D("0.50")}, {"name": "VAT", "rate": D("0.2")}])
+        sale, = env["sale.sale"].create([{"party": customer.id, "lines": [
+            {"product": a.id, "quantity": 12, "unit": units["u"]},
+            {"product": a.id, "quantity": 1, "unit": units["dz"]}]}])
+        by_unit, by_dozen = sale.lines
+        assert by_unit.unit_price == D("11")            # (13.70 - 0.50) / 1.2
+        assert by_dozen.unit_price == D("132")          # (164.40 - 6) / 1.2
+        assert by_unit.tax_amount == by_dozen.tax_amount == D("32.40")   # 26.40 + 12 x 0.50
+        assert sale.total_amount == 2 * D("164.40")
