@@ -89,6 +89,12 @@ class Component(Model):
                 raise errors.ValidationError(
                     f"{where}: unit {component.unit.name} does not measure {component.product.name} "
                     f"(counted in {category.name})", {"unit": [f"Must be a unit of {category.name}."]}, where)
+            for name in ("bom", "group"):
+                code = getattr(component, name)
+                if code is not None and (not code.strip() or code != code.strip()):
+                    raise errors.ValidationError(
+                        f"{where}: {name} {code!r} is blank or has spaces around it; give a code without them "
+                        f"(or none)", {name: ["Must not be blank or have spaces around it."]}, where)
             if component.kind != "normal" and not component.group:
                 article = "an" if component.kind == "option" else "a"
                 raise errors.ValidationError(
