@@ -37,9 +37,9 @@ class Sale:
         super()._write(sales, values)
         if {"price_list", "sale_date"} & set(values):
             Line = cls.env["sale.line"]
-            lines = Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])])
-            Line.reprice(lines)
-            Line.validate(lines)   # their rules hold for the new prices too
+            domain = [("sale", "in", [s.id for s in sales if s.state == "draft"])]
+            Line.reprice(Line.search(domain))
+            Line.validate(Line.search(domain))   # their rules hold for the new prices (free lines may have gone)
 
 
 class SaleLine:

@@ -109,3 +109,21 @@ def test_a_tax_included_price_per_dozen_takes_off_twelve_fixed_taxes(database):
         assert by_dozen.unit_price == D("132")          # (164.40 - 6) / 1.2
         assert by_unit.tax_amount == by_dozen.tax_amount == D("32.40")   # 26.40 + 12 x 0.50
         assert sale.total_amount == 2 * D("164.40")
+
+
+@pytest.mark.parametrize("change", ["price_list", "sale_date"])
+def test_a_new_price_list_or_date_reprices_a_sale_with_free_lines(kitwork_database, change):
+    """The free lines the old price gave go; the sale is checked (sale controls) on what is left."""
+    with kitwork_database("product_price_list", "sale_control").transaction() as env:
+        units, a, customer = _priced(env, price=D("90"), min_quantity=0,
+                                     end_date=datetime.date.today() + datetime.timedelta(days=5))
+        rule, = env["product.price_list.line"].search([])
+        env["product.price_list.line"].write([rule], {"free_product": a.id, "free_quantity": 1, "free_per": 2})
+        sale, = env["sale.sale"].create([{"party": customer.id, "lines": [{"product": a.id, "quantity": 4}]}])
+        assert [(line.quantity, line.unit_price) for line in sale.lines] == [(4.0, D("90")), (2.0, D("0"))]
+        if change == "price_list":
+            env["sale.sale"].write([sale], {"price_list": None})
+        else:
+            env["sale.sale"].write([sale], {"sale_date": datetime.date.today() + datetime.timedelta(days=10)})
+        line, = env["sale.line"].search([])
+        assert (line.quantity, line.unit_price, line.price_reason) == (4.0, D("100"), "list price")
