@@ -127,3 +127,45 @@ def test_a_new_price_list_or_date_reprices_a_sale_with_free_lines(kitwork_databa
             env["sale.sale"].write([sale], {"sale_date": datetime.date.today() + datetime.timedelta(days=10)})
         line, = env["sale.line"].search([])
         assert (line.quantity, line.unit_price, line.price_reason) == (4.0, D("100"), "list price")
+
+
+def _free_sale(env):
+    units, a, customer = _priced(env, price=D("90"))
+    rule, = env["product.price_list.line"].search([])
+    env["product.price_list.line"].write([rule], {"free_product": a.id, "free_quantity": 1, "free_per": 2})
+    sale, = env["sale.sale"].create([{"party": customer.id, "lines": [{"product": a.id, "quantity": 4}]}])
+    return units, sale
+
+
+def _sale_lines(env):
+    return sorted((line.quantity, line.unit_price, line.free_of is not None) for line in env["sale.line"].search([]))
+
+
+@pytest.mark.parametrize("values", [{"quantity": 99}, {"unit_price": D("5")}, {"product": None}, {"unit": "dz"}])
+def test_a_free_line_is_not_changed_by_hand(database, values):
+    with database.transaction() as env:
+        units, sale = _free_sale(env)
+        values = {k: units[v] if k == "unit" else v for k, v in values.items()}
+        free = [line for line in sale.lines if line.free_of is not None]
+        before = _sale_lines(env)
+        assert before == [(2.0, D("0"), True), (4.0, D("90"), False)]
+        with pytest.raises(errors.AccessError, match="is free with"):
+            env["sale.line"].write(free, values)
+        with pytest.raises(errors.AccessError, match="is free with"):
+            env["sale.sale"].write([sale], {"lines": [("write", [free[0].id], values)]})
+        assert _sale_lines(env) == before
+        env["sale.line"].write(free, {"sequence": 5})   # its place in the sale is the user's
+
+
+def test_a_free_line_goes_only_with_the_line_that_earned_it(database):
+    with database.transaction() as env:
+        units, sale = _free_sale(env)
+        free = [line for line in sale.lines if line.free_of is not None]
+        before = _sale_lines(env)
+        with pytest.raises(errors.AccessError, match="cannot be deleted"):
+            env["sale.line"].delete(free)
+        with pytest.raises(errors.AccessError, match="cannot be deleted"):
+            env["sale.sale"].write([sale], {"lines": [("delete", [free[0].id])]})
+        assert _sale_lines(env) == before
+        env["sale.line"].delete(list(sale.lines))   # together with its line: fine
+        assert env["sale.line"].search([]) == []
