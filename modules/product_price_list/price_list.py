@@ -99,8 +99,11 @@ class PriceListLine(Model):
                     problems["free_quantity"] = ["Must be greater than zero with a free product."]
                 if not line.free_per or line.free_per <= 0:
                     problems["free_per"] = ["Must be greater than zero with a free product."]
-            elif line.free_quantity and line.free_quantity < 0:
-                problems["free_quantity"] = ["Cannot be negative."]
+            else:
+                if line.free_quantity and line.free_quantity < 0:
+                    problems["free_quantity"] = ["Cannot be negative."]
+                if line.free_per is not None and line.free_per <= 0:
+                    problems["free_per"] = ["Must be greater than zero."]
             if problems:
                 detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
                 raise errors.ValidationError(f"invalid {line.rec_name}: {detail}", problems, line.rec_name)

@@ -169,3 +169,18 @@ def test_a_free_line_goes_only_with_the_line_that_earned_it(database):
         assert _sale_lines(env) == before
         env["sale.line"].delete(list(sale.lines))   # together with its line: fine
         assert env["sale.line"].search([]) == []
+
+
+@pytest.mark.parametrize("values, field", [({"free_per": 0}, "free_per"), ({"free_per": -2}, "free_per"),
+                                           ({"free_quantity": -1}, "free_quantity")])
+def test_free_per_and_quantity_are_checked_without_a_free_product_too(database, values, field):
+    with database.transaction() as env:
+        price_list, = env["product.price_list"].create([{"name": "Trade"}])
+        Line = env["product.price_list.line"]
+        with pytest.raises(errors.ValidationError) as info:
+            Line.create([{"price_list": price_list.id, "price": D("1"), **values}])
+        assert field in info.value.errors
+        line, = Line.create([{"price_list": price_list.id, "price": D("1")}])
+        with pytest.raises(errors.ValidationError):
+            Line.write([line], values)
+        assert [(l.free_per, l.free_quantity) for l in Line.search([])] == [(None, 0.0)]
