@@ -44,6 +44,30 @@ class Tax(Model):
                     f"{tax.rec_name}: a {tax.type} tax needs a {name} of zero or more, not {value}",
                     {name: ["Must be zero or more."]}, tax.rec_name)
 
+    @classmethod
+    def delete(cls, taxes):
+        """A tax charged on a line of an order (or invoice) past draft stays: its amounts must not change.
+
+        Products only say which taxes their lines get by default, and draft
+        lines can still change: those links go with the tax.
+        """
+        ids = [tax.id for tax in taxes]
+        for name, model in sorted(cls._pool.models.items()):
+            parent = getattr(model, "_parent_field", None)
+            if not parent or "state" not in cls.env[model._fields[parent].target]._fields:
+                continue
+            for field in model._fields.values():
+                if isinstance(field, fields.Many2Many) and field.target == cls._name:
+                    used = cls.env[name].search([(field.name, "in", ids), (f"{parent}.state", "!=", "draft")],
+                                                limit=1)
+                    if used:
+                        tax = next(t for t in taxes if t in getattr(used[0], field.name))
+                        raise errors.ValidationError(
+                            f"cannot delete {tax.rec_name}: {used[0].rec_name} of "
+                            f"{getattr(used[0], parent).rec_name} is taxed with it and is no longer a draft",
+                            {"id": [f"Used by {name}."]}, tax.rec_name)
+        super().delete(taxes)
+
     @staticmethod
     def line_amount(taxes, untaxed, quantity):
         """The tax of a line of ``untaxed`` amount and ``quantity`` units, rounded to the cent.
