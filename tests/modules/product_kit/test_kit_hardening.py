@@ -66,3 +66,15 @@ def test_blank_or_padded_bom_and_group_codes_are_refused(bom_db, field, code):
             env["product.component"].create([values])
         assert field in info.value.errors
         assert len(env["product.component"].search([])) == 2
+
+
+def test_a_component_s_product_keeps_the_category_it_is_counted_in(bom_db):
+    with bom_db.transaction() as env:
+        unit, leg, top, table = _products(env)
+        kg = env["product.uom"].search([("symbol", "=", "kg")])[0]
+        with pytest.raises(errors.ValidationError, match="component of .*Table") as info:
+            env["product.product"].write([leg], {"default_uom": kg.id})
+        assert "default_uom" in info.value.errors
+        assert env["product.product"].browse([leg.id])[0].default_uom.id == unit
+        dozen = env["product.uom"].search([("symbol", "=", "dz")])[0]
+        env["product.product"].write([leg], {"default_uom": dozen.id})   # same category: fine
