@@ -43,6 +43,10 @@ class Tax(Model):
                 raise errors.ValidationError(
                     f"{tax.rec_name}: a {tax.type} tax needs a {name} of zero or more, not {value}",
                     {name: ["Must be zero or more."]}, tax.rec_name)
+            if name == "rate" and value > 1:   # 20 for 20 % is the usual slip: it would charge 2,000 %
+                raise errors.ValidationError(
+                    f"{tax.rec_name}: the rate is a fraction, 0.2 for 20 %, at most 1 (100 %), not {value}",
+                    {name: ["A fraction from 0 to 1."]}, tax.rec_name)
 
     @classmethod
     def delete(cls, taxes):

@@ -50,3 +50,16 @@ def test_a_tax_charged_on_a_line_cannot_be_deleted(database, model, taxes):
         assert order.tax_amount == D("2") and order.total_amount == D("12")
         env["account.tax"].delete([spare])   # on the product only: it goes
         assert [t.name for t in getattr(env["product.product"].browse([lamp.id])[0], taxes)] == ["VAT"]
+
+
+@pytest.mark.parametrize("rate", [D("20"), D("1.5"), D("100")])
+def test_a_rate_in_percent_instead_of_a_fraction_is_refused(database, rate):
+    with database.transaction() as env:
+        Tax = env["account.tax"]
+        with pytest.raises(errors.ValidationError, match="fraction") as info:
+            Tax.create([{"name": "VAT", "rate": rate}])
+        assert "rate" in info.value.errors
+        tax, = Tax.create([{"name": "VAT", "rate": D("1")}])   # 100 %: the most there is
+        with pytest.raises(errors.ValidationError, match="fraction"):
+            Tax.write([tax], {"rate": rate})
+        assert [t.rate for t in Tax.search([])] == [D("1")]
