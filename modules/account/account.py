@@ -3,6 +3,8 @@ from decimal import Decimal
 from core import Model, errors, fields
 
 CENT = Decimal("0.01")
+# the line models whose taxes make the amounts of a document (order or invoice) with a state
+TAXED_LINES = ("sale.line", "purchase.line", "account.invoice.line")
 
 
 class Account(Model):
@@ -31,7 +33,7 @@ class Tax(Model):
     type = fields.Selection([("percentage", "Percentage"), ("fixed", "Fixed")], "Type", required=True,
                             default="percentage")
     rate = fields.Numeric("Rate", digits=6, help="Of a percentage tax: a fraction, 0.2 for 20 %.")
-    amount = fields.Numeric("Amount", digits=4, help="Of a fixed tax: the amount per unit of the line.")
+    amount = fields.Numeric("Amount", digits=4, help="Of a fixed tax: the amount per unit of the product.")
 
     @classmethod
     def validate(cls, taxes):
@@ -56,11 +58,12 @@ class Tax(Model):
         lines can still change: those links go with the tax.
         """
         ids = [tax.id for tax in taxes]
-        for name, model in sorted(cls._pool.models.items()):
-            parent = getattr(model, "_parent_field", None)
-            if not parent or "state" not in cls.env[model._fields[parent].target]._fields:
+        for name in TAXED_LINES:
+            if name not in cls.env:
                 continue
-            for field in model._fields.values():
+            model = cls.env[name]
+            parent = model._parent_field
+            for field in model.fields.values():
                 if isinstance(field, fields.Many2Many) and field.target == cls._name:
                     used = cls.env[name].search([(field.name, "in", ids), (f"{parent}.state", "!=", "draft")],
                                                 limit=1)
