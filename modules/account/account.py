@@ -3,6 +3,8 @@ from decimal import Decimal
 from core import Model, errors, fields
 
 CENT = Decimal("0.01")
+# the line models whose taxes make the amounts of a document (order or invoice) with a state
+TAXED_LINES = ("sale.line", "purchase.line", "account.invoice.line")
 
 
 class Account(Model):
@@ -31,7 +33,7 @@ class Tax(Model):
     type = fields.Selection([("percentage", "Percentage"), ("fixed", "Fixed")], "Type", required=True,
                             default="percentage")
     rate = fields.Numeric("Rate", digits=6, help="Of a percentage tax: a fraction, 0.2 for 20 %.")
-    amount = fields.Numeric("Amount", digits=4, help="Of a fixed tax: the amount per unit of the line.")
+    amount = fields.Numeric("Amount", digits=4, help="Of a fixed tax: the amount per unit of the product.")
 
     @classmethod
     def validate(cls, taxes):
@@ -43,10 +45,42 @@ class Tax(Model):
                 raise errors.ValidationError(
                     f"{tax.rec_name}: a {tax.type} tax needs a {name} of zero or more, not {value}",
                     {name: ["Must be zero or more."]}, tax.rec_name)
+            if name == "rate" and value > 1:   # 20 for 20 % is the usual slip: it would charge 2,000 %
+                raise errors.ValidationError(
+                    f"{tax.rec_name}: the rate is a fraction, 0.2 for 20 %, at most 1 (100 %), not {value}",
+                    {name: ["A fraction from 0 to 1."]}, tax.rec_name)
+
+    @classmethod
+    def delete(cls, taxes):
+        """A tax charged on a line of an order (or invoice) past draft stays: its amounts must not change.
+
+        Products only say which taxes their lines get by default, and draft
+        lines can still change: those links go with the tax.
+        """
+        ids = [tax.id for tax in taxes]
+        for name in TAXED_LINES:
+            if name not in cls.env:
+                continue
+            model = cls.env[name]
+            parent = model._parent_field
+            for field in model.fields.values():
+                if isinstance(field, fields.Many2Many) and field.target == cls._name:
+                    used = cls.env[name].search([(field.name, "in", ids), (f"{parent}.state", "!=", "draft")],
+                                                limit=1)
+                    if used:
+                        tax = next(t for t in taxes if t in getattr(used[0], field.name))
+                        raise errors.ValidationError(
+                            f"cannot delete {tax.rec_name}: {used[0].rec_name} of "
+                            f"{getattr(used[0], parent).rec_name} is taxed with it and is no longer a draft",
+                            {"id": [f"Used by {name}."]}, tax.rec_name)
+        super().delete(taxes)
 
     @staticmethod
     def line_amount(taxes, untaxed, quantity):
         """The tax of a line of ``untaxed`` amount and ``quantity`` units, rounded to the cent.
+
+        ``quantity`` is in the product's unit: a fixed tax is an amount per
+        unit of the product, whatever unit the line is in.
 
         Percentage taxes apply to the untaxed amount, fixed ones per unit;
         none applies to another's result.
@@ -60,9 +94,14 @@ class Tax(Model):
         return total.quantize(CENT)
 
     @staticmethod
-    def excluded(price, taxes):
-        """A tax-included unit ``price`` without ``taxes``: (price − fixed) / (1 + rates), to 4 digits."""
-        fixed = sum((t.amount for t in taxes if t.type == "fixed"), Decimal(0))
+    def excluded(price, taxes, units=1):
+        """A tax-included unit ``price`` without ``taxes``: (price − fixed) / (1 + rates), to 4 digits.
+
+        ``units``: how many units of the product one unit of the price is (12
+        for a price per dozen of a product counted in units), since a fixed
+        tax is an amount per unit of the product.
+        """
+        fixed = sum((t.amount for t in taxes if t.type == "fixed"), Decimal(0)) * Decimal(repr(float(units)))
         rates = sum((t.rate for t in taxes if t.type == "percentage"), Decimal(0))
         return ((price - fixed) / (1 + rates)).quantize(Decimal("0.0001"))
 

@@ -34,8 +34,18 @@ class TaxedLine:
 
     @classmethod
     def get_tax_amount(cls, lines, name):
+        """Fixed taxes count the line's quantity in its product's unit (a dozen pays twelve times)."""
         Tax = cls.env["account.tax"]
-        return {line.id: Tax.line_amount(line.taxes, line.amount, line.quantity) for line in lines}
+        return {line.id: Tax.line_amount(line.taxes, line.amount, cls._product_quantity(line)) for line in lines}
+
+    @classmethod
+    def _product_quantity(cls, line):
+        """The line's quantity in its product's unit (as it is when there is no product or no unit to convert)."""
+        quantity, unit, product = line.quantity, line.unit, line.product
+        if quantity is None or unit is None or product is None or unit.id == product.default_uom.id \
+                or unit.category.id != product.default_uom.category.id:
+            return quantity
+        return cls.env["product.uom"].compute_quantity(unit, quantity, product.default_uom, round=False)
 
 
 class TaxedOrder:

@@ -85,6 +85,7 @@ class KitLine:
         them.  Without it, a change of quantity or unit of such a line is a
         :class:`~core.errors.QuestionError` and nothing changes.
         """
+        _check_propagate(cls, propagate)
         cls._refuse_children(lines, "changed", values)
         parents = []
         if isinstance(values, dict) and {"quantity", "unit"} & set(values):
@@ -105,6 +106,7 @@ class KitLine:
         for a plain product).  Without it: a
         :class:`~core.errors.QuestionError`, nothing deleted.
         """
+        _check_propagate(cls, propagate)
         cls._refuse_children(lines, "deleted")
         doomed = {line.id for line in lines}
         parents = cls._with_independent_children(lines)
@@ -285,6 +287,14 @@ class KitOrder:
                         f"the quantity of or delete such lines with {cls._line_model} write or delete and "
                         f"propagate=True (pass it on to those lines) or propagate=False (leave them)")
         super().write(orders, values)
+
+
+def _check_propagate(Line, propagate):
+    """``propagate`` is an answer, yes or no: anything else would be read as one by accident."""
+    if propagate is not None and not isinstance(propagate, bool):
+        raise errors.ValidationError(
+            f"{Line._name}: propagate must be True, False or not given, not {propagate!r}",
+            {"propagate": ["Must be True or False."]}, Line._name)
 
 
 def line_types(env, product_ids):

@@ -30,6 +30,7 @@ class Product:
     @classmethod
     def validate(cls, products):
         super().validate(products)
+        cls._check_component_units(products)
         kits = [p for p in products if p.type == "kit"]
         if kits:
             filled = {c.parent_product.id for c in cls.env["product.component"].search(
@@ -39,6 +40,23 @@ class Product:
                     raise errors.ValidationError(
                         f"{kit.rec_name}: a kit needs at least one component",
                         {"components": ["A kit needs at least one component."]}, kit.rec_name)
+
+
+    @classmethod
+    def _check_component_units(cls, products):
+        """A product whose unit changes category cannot stay a component counted in the old one."""
+        categories = {p.id: p.default_uom.category for p in products if p.default_uom is not None}
+        if not categories:
+            return
+        for component in cls.env["product.component"].search([("product", "in", sorted(categories))]):
+            category = categories[component.product.id]
+            if component.unit.category.id != category.id:
+                where = f"{component.product.rec_name}"
+                raise errors.ValidationError(
+                    f"{where}: its unit must measure {component.unit.category.name}, as it is a component of "
+                    f"{component.parent_product.rec_name} counted in {component.unit.name}; change that "
+                    f"component first", {"default_uom": [f"Must be a unit of {component.unit.category.name}."]},
+                    where)
 
 
 class Component(Model):
@@ -89,6 +107,12 @@ class Component(Model):
                 raise errors.ValidationError(
                     f"{where}: unit {component.unit.name} does not measure {component.product.name} "
                     f"(counted in {category.name})", {"unit": [f"Must be a unit of {category.name}."]}, where)
+            for name in ("bom", "group"):
+                code = getattr(component, name)
+                if code is not None and (not code.strip() or code != code.strip()):
+                    raise errors.ValidationError(
+                        f"{where}: {name} {code!r} is blank or has spaces around it; give a code without them "
+                        f"(or none)", {name: ["Must not be blank or have spaces around it."]}, where)
             if component.kind != "normal" and not component.group:
                 article = "an" if component.kind == "option" else "a"
                 raise errors.ValidationError(

@@ -99,8 +99,11 @@ class PriceListLine(Model):
                     problems["free_quantity"] = ["Must be greater than zero with a free product."]
                 if not line.free_per or line.free_per <= 0:
                     problems["free_per"] = ["Must be greater than zero with a free product."]
-            elif line.free_quantity and line.free_quantity < 0:
-                problems["free_quantity"] = ["Cannot be negative."]
+            else:
+                if line.free_quantity and line.free_quantity < 0:
+                    problems["free_quantity"] = ["Cannot be negative."]
+                if line.free_per is not None and line.free_per <= 0:
+                    problems["free_per"] = ["Must be greater than zero."]
             if problems:
                 detail = "; ".join(f"{n}: {m[0]}" for n, m in sorted(problems.items()))
                 raise errors.ValidationError(f"invalid {line.rec_name}: {detail}", problems, line.rec_name)
@@ -182,11 +185,13 @@ def search(env, requests):
                 "cost_price": (product.cost_price or 0) * row.price}[row.price_type]
         gross = Decimal(base) * ratio
         if lists[request.price_list].tax_included:
-            gross = env["account.tax"].excluded(gross, request.taxes)
+            gross = _tax_excluded(env, row, product, gross, request.taxes, ratio)
         net, applied = gross, []
         for discount in discounts.get(row.id, ()):
             step = net * discount.value / HUNDRED if discount.kind == "percentage" else discount.value * ratio
             step = step.quantize(PRICE)
+            if discount.type == "discount":
+                step = min(step, max(net, Decimal(0)))   # what it really takes off: the price stops at zero
             net = net - step if discount.type == "discount" else net + step
             applied.append({"sequence": discount.sequence, "type": discount.type, "kind": discount.kind,
                             "value": discount.value, "reason": discount.reason, "amount": step})
@@ -233,6 +238,22 @@ def _discounts(env, line_ids):
         for row in env.execute(query):
             result[row.line].append(row)
     return result
+
+
+def _tax_excluded(env, row, product, price, taxes, ratio):
+    """The tax-excluded ``price`` (per unit of the line, ``ratio`` product units) of a tax-included line.
+
+    Refused when its fixed taxes exceed it: the customer would pay more than the price list says.
+    """
+    excluded = env["account.tax"].excluded(price, taxes, ratio)
+    if excluded < 0:
+        fixed = ", ".join(f"{tax.name} {tax.amount}" for tax in taxes if tax.type == "fixed")
+        where = f"product.price_list.line {row.id}"
+        raise errors.ValidationError(
+            f"{where} prices {product.rec_name} at {price.quantize(PRICE)} tax included, less than its fixed "
+            f"taxes ({fixed}): raise the price or give the sale line a price by hand",
+            {"price": ["Less than the fixed taxes it includes."]}, where)
+    return excluded
 
 
 def _matches(row, quantity, date):

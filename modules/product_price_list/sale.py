@@ -2,11 +2,12 @@
 import datetime
 from decimal import Decimal
 
-from core import Model, fields
+from core import Model, errors, fields
 
 from .price_list import DISCOUNT_KINDS, DISCOUNT_TYPES, Request, search
 
 REPRICING = {"product", "quantity", "unit"}
+FOLLOWING = REPRICING | {"unit_price"}   # what a free line takes from the line that earned it
 UNSEARCHED = Decimal(0)   # stands for the price the search will give, so none is computed before it
 
 
@@ -32,14 +33,32 @@ class Sale:
         return [listed.get(id(values), values) for values in vlist]
 
     @classmethod
+    def write(cls, sales, values):
+        """The ``lines`` actions may not change or delete free lines by hand either (see ``SaleLine.write``)."""
+        actions = values.get("lines") if isinstance(values, dict) else None
+        if isinstance(actions, (list, tuple)):
+            Line = cls.env["sale.line"]
+            for action in actions:
+                if not (isinstance(action, (list, tuple)) and len(action) >= 2 and isinstance(action[1], list)
+                        and action[0] in ("write", "delete")):
+                    continue   # the core's input check refuses what is malformed
+                ids = [i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)]
+                lines = Line.browse(Line.search([("id", "in", ids)]))
+                if action[0] == "write" and len(action) == 3:
+                    Line.check_free(lines, action[2])
+                elif action[0] == "delete":
+                    Line.check_free(lines)
+        super().write(sales, values)
+
+    @classmethod
     def _write(cls, sales, values):
         """A new price list or date re-prices the draft lines the price lists priced."""
         super()._write(sales, values)
         if {"price_list", "sale_date"} & set(values):
             Line = cls.env["sale.line"]
-            lines = Line.search([("sale", "in", [s.id for s in sales if s.state == "draft"])])
-            Line.reprice(lines)
-            Line.validate(lines)   # their rules hold for the new prices too
+            domain = [("sale", "in", [s.id for s in sales if s.state == "draft"])]
+            Line.reprice(Line.search(domain))
+            Line.validate(Line.search(domain))   # their rules hold for the new prices (free lines may have gone)
 
 
 class SaleLine:
@@ -88,6 +107,41 @@ class SaleLine:
         priced = {id(values): {**values, **_priced(values, price)} for values, price in
                   zip(wanted, search(env, requests))}
         return [priced.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def write(cls, lines, values, *args, **kwargs):
+        """A free line's product, quantity, unit and price follow the line that earned it, not the user."""
+        cls.check_free(lines, values)
+        super().write(lines, values, *args, **kwargs)
+
+    @classmethod
+    def delete(cls, lines, *args, **kwargs):
+        """A free line goes with the line that earned it, not on its own."""
+        cls.check_free(lines)
+        super().delete(lines, *args, **kwargs)
+
+    @classmethod
+    def check_free(cls, lines, values=None):
+        """Refuse to change (``values``) or, without values, delete a free line by hand.
+
+        A free line deleted together with the line that earned it is fine.
+        """
+        if values is not None:
+            if isinstance(values, dict) and FOLLOWING & set(values):
+                cls._refuse_free([line for line in lines if line.free_of is not None], "changed")
+            return
+        doomed = {line.id for line in lines}
+        cls._refuse_free([line for line in lines if line.free_of is not None and line.free_of.id not in doomed],
+                         "deleted")
+
+    @classmethod
+    def _refuse_free(cls, lines, what):
+        if lines:
+            line = lines[0]
+            raise errors.AccessError(
+                f"{line.rec_name} ({line.product.name}) is free with {line.free_of.rec_name} and cannot be {what} "
+                f"by hand: it follows that line's quantity; change that line, or give it a price by hand "
+                f"(unit_price) to drop its free products")
 
     @classmethod
     def _write(cls, lines, values):
@@ -177,3 +231,24 @@ class SaleLineDiscount(Model):
     value = fields.Numeric("Value", digits=4, required=True, help="In percent, or an amount per unit.")
     reason = fields.Char("Reason", size=128)
     amount = fields.Numeric("Amount", digits=4, required=True, help="What it took off (or added) per unit.")
+
+    @classmethod
+    def create(cls, vlist):
+        """Only the price search makes them: one by hand would not be in the line's net price."""
+        raise errors.AccessError(
+            f"{cls._name} records are made by the price search of their sale line, not by hand; give the line "
+            f"a price by hand (unit_price) or change the price list instead")
+
+    @classmethod
+    def write(cls, discounts, values):
+        """They are the record of how the search reached the line's price: changing one would belie it."""
+        raise errors.AccessError(
+            f"{cls._name} records show how the price search reached their line's price and cannot be changed; "
+            f"give the line a price by hand (unit_price) or change the price list instead")
+
+    @classmethod
+    def delete(cls, discounts):
+        """They go with their line, or when the line is priced again."""
+        raise errors.AccessError(
+            f"{cls._name} records cannot be deleted by hand: they go when their line is priced again or deleted; "
+            f"give the line a price by hand (unit_price) to drop them")

@@ -1,6 +1,6 @@
 import datetime
 
-from core import Model, fields, hookimpl
+from core import Model, errors, fields, hookimpl
 from modules.party.party import check_names
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
@@ -14,6 +14,18 @@ class Configuration(Model):
     def get(cls):
         """The one configuration record."""
         return cls.search([], limit=1)[0]
+
+    @classmethod
+    def create(cls, vlist):
+        """There is one, made at activation: a second would be ignored, so it is refused."""
+        raise errors.AccessError(
+            f"{cls._name} has one record, made when the module was activated: change it with "
+            f"{cls._name}.write([{cls._name}.get()], values)")
+
+    @classmethod
+    def delete(cls, configurations):
+        """Every sale reads it: without it, nothing could be sold."""
+        raise errors.AccessError(f"the {cls._name} record cannot be deleted: every sale reads its settings")
 
 
 class Status(Model):

@@ -125,9 +125,10 @@ def _breaches(env, line):
         if product.cost_price is None:
             yield "margin_unknown", "margin not checked: the product has no cost price"
         else:
-            margin = ((net - product.cost_price) / net * 100) if net else Decimal("-Infinity")
+            # at a price of zero or less nothing is earned, whatever the formula says of a negative price
+            margin = ((net - product.cost_price) / net * 100) if net > 0 else Decimal("-Infinity")
             if margin < product.min_margin:
-                shown = f"{margin:.1f} %" if net else "undefined (net price 0)"
+                shown = f"{margin:.1f} %" if net > 0 else f"undefined (net price {net:.2f})"
                 yield "margin", f"margin {shown} is below the minimum {_plain(product.min_margin)} %"
 
 

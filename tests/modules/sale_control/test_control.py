@@ -141,3 +141,14 @@ def test_an_unknown_control_mode_is_refused(database):
         with pytest.raises(errors.UserError, match="unknown control mode 'loud'"):
             env["sale.sale"].create([{"party": shop.customer.id,
                                       "lines": [{"product": shop.product.id, "quantity": 1}]}])
+
+
+def test_a_negative_price_breaches_the_minimum_margin(database):
+    """(net − cost) / net of a negative net is positive, but nothing is earned: it is a breach."""
+    with database.transaction(context={"control_mode": "block"}) as env:
+        shop = Shop(env, min_margin=D("10"))
+        sale, = env["sale.sale"].create([{"party": shop.customer.id}])
+        with pytest.raises(errors.ValidationError, match=r"margin undefined \(net price -5.00\)"):
+            env["sale.line"].create([{"sale": sale.id, "product": shop.product.id, "quantity": 1,
+                                      "unit_price": D("-5")}])
+        assert env["sale.line"].search([]) == []
