@@ -40,12 +40,19 @@ class TaxedLine:
 
     @classmethod
     def _product_quantity(cls, line):
-        """The line's quantity in its product's unit (as it is when there is no product or no unit to convert)."""
-        quantity, unit, product = line.quantity, line.unit, line.product
-        if quantity is None or unit is None or product is None or unit.id == product.default_uom.id \
-                or unit.category.id != product.default_uom.category.id:
-            return quantity
-        return cls.env["product.uom"].compute_quantity(unit, quantity, product.default_uom, round=False)
+        return product_quantity(line)
+
+
+def product_quantity(line):
+    """The quantity of a line (order or invoice) in its product's unit: what fixed taxes count.
+
+    As it is when there is no product or no unit to convert.
+    """
+    quantity, unit, product = line.quantity, line.unit, line.product
+    if quantity is None or unit is None or product is None or unit.id == product.default_uom.id \
+            or unit.category.id != product.default_uom.category.id:
+        return quantity
+    return type(line).env["product.uom"].compute_quantity(unit, quantity, product.default_uom, round=False)
 
 
 class TaxedOrder:

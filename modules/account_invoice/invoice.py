@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from core import Model, Workflow, errors, fields, transition
 from core.model import batches, collection_deferred, in_
+from modules.account.order import product_quantity
 from modules.product.order import OrderLine
 
 CENT = Decimal("0.01")
@@ -357,7 +358,7 @@ class InvoiceLine(OrderLine, Model):
     @classmethod
     def get_tax_amount(cls, lines, name):
         Tax = cls.env["account.tax"]
-        return {line.id: Tax.line_amount(line.taxes, line.amount, line.quantity) for line in lines}
+        return {line.id: Tax.line_amount(line.taxes, line.amount, product_quantity(line)) for line in lines}
 
     @classmethod
     def default_prices(cls, products, units, parents):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from modules.account.order import product_quantity
+
 COLUMNS = (("Product", 70, "L"), ("Quantity", 25, "R"), ("Unit price", 28, "R"), ("Taxes", 30, "L"),
            ("Amount", 27, "R"))
 
@@ -103,7 +105,7 @@ def render(invoice):
             pdf.cell(width, 7, text(value)[:48], border=1, align=align)
         pdf.ln()
         for tax in line.taxes:
-            per_tax[tax.name] = per_tax.get(tax.name, Decimal(0)) + Tax.line_amount([tax], line.amount, line.quantity)
+            per_tax[tax.name] = per_tax.get(tax.name, Decimal(0)) + Tax.line_amount([tax], line.amount, product_quantity(line))
     pdf.ln(4)
     labels = 153
     pdf.use("", 10)

@@ -66,6 +66,15 @@ class Uom(Model):
         steps = math.floor(quantity / rounding + 0.5 + 1e-9)
         return round(steps * rounding, _decimals(rounding))
 
+    @staticmethod
+    def floor(quantity, rounding):
+        """``quantity`` rounded down to a multiple of ``rounding`` (what is complete of it).
+
+        The epsilon keeps 0.3 / 0.1 = 2.9999999999999996 from flooring to 0.2.
+        """
+        steps = math.floor(quantity / rounding + 1e-9)
+        return round(steps * rounding, _decimals(rounding))
+
     @classmethod
     def compute_quantity(cls, from_uom, quantity, to_uom, round=True):
         """``quantity`` in ``from_uom`` expressed in ``to_uom`` (same category only).

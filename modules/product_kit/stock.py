@@ -119,7 +119,10 @@ class KitStockLine:
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
-        """For a kit line: the line quantity times the smallest share moved of any component.
+        """For a kit line: the line quantity times the smallest share moved of any component, rounded down.
+
+        Half a kit's components shipped is no kit shipped: the quantity is
+        floored to the line unit's rounding, so nothing is invoiced early.
 
         Only the components' ratios count: a component may be measured in
         another unit category than the kit line (a kit sold in units with a
@@ -136,7 +139,7 @@ class KitStockLine:
             for c, moves in zip(components, cls.env[cls._component_model].moves_of(components)))))
         for line in kits:
             ratio = min(min(moved[c.id] / c.quantity, 1.0) for c in line.components)
-            result[line.id] = Uom.round(line.quantity * ratio, line.unit.rounding)
+            result[line.id] = Uom.floor(line.quantity * ratio, line.unit.rounding)   # whole kits only
         return result
 
 

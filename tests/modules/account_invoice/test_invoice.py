@@ -94,6 +94,18 @@ def test_partial_kit_shipment_invoices_the_smallest_ratio_then_only_the_rest(dat
         assert sale.invoices == [invoice, second]
 
 
+def test_half_a_kit_shipped_is_not_invoiced(database, shop):
+    """Components for 2.5 of 5 kits shipped: 2 kits are shipped and invoiced, not 3."""
+    with database.transaction() as env:
+        sale = shop.sale(env, [{"product": shop.bag.id, "quantity": 5}])
+        bag_line, = sale.lines
+        flour_move, = bag_line.moves
+        shop.ship(env, sale, {flour_move.id: 2.5})
+        assert bag_line.quantity_to_invoice == 2.0
+        invoice, = env["sale.sale"].invoice([sale])
+        assert lines_of(invoice) == [("Bag", 2.0)]
+
+
 def test_cancelling_an_invoice_makes_its_quantities_invoiceable_again(database, shop):
     with database.transaction() as env:
         Sale, Invoice = env["sale.sale"], env["account.invoice"]
@@ -361,3 +373,30 @@ def test_a_line_origin_must_be_an_existing_order_line_of_the_invoice_side(databa
             with env.atomic():
                 Line.write(list(invoice.lines), {"origin": f"party.party,{shop.customer.id}"})
         assert invoice.type == "out" and [l.origin for l in invoice.lines] == [sale_line, sale_line]
+
+
+def test_an_invoice_counts_fixed_taxes_per_product_unit_as_its_sale(kitwork_database):
+    """A line in dozens pays twelve fixed taxes on the invoice (and its PDF) as on the sale."""
+    database = kitwork_database("account_invoice", "sale")
+    with database.transaction() as env:
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        revenue, = env["account.account"].create([{"code": "4000", "name": "Sales", "type": "revenue"}])
+        eco, = env["account.tax"].create([{"name": "Eco fee", "type": "fixed", "amount": Decimal("0.50")}])
+        lamp, = env["product.product"].create([{"name": "Lamp", "default_uom": units["u"], "list_price": Decimal(10),
+                                                "revenue_account": revenue.id, "customer_taxes": [eco.id]}])
+        ann, = env["party.party"].create([{"name": "Ann"}])
+        Sale = env["sale.sale"]
+        sale, = Sale.create([{"party": ann.id, "lines": [{"product": lamp.id, "quantity": 1, "unit": units["dz"]}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        invoice, = Sale.invoice([sale])
+        assert sale.tax_amount == invoice.tax_amount == Decimal("6.00")
+        assert invoice.total_amount == sale.total_amount == Decimal("126.00")
+        env["account.invoice"].post([invoice])
+        text = pypdf_text(env["account.invoice"].render_pdf([invoice])[invoice.id])
+        assert "Eco fee" in text and "6.00" in text and "126.00" in text
+
+
+def pypdf_text(data):
+    import pypdf
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
