@@ -67,12 +67,18 @@ def in_(column, values, negate=False):
     PostgreSQL gets ``column = ANY(:array)`` (``<> ALL``): one parameter
     whatever the number of values, so the query text stays short and psycopg
     parses it once instead of once per call; elsewhere (SQLite) a plain IN
-    list.  A sub-query, SQL expressions among the values, or values of
+    list.  Integers that are exactly a range (a batch of ids created
+    together, as most big batches are) become ``BETWEEN low AND high``: two
+    parameters, and an index range scan.  A sub-query, SQL expressions among the values, or values of
     mixed Python types (which psycopg cannot send as one array) keep the IN
     form everywhere.
     """
     if not isinstance(values, sa.sql.ClauseElement):
         values = list(values)
+        if len(values) > 16 and all(type(v) is int for v in values):
+            low, high = min(values), max(values)
+            if high - low + 1 == len(set(values)):   # exactly a range: the ids of a batch just created
+                return sa.not_(column.between(low, high)) if negate else column.between(low, high)
         kinds = {type(v) for v in values if v is not None}
         if len(kinds) <= 1 and not any(issubclass(kind, sa.sql.ClauseElement) for kind in kinds):
             return _InList(column, values, negate)

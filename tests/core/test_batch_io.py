@@ -146,6 +146,13 @@ def test_in_and_not_in_with_big_lists(example_db):
         assert Gadget.search_count([("id", "in", ids[1:])]) == BIG - 1
         assert Gadget.search_count([("id", "not in", ids[1:])]) == 1
         assert Gadget.search_count([("id", "in", [])]) == 0
+        gapped = ids[1:100] + ids[101:200]            # not a range: the IN form, exact
+        assert Gadget.search_count([("id", "in", gapped)]) == 198
+        assert Gadget.search_count([("id", "not in", gapped)]) == BIG - 198
+        repeated = ids[:50] + ids[:50] + [ids[50]]    # repeated values are no range either
+        assert Gadget.search_count([("id", "in", repeated)]) == 51
+        assert "BETWEEN" in str(in_(Gadget.table.c.id, ids[10:40]))
+        assert "BETWEEN" not in str(in_(Gadget.table.c.id, gapped))
         assert Gadget.search_count([("id", "not in", [])]) == BIG
         names = [f"g{i}" for i in range(0, BIG, 2)]
         assert Gadget.search_count([("name", "in", names)]) == len(names)
