@@ -153,7 +153,7 @@ def _insert_rows(env, table, rows):
         env.execute(table.insert(), rows)
         return
     columns = [table.c[name] for name in names]
-    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     values = [[row[name] for row in rows] for name in names]
     for position, process in enumerate(processors):
         if process is not None:
