@@ -10,16 +10,6 @@ ORDERS = {"sale": ("sale.sale", "sale.line", "sale.line.component", "sale"),
           "purchase": ("purchase.purchase", "purchase.line", "purchase.line.component", "purchase")}
 
 
-@pytest.fixture(params=sorted(ORDERS))
-def kind(request):
-    return request.param
-
-
-@pytest.fixture
-def bom_db(kitwork_database, kind):
-    return kitwork_database("product_kit", kind)
-
-
 class Catalog:
     """A desk maker's products.
 

@@ -9,11 +9,6 @@ ORDERS = {"sale": ("sale.sale", "sale.line", "sale.line.component", "sale"),
           "purchase": ("purchase.purchase", "purchase.line", "purchase.line.component", "purchase")}
 
 
-@pytest.fixture(params=sorted(ORDERS))
-def kind(request):
-    return request.param
-
-
 @pytest.fixture
 def kit_db(kitwork_database, kind):
     return kitwork_database("product_kit", kind)

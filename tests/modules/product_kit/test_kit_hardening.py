@@ -8,16 +8,6 @@ from core import errors
 ORDERS = {"sale": ("sale.sale", "sale.line"), "purchase": ("purchase.purchase", "purchase.line")}
 
 
-@pytest.fixture(params=sorted(ORDERS))
-def kind(request):
-    return request.param
-
-
-@pytest.fixture
-def bom_db(kitwork_database, kind):
-    return kitwork_database("product_kit", kind)
-
-
 def _products(env):
     unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
     Product = env["product.product"]
