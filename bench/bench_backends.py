@@ -13,6 +13,7 @@ either, a throw-away cluster is started when PostgreSQL's server programs
 are installed (as .ci/run does), else PostgreSQL is skipped with a message.
 
     python bench/bench_backends.py [--sales 200 800] [--rounds 1] [--pg URL] [--sqlite-only] [--profile FILE]
+                                   [--row-checks]
 """
 import argparse
 import contextlib
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from core import Database
+from core import Database, foreign_keys
 
 from bench_kits import Counter, build
 
@@ -149,6 +150,20 @@ def throwaway_cluster():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def may_switch(url):
+    """Whether the role of ``url`` may set session_replication_role (so big inserts check keys per batch)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT current_setting('is_superuser') = 'on' OR "
+                "has_parameter_privilege('session_replication_role', 'SET')").scalar()
+    except sa.exc.DBAPIError:   # before PostgreSQL 15: no such right, superusers only
+        return False
+    finally:
+        engine.dispose()
+
+
 def best(rounds):
     """Per phase, the fastest round's seconds, the first round's statements, the least CPU seconds."""
     return [(min(r[i][0] for r in rounds), rounds[0][i][1], min(r[i][2] for r in rounds))
@@ -164,7 +179,12 @@ def main():
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--pg-only", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the phases of the last run")
+    parser.add_argument("--row-checks", action="store_true",
+                        help="PostgreSQL: keep its per-row foreign-key checks on every insert, as for a role "
+                             "without the right to set session_replication_role (see core/foreign_keys.py)")
     args = parser.parse_args()
+    if args.row_checks:
+        foreign_keys.THRESHOLD = float("inf")
     profiler = cProfile.Profile() if args.profile else None
 
     with contextlib.ExitStack() as stack:
@@ -178,6 +198,7 @@ def main():
             else:
                 backends.append(("postgresql", stack.enter_context(postgresql_urls(url))))
         results = {}
+        pg_may_switch = backends[-1][0] == "postgresql" and may_switch(backends[-1][1]())
         for sales in args.sales:
             for name, make_url in backends:
                 rounds = [one_round(make_url(), sales, profiler if name == backends[-1][0] else None)
@@ -201,6 +222,11 @@ def main():
                 (pg_time, _, pg_cpu), (lite_time, _, lite_cpu) = results[sales, names[1]][i], results[sales, names[0]][i]
                 row += f"{pg_time / lite_time:>15.2f}x{pg_cpu / lite_cpu:>6.2f}x"
             print(row)
+    if "postgresql" in names:
+        how = ("per row (--row-checks)" if args.row_checks else
+               f"once per batch for inserts of {foreign_keys.THRESHOLD}+ rows" if pg_may_switch else
+               "per row: the role may not set session_replication_role")
+        print(f"\nPostgreSQL's foreign keys checked {how} (see core/foreign_keys.py)")
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"\nprofile of the {names[-1]} phases written to {args.profile}")

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from . import errors
+from . import errors, foreign_keys
 from . import fields as kfields
 from .schema import UNSTORABLE
 
@@ -887,6 +887,8 @@ class Model:
         in the materialized ``WITH``, numbered in the order of the rows, and
         are returned in that order.  Returns None when a column cannot be sent
         as one array (see ``_arrays``): the caller then inserts the usual way.
+        A big batch's foreign keys are checked in the same statement, once for
+        the batch instead of once per row (see ``core/foreign_keys.py``).
         """
         env, table = cls._env, cls._table
         names = list(rows[0])
@@ -896,16 +898,33 @@ class Model:
         source, params = arrays
         quote = env.connection.dialect.identifier_preparer.quote
         columns = ", ".join(quote(name) for name in names)
-        statement = (
-            f"WITH kitwork_rows AS MATERIALIZED ("
-            f"SELECT nextval((SELECT pg_get_serial_sequence(%(kitwork_table)s, 'id'))::regclass) AS id, * "
-            f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
-            f"ORDER BY kitwork_position), "
-            f"kitwork_insert AS (INSERT INTO {quote(table.name)} (id, {columns}) "
-            f"SELECT id, {columns} FROM kitwork_rows) "
-            f"SELECT id FROM kitwork_rows ORDER BY kitwork_position")
         params["kitwork_table"] = f'"{table.name}"'
-        return list(env.connection.exec_driver_sql(statement, params).scalars())
+        check = foreign_keys.batch_check(env.connection, table, rows)
+        numbered = (f"kitwork_rows AS MATERIALIZED ("
+                 f"SELECT nextval((SELECT pg_get_serial_sequence(%(kitwork_table)s, 'id'))::regclass) AS id, * "
+                 f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
+                 f"{f'WHERE {check.guard} ' if check else ''}ORDER BY kitwork_position)")
+        insert = (f"kitwork_insert AS (INSERT INTO {quote(table.name)} (id, {columns}) "
+                  f"SELECT id, {columns} FROM kitwork_rows{' RETURNING 1' if check else ''})")
+        if check is None:
+            statement = f"WITH {numbered}, {insert} SELECT id FROM kitwork_rows ORDER BY kitwork_position"
+            return list(env.connection.exec_driver_sql(statement, params).scalars())
+        params.update(check.params)
+        statement = (f"WITH {check.found}, {numbered}, {insert}, {check.restored('kitwork_insert')} "
+                     f"SELECT id, {check.columns} FROM kitwork_rows ORDER BY kitwork_position")
+        ids = check.finish(env.connection.exec_driver_sql(statement, params).all())
+        if isinstance(ids, dict):
+            cls._refuse_missing(ids)
+        return ids
+
+    @classmethod
+    def _refuse_missing(cls, missing):
+        """Name the first column whose values reference missing records, as the input checks do."""
+        name, ids = next(iter(missing.items()))
+        field = cls._fields.get(name)
+        target = getattr(field, "target", None) or "record"
+        raise errors.ValidationError(f"invalid {cls._name}: {name}: no {target} with id {', '.join(map(str, ids))}",
+                                     {name: [f"No {target} with id {ids[0]}."]})
 
     @classmethod
     def _arrays(cls, rows, names):
