@@ -68,16 +68,12 @@ def _may_switch(connection):
     return superuser
 
 
-def _ids(rows, column):
-    """The distinct ids ``rows`` give ``column``, or None when one is not an integer of 64 bits."""
-    wanted = set()
-    for row in rows:
-        value = row.get(column)
-        if value is None:
-            continue
-        if type(value) is not int or not _INT8[0] <= value <= _INT8[1]:
-            return None
-        wanted.add(value)
+def _ids(values):
+    """The distinct ids of a column's ``values``, or None when one is not an integer of 64 bits."""
+    wanted = set(values)
+    wanted.discard(None)
+    if not all(type(value) is int and _INT8[0] <= value <= _INT8[1] for value in wanted):
+        return None
     return sorted(wanted)
 
 
@@ -140,20 +136,22 @@ class BatchCheck:
         return missing
 
 
-def batch_check(connection, table, rows):
-    """A :class:`BatchCheck` for inserting ``rows`` into ``table`` on PostgreSQL, or None for per-row checks.
+def batch_check(connection, table, columns):
+    """A :class:`BatchCheck` for inserting into ``table`` on PostgreSQL, or None for per-row checks.
 
-    None for small batches, tables that declare no foreign key, keys whose
-    column the rows do not give, keys to a column that is not an integer,
-    and values that are not plain ids or are all NULL.
+    ``columns`` maps the names of the columns inserted to their lists of
+    values.  None for small batches, tables that declare no foreign key,
+    keys whose column is not inserted, keys to a column that is not an
+    integer, and values that are not plain ids or are all NULL.
     """
-    if len(rows) < THRESHOLD or connection.dialect.name != "postgresql" or not table.foreign_keys:
+    size = len(next(iter(columns.values()), ()))
+    if size < THRESHOLD or connection.dialect.name != "postgresql" or not table.foreign_keys:
         return None
     keys = []
     for key in table.foreign_keys:
-        if key.parent.name not in rows[0] or not isinstance(key.column.type, sa.Integer):
+        if key.parent.name not in columns or not isinstance(key.column.type, sa.Integer):
             return None
-        ids = _ids(rows, key.parent.name)
+        ids = _ids(columns[key.parent.name])
         if ids is None:
             return None
         keys.append((key, ids))

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from . import errors, foreign_keys
+from . import errors, foreign_keys, pg_arrays
 from . import fields as kfields
 from .schema import UNSTORABLE
 
@@ -895,11 +895,11 @@ class Model:
         arrays = cls._arrays(rows, names)
         if arrays is None:
             return None
-        source, params = arrays
+        source, params, lists = arrays
         quote = env.connection.dialect.identifier_preparer.quote
         columns = ", ".join(quote(name) for name in names)
         params["kitwork_table"] = f'"{table.name}"'
-        check = foreign_keys.batch_check(env.connection, table, rows)
+        check = foreign_keys.batch_check(env.connection, table, lists)
         numbered = (f"kitwork_rows AS MATERIALIZED ("
                  f"SELECT nextval((SELECT pg_get_serial_sequence(%(kitwork_table)s, 'id'))::regclass) AS id, * "
                  f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
@@ -928,7 +928,9 @@ class Model:
 
     @classmethod
     def _arrays(cls, rows, names):
-        """PostgreSQL (psycopg): ``(sql, params)`` of ``unnest(…)``, the columns ``names`` of ``rows`` as arrays.
+        """PostgreSQL (psycopg): ``(sql, params, lists)``: ``unnest(…)`` of the columns ``names`` of ``rows``.
+
+        ``lists`` has each column's values as a list, ``params`` as an array.
 
         For ``exec_driver_sql``: the arrays are sent in psycopg's binary
         format (``%(c0)b``), which both sides handle several times faster
@@ -938,17 +940,17 @@ class Model:
         applies those as for any value.
         """
         dialect = cls._env.connection.dialect
-        params, casts = {}, []
+        params, casts, lists = {}, [], {}
         for position, name in enumerate(names):
-            values = [row.get(name) for row in rows]
+            values = lists[name] = [row.get(name) for row in rows]
             kinds = {type(v) for v in values} - {type(None)}
             if len(kinds) > 1:
                 if not kinds <= {int, float}:
                     return None
                 values = [None if v is None else float(v) for v in values]
-            params[f"c{position}"] = values
+            params[f"c{position}"] = pg_arrays.pack(values) or values
             casts.append(f"CAST(%(c{position})b AS {_array_type(cls._table.c[name].type, dialect)})")
-        return f"unnest({', '.join(casts)})", params
+        return f"unnest({', '.join(casts)})", params, lists
 
     @classmethod
     def _create_children(cls, ids, children):
@@ -1017,7 +1019,7 @@ class Model:
         arrays = cls._arrays(rows, ["id", *names])
         if arrays is None:
             return False
-        source, params = arrays
+        source, params, _ = arrays
         quote = cls._env.connection.dialect.identifier_preparer.quote
         table = quote(cls._table.name)
         columns = [quote(name) for name in names]
@@ -1073,9 +1075,10 @@ class Model:
 
         The database checks uniqueness (it alone can, under concurrency); the
         write runs in a savepoint so that, when it is refused, the transaction
-        is still usable to find and name the clash.
+        is still usable to find and name the clash.  A write that gives no
+        unique field (a state, say) cannot clash and needs no savepoint.
         """
-        if not cls._unique_names:
+        if not any(name in rows[0] for name in cls._unique_names):
             return write()
         try:
             with cls._env.connection.begin_nested():

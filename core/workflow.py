@@ -29,9 +29,14 @@ class Workflow:
     _transitions = frozenset()
 
     @classmethod
-    def _transition(cls, records, state, verb):
+    def _transition(cls, records, state, verb, values=None):
         records = cls._check_transition(records, state, verb)
-        cls._write(records, {"state": state})
+        if not values:
+            cls._write(records, {"state": state})
+            return records
+        cls._write_each([{**values[record.id], "id": record.id, "state": state} for record in records])
+        cls._env._invalidate()
+        cls.validate(records)
         return records
 
     @classmethod
@@ -48,7 +53,7 @@ class Workflow:
 
     # -- the extension API ------------------------------------------------------------
     @classmethod
-    def change_state(cls, records, state, verb):
+    def change_state(cls, records, state, verb, values=None):
         """Move ``records`` to ``state`` on the system's behalf, if every one may; return them as a list.
 
         ``verb`` words the refusal: a :class:`core.errors.WorkflowError`
@@ -56,8 +61,11 @@ class Workflow:
         is allowed from, raised before anything changes.  It writes ``state``
         with ``write_unchecked``: no door, no savepoint of its own; a
         transition method (marked with :func:`transition`) calls it.
+        ``values`` (``{record id: {column: value}}``, the same columns for
+        every record, as stored) are written with the state in the same
+        statement: what the move gives each record, an order its number.
         """
-        return cls._transition(records, state, verb)
+        return cls._transition(records, state, verb, values)
 
     @classmethod
     def check_state_change(cls, records, state, verb):

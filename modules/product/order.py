@@ -81,8 +81,7 @@ class Order(Workflow):
     @transition("quotation")
     def quote(cls, orders):
         """Send draft orders to the customer or supplier: number them, then announce it."""
-        orders = cls._move(orders, "quote", "quotation", "quote")
-        cls._set_number(orders)
+        orders = cls._move(orders, "quote", "quotation", "quote", numbered=True)
         cls._announce("quote", orders)
 
     @classmethod
@@ -112,11 +111,11 @@ class Order(Workflow):
         cls._announce("cancel", cls._move(orders, "cancel", "cancelled", "cancel"))
 
     @classmethod
-    def _move(cls, orders, event, state, verb):
-        """Check the transition, let the modules refuse it, then change the state."""
+    def _move(cls, orders, event, state, verb, numbered=False):
+        """Check the transition, let the modules refuse it, then change the state (and number them)."""
         orders = cls.check_state_change(orders, state, verb)
         cls._announce(f"before_{event}", orders)
-        return cls.change_state(orders, state, verb)
+        return cls.change_state(orders, state, verb, cls._numbers(orders) if numbered else None)
 
     @classmethod
     def check_done(cls, orders):
@@ -137,13 +136,13 @@ class Order(Workflow):
         hook(env=cls.env, **{cls._hook_argument: orders})
 
     @classmethod
-    def _set_number(cls, orders):
+    def _numbers(cls, orders):
+        """``{order id: {"number": …}}``, the next numbers of the sequence for orders without; None if all have one."""
         unnumbered = [o for o in orders if not o.number]
         if not unnumbered:
-            return
-        numbers = cls.env.next_numbers(cls._name, len(unnumbered))
-        cls.write_rows([{"id": order.id, "number": f"{cls._number_prefix}{number:04d}"}
-                         for order, number in zip(unnumbered, numbers)])
+            return None
+        numbers = dict(zip([o.id for o in unnumbered], cls.env.next_numbers(cls._name, len(unnumbered))))
+        return {o.id: {"number": o.number or f"{cls._number_prefix}{numbers[o.id]:04d}"} for o in orders}
 
 
 class OrderLine:
