@@ -4,9 +4,10 @@ Big inserts and updates on PostgreSQL send each column as one array
 parameter (``Model._insert_arrays``).  psycopg dumps a list element by
 element in Python: at ten thousand rows of ten columns, that was a tenth of
 quoting's time.  :func:`pack` lays out lists of integers that fit INTEGER,
-of floats or of booleans with the ``array`` module instead; psycopg sends
-the bytes as they are.  Other lists (text, decimals, dates, bigger integers)
-are left to psycopg.
+of floats or of booleans with the ``array`` module instead, and lists of
+strings from each distinct string encoded once; psycopg sends the bytes as
+they are.  Other lists (decimals, dates, bigger integers) are left to
+psycopg.
 
 The format (PostgreSQL's ``array_send``): five 32-bit big-endian integers
 (dimensions, whether there are NULLs, the element type, the length, the
@@ -47,6 +48,11 @@ class BoolArray(Packed):
     element_oid, oid = 16, 1000
 
 
+class TextArray(Packed):
+    __slots__ = ()
+    element_oid, oid = 25, 1009
+
+
 def _big_endian(typecode, values):
     packed = array.array(typecode, values)
     if sys.byteorder == "little":
@@ -67,7 +73,21 @@ def _each_with_its_length(typecode, size, values):
     return out.tobytes()
 
 
+def _texts(values):
+    """Each distinct string encoded once (a column repeats a few values); None if one holds a NUL."""
+    pieces = {None: _NULL}
+    for value in set(values):
+        if value is not None:
+            if "\x00" in value:   # PostgreSQL text cannot hold it: psycopg refuses it before sending
+                return None
+            encoded = value.encode()
+            pieces[value] = struct.pack(">i", len(encoded)) + encoded
+    return b"".join(map(pieces.__getitem__, values))
+
+
 def _elements(kind, values, has_null):
+    if kind is str:
+        return _texts(values)
     if kind is bool:
         return b"".join(_NULL if value is None else _BOOLS[value] for value in values)
     typecode, size = ("i", 4) if kind is int else ("d", 8)
@@ -78,7 +98,7 @@ def _elements(kind, values, has_null):
 
 
 def pack(values):
-    """``values`` as a :class:`Packed` array, or None when they are not all ints of INTEGER, floats or bools.
+    """``values`` as a :class:`Packed` array, or None unless they are all ints of INTEGER, floats, bools or strings.
 
     None stands for NULL; a list of NULLs only is left to psycopg too.
     """
@@ -97,10 +117,14 @@ def pack(values):
         cls = Float8Array
     elif kind is bool:
         cls = BoolArray
+    elif kind is str:
+        cls = TextArray
     else:
         return None
-    header = _HEADER.pack(1, int(has_null), cls.element_oid, len(values), 1)
-    return cls(header + _elements(kind, values, has_null))
+    elements = _elements(kind, values, has_null)
+    if elements is None:
+        return None
+    return cls(_HEADER.pack(1, int(has_null), cls.element_oid, len(values), 1) + elements)
 
 
 def _register():
@@ -111,7 +135,7 @@ def _register():
         from psycopg.pq import Format
     except ImportError:   # PostgreSQL is optional
         return
-    for cls in (Int4Array, Float8Array, BoolArray):
+    for cls in (Int4Array, Float8Array, BoolArray, TextArray):
         dumper = type(f"{cls.__name__}Dumper", (Dumper,),
                       {"format": Format.BINARY, "oid": cls.oid, "dump": lambda self, obj: obj.data})
         psycopg.adapters.register_dumper(cls, dumper)

@@ -18,11 +18,13 @@ LISTS = [
     ("DOUBLE PRECISION", [None, 1.5, None]),
     ("DOUBLE PRECISION", [math.inf, -math.inf]),
     ("BOOLEAN", [True, False, None, True] * 300),
+    ("VARCHAR", ["kit_component", "Łukasz Żółć", "", None, "x" * 300] * 200),
+    ("TEXT", ["a'b\"c\\d{},"]),
 ]
 
 
 @pytest.mark.parametrize("values", [
-    ["a", "b"], [2 ** 31], [-2 ** 31 - 1, 1], [1, 1.5], [None, None], [1, True], [], [b"x"],
+    ["a\x00b", "c"], [2 ** 31], [-2 ** 31 - 1, 1], [1, 1.5], [None, None], [1, True], [], [b"x"],
 ])
 def test_what_psycopg_keeps(values):
     assert pg_arrays.pack(values) is None
