@@ -318,6 +318,31 @@ class Model:
             result = [next(browsed) if item is None else item for item in result]
         return result
 
+    @classmethod
+    def _check_exist(cls, records, action):
+        """Refuse ``records`` unless every one exists: one query per batch of ids.
+
+        A write or delete naming a record that is not there (never made, or
+        deleted meanwhile) would otherwise change nothing and say nothing;
+        the caller learns which ids are missing, and nothing of the call runs,
+        not even on the records that do exist.  The doors check it once, when
+        the call comes in (after the user's right, so that a refusal for want
+        of a right does not tell whether the ids exist).
+        """
+        ids = list(dict.fromkeys(r.id for r in records))
+        if not ids:
+            return
+        table, found = cls._table, set()
+        for batch in batches(cls._env, ids):
+            found.update(cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))).scalars())
+        missing = [id_ for id_ in ids if id_ not in found]
+        if missing:
+            more = f" (and {len(missing) - 20} more)" if len(missing) > 20 else ""
+            shown = ", ".join(map(str, missing[:20])) + more
+            raise errors.UserError(f"cannot {action} {cls._name}: no {cls._name} with id {shown} "
+                                   f"({cls._name} {shown} {'does' if len(missing) == 1 else 'do'} not exist, "
+                                   f"or was deleted); nothing was changed")
+
     def _read(self, field):
         cache = self._env._cache_for(self._name)
         values = cache.get(self.id)
@@ -1303,6 +1328,8 @@ def entry_point(composed, name, takes_records, access):
             env.check_access(cls._name, access)
         if takes_records and args:
             args = (cls._as_records(args[0]),) + args[1:]
+            if not env._inside:
+                cls._check_exist(args[0], name)
         env._inside += 1
         try:
             with env.atomic():

@@ -213,6 +213,9 @@ def test_transitions_take_ids_and_refuse_other_models(full_db, data, snapshot):
             Sale.confirm(sale)
         with refused(env, snapshot, errors.WorkflowError):
             Sale.process([sale.id])
+        missing = r"cannot confirm sale.sale: no sale.sale with id 2147483647 \(sale.sale 2147483647 does not exist"
+        with refused(env, snapshot, match=missing):
+            Sale.confirm([sale.id, 2 ** 31 - 1])
         draft = new_order(env, data, "sale")
         with refused(env, snapshot, errors.WorkflowError):   # all or nothing
             Sale.confirm([sale.id, draft.id])

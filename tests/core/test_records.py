@@ -243,3 +243,32 @@ def test_creating_many_records_costs_few_statements(example_db, count_statements
             env["example.gadget"].create([{"name": f"g{i}", "parts": [{"name": "a"}]} for i in range(size)])
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("call", ["delete", "write"])
+def test_ids_of_no_record_are_refused_and_nothing_changes(example_db, snapshot, count_statements, call):
+    with example_db.transaction() as env:
+        Gadget = env["example.gadget"]
+        kept = Gadget.create([{"name": f"g{i}", "parts": [{"name": "a"}]} for i in range(30)])
+        ids = [g.id for g in kept]
+        gone = max(ids) + 1000
+    attempts = {"delete": lambda Model, records: Model.delete(records),
+                "write": lambda Model, records: Model.write(records, {"name": "renamed"})}
+    with example_db.transaction() as env:
+        Gadget = env["example.gadget"]
+        before = snapshot(env)
+        for records in ([gone, ids[0]], ids + [gone, gone + 1], Gadget.browse([gone])):
+            with pytest.raises(errors.UserError, match=rf"cannot {call} example.gadget: no example.gadget "
+                                                       rf"with id {gone}\b.* not exist"):
+                attempts[call](Gadget, records)
+            assert snapshot(env) == before   # not even the records that exist: the caller catches, then commits
+    with example_db.transaction() as env:
+        assert sorted(g.id for g in env["example.gadget"].search([("name", "!=", "renamed")])) == ids
+    counts = []
+    for size in (3, 30):   # the existence check is one query per call, whatever the number of ids
+        with example_db.transaction() as env, count_statements(example_db.engine) as counter:
+            with pytest.raises(errors.UserError, match="no example.gadget with id"):
+                attempts[call](env["example.gadget"], ids[:size] + [gone])
+        counts.append(counter.count)
+    assert counts[0] == counts[1] and counts[0] <= 4, counts
+
