@@ -16,6 +16,9 @@ class CustomField(Model):
     model another module opted in, see :func:`modules.custom_field.carry`).
     ``model``, ``name`` and ``type`` are fixed once defined (delete and define
     again); deleting a definition deletes its values from the records.
+    ``name`` is a lower-case identifier the model does not already use: not
+    one of its fields, not ``id`` or an audit name (``create_date``, …), not
+    a name of the record API (``write``).
     """
 
     _name = "custom.field"
@@ -40,6 +43,9 @@ class CustomField(Model):
             if not NAME.fullmatch(definition.name):
                 problems["name"] = ["Must start with a lower-case letter or _, then letters, digits or _ "
                                     "(63 at most)."]
+            elif carrier is not None and (clash := taken(carrier, definition.name)):
+                problems["name"] = [f"{definition.name!r} is {clash} of "
+                                    f"{definition.model}: give the custom field another name."]
             options = option_list(definition.options)
             if definition.type == "selection":
                 if not options:
@@ -114,6 +120,28 @@ class CustomField(Model):
             if model_name in env and isinstance(env[model_name].fields.get("custom"), CustomValues):
                 remove_values(env[model_name], names)
         super().delete(definitions_)
+
+
+# Names every record has or that Tryton and Odoo reserve for the audit columns: a custom field so
+# named would read as the record's own value (an export, a form, a dump flattening ``custom``).
+RESERVED = frozenset({"id", "create_date", "create_uid", "write_date", "write_uid", "rec_name"})
+
+
+def taken(carrier, name):
+    """What ``name`` already is on the model ``carrier`` (a field, a reserved name, …), or None.
+
+    A custom field may not take a name the model already uses, so that
+    ``custom.NAME`` and ``NAME`` never mean two things.  SQL keywords are
+    no concern: values are keys of a JSON document, searched through bound
+    parameters.
+    """
+    if name in carrier.fields:
+        return "a field"
+    if name in RESERVED:
+        return "a reserved name"
+    if not name.startswith("_") and hasattr(carrier, name):
+        return "a name of the record API (a method or attribute)"
+    return None
 
 
 def carriers(env):

@@ -181,6 +181,15 @@ def test_parties_carry_them_too(database, data):
     ({"model": "sale.sale", "name": "level", "type": "selection", "options": "a\na"}, "given twice"),
     ({"model": "sale.sale", "name": "level", "type": "integer", "options": "1"}, "Only a selection has options"),
     ({"model": "sale.sale", "name": "level", "type": "colour"}, "type: Must be one of"),
+    ({"model": "sale.sale", "name": "id", "type": "integer"}, "sale.sale.id: name: 'id' is a reserved name"),
+    ({"model": "sale.sale", "name": "create_date", "type": "date"}, "'create_date' is a reserved name"),
+    ({"model": "sale.sale", "name": "state", "type": "char"}, r"sale.sale.state: name: 'state' is a field of "
+                                                               r"sale.sale: give the custom field another name"),
+    ({"model": "sale.sale", "name": "custom", "type": "char"}, "'custom' is a field of sale.sale"),
+    ({"model": "party.party", "name": "name", "type": "char"}, "'name' is a field of party.party"),
+    ({"model": "party.party", "name": "write", "type": "char"}, "'write' is a name of the record API"),
+    ({"model": "sale.sale", "name": "1st", "type": "char"}, "name: Must start with a lower-case letter"),
+    ({"model": "sale.sale", "name": "a-b", "type": "char"}, "name: Must start with a lower-case letter"),
 ])
 def test_bad_definitions_are_refused(database, data, values, message):
     with database.transaction() as env:
@@ -189,6 +198,15 @@ def test_bad_definitions_are_refused(database, data, values, message):
         with pytest.raises(errors.ValidationError, match=message):
             Field.create([values])
         assert Field.search_count([]) == count
+
+
+def test_sql_keywords_are_fine_names_values_being_json_keys(database, data):
+    with database.transaction() as env:
+        env["custom.field"].create([{"model": "sale.sale", "name": name, "type": "char"}
+                                    for name in ("select", "order", "where")])
+        sale, other = sales(env, data, {"select": "a'b", "order": "x", "where": None}, {"order": "y"})
+        assert env["sale.sale"].search([("custom.select", "=", "a'b"), ("custom.order", "in", ["x"])]) == [sale]
+        assert sale.custom == {"select": "a'b", "order": "x"}
 
 
 def test_definitions_are_fixed_but_options_may_change_and_deleting_removes_values(database, data):
