@@ -10,12 +10,12 @@ queues them as mail to the party.
 from . import order
 from .cli import cli_commands
 from .demo import demo
-from .invoice import Invoice, InvoiceLine
+from .invoice import Invoice, InvoiceLine, Product
 
 __all__ = ["cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Invoice, InvoiceLine)
+    module.add_models(Invoice, InvoiceLine, Product)
     module.add_models(order.Sale, order.SaleLine, extra="sale")
     module.add_models(order.Purchase, order.PurchaseLine, extra="purchase")

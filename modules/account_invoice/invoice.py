@@ -401,3 +401,14 @@ class InvoiceLine(OrderLine, Model):
                 line["account"] = account.id if account is not None else None
             completed[id(values)] = line
         return [completed.get(id(values), values) for values in vlist]
+
+
+class Product:
+    """Invoiced products: their unit keeps its category while invoice lines count them."""
+
+    _name = "product.product"
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        super().check_unit_category_change(products)
+        cls.env["account.invoice.line"].refuse_unit_category_change(products)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from core import Workflow, errors, transition
 from core.model import batches, in_
 
+from .product import refuse_unit_category_change
+
 CENT = Decimal("0.01")
 STATES = [("draft", "Draft"), ("quotation", "Quotation"), ("confirmed", "Confirmed"),
           ("processing", "Processing"), ("done", "Done"), ("cancelled", "Cancelled")]
@@ -251,6 +253,16 @@ class OrderLine:
                 .order_by(table.c.id).limit(1)).scalar()
             if bad is not None:
                 cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def refuse_unit_category_change(cls, products):
+        """Refuse ``products``' new unit category while a line of this model counts one of them.
+
+        For the ``product.product`` extension (``check_unit_category_change``)
+        of the module owning the lines.
+        """
+        refuse_unit_category_change(
+            cls, products, describe=lambda line: f"{line.rec_name} of {getattr(line, cls._parent_field).rec_name}")
 
     @classmethod
     def _refuse(cls, line):

@@ -1,4 +1,7 @@
+import sqlalchemy as sa
+
 from core import Model, errors, fields
+from core.model import batches, in_
 
 
 class Product(Model):
@@ -28,3 +31,75 @@ class Product(Model):
                     raise errors.ValidationError(
                         f"{product.rec_name}: {name} cannot be negative",
                         {name: ["Cannot be negative."]}, product.rec_name)
+
+    @classmethod
+    def _write(cls, records, values):
+        """A product whose default unit moves to another category is checked by every module counting it.
+
+        Quantities recorded in the old category (an order line in units, a
+        rule's minimum) cannot be converted into the new one, so each module
+        owning such records refuses the change in
+        :meth:`check_unit_category_change`.  A unit of the same category
+        converts, and stays allowed.
+        """
+        if "default_uom" not in values:
+            super()._write(records, values)
+            return
+        before = unit_categories(cls.env, records)
+        super()._write(records, values)
+        after = unit_categories(cls.env, records)
+        moved = [product for product in records if before.get(product.id) != after.get(product.id)]
+        if moved:
+            cls.check_unit_category_change(moved)
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        """Refuse ``products``, whose default unit now measures another category, if something counts them.
+
+        Called after the write, inside its savepoint: raising undoes it.  A
+        module whose records hold quantities of products overrides it,
+        calls ``super()`` and refuses for its own records (see
+        :func:`refuse_unit_category_change`), so this module needs to know
+        none of them.
+        """
+
+
+def unit_categories(env, products):
+    """``{product id: unit category id}`` of ``products`` (one query per batch)."""
+    product, uom = env["product.product"].table, env["product.uom"].table
+    categories = {}
+    for batch in batches(env, [p.id for p in products]):
+        categories.update(env.execute(
+            sa.select(product.c.id, uom.c.category).select_from(product.join(uom, uom.c.id == product.c.default_uom))
+            .where(in_(product.c.id, batch))).all())
+    return categories
+
+
+def refuse_unit_category_change(Model, products, product_field="product", unit_field="unit", describe=None):
+    """Refuse ``products``' new unit category if a record of ``Model`` counts one of them (a query per batch).
+
+    ``Model``'s records point to a product through ``product_field`` and
+    give their quantities in ``unit_field`` (None: in the product's own
+    unit, as a reordering rule's minimum).  The error names the product, its
+    new unit and the first such record, ``describe(record)`` naming it
+    (default: its ``rec_name``).
+    """
+    env, table = Model.env, Model.table
+    column = table.c[product_field]
+    for batch in batches(env, sorted({p.id for p in products})):
+        found = env.execute(sa.select(table.c.id, column).where(in_(column, batch))
+                            .order_by(table.c.id).limit(1)).first()
+        if found is None:
+            continue
+        record, = Model.browse([found[0]])
+        product, = env["product.product"].browse([found[1]])
+        counted = (f"counts it in {getattr(record, unit_field).name}" if unit_field
+                   else "counts it in its former unit")
+        where = describe(record) if describe else record.rec_name
+        new = product.default_uom
+        raise errors.ValidationError(
+            f"{product.rec_name}: its default unit cannot become {new.name} ({new.category.name}): {where} "
+            f"{counted}, which does not convert into {new.category.name}; a product in use keeps its unit "
+            f"category (another unit of that category is fine)",
+            {"default_uom": [f"In use: must stay a unit of the category {where} counts it in."]},
+            product.rec_name)

@@ -25,10 +25,11 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(Product, Component)
-    module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, extra="sale")
+    module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, sale.Product, extra="sale")
     module.add_hooks(sale, extra="sale")
     module.add_models(pricing.SaleLine, extra="product_price_list")
-    module.add_models(purchase.Purchase, purchase.PurchaseLine, purchase.PurchaseLineComponent, extra="purchase")
+    module.add_models(purchase.Purchase, purchase.PurchaseLine, purchase.PurchaseLineComponent, purchase.Product,
+                      extra="purchase")
     module.add_hooks(purchase, extra="purchase")
     module.add_models(stock.Location, extra="stock")
     module.add_models(stock.SaleLine, stock.SaleLineComponent, stock.Sale, extra=("sale", "stock"))

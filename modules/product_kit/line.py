@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from core import errors, fields
 from core.model import batches, in_
+from modules.product.product import refuse_unit_category_change
 
 LINE_TYPES = [("normal", "Normal"), ("kit", "Kit"), ("bom", "BOM"),
               ("kit_component", "Kit component"), ("kit_option", "Kit option"), ("kit_variant", "Kit variant"),
@@ -332,6 +333,12 @@ class LineComponent:
     @classmethod
     def create(cls, vlist):
         raise errors.AccessError(f"{cls._name} records are created by quoting their order, not by hand")
+
+    @classmethod
+    def refuse_unit_category_change(cls, products):
+        """Refuse ``products``' new unit category while a line component counts one of them."""
+        refuse_unit_category_change(cls, products, describe=lambda component: (
+            f"{component.rec_name} of {component.line.rec_name}"))
 
     @classmethod
     def write(cls, components, values):

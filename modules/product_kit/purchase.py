@@ -26,6 +26,17 @@ class PurchaseLineComponent(line.LineComponent, Model):
     line = fields.Many2One("purchase.line", "Line", required=True, ondelete="cascade")
 
 
+class Product:
+    """Products exploded on purchase lines: their unit keeps its category while line components count them."""
+
+    _name = "product.product"
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        super().check_unit_category_change(products)
+        cls.env["purchase.line.component"].refuse_unit_category_change(products)
+
+
 @hookimpl
 def purchase_quote(env, purchases):
     line.explode(env, "purchase.line", "purchase.line.component", purchases)

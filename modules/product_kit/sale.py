@@ -26,6 +26,17 @@ class SaleLineComponent(line.LineComponent, Model):
     line = fields.Many2One("sale.line", "Line", required=True, ondelete="cascade")
 
 
+class Product:
+    """Products exploded on sale lines: their unit keeps its category while line components count them."""
+
+    _name = "product.product"
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        super().check_unit_category_change(products)
+        cls.env["sale.line.component"].refuse_unit_category_change(products)
+
+
 @hookimpl
 def sale_quote(env, sales):
     line.explode(env, "sale.line", "sale.line.component", sales)

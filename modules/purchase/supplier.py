@@ -46,3 +46,9 @@ class Product:
     _name = "product.product"
 
     product_suppliers = fields.One2Many("purchase.product_supplier", "product", "Suppliers")
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        """Purchase lines count products in units of their category: it stays while they do."""
+        super().check_unit_category_change(products)
+        cls.env["purchase.line"].refuse_unit_category_change(products)

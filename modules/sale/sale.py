@@ -98,6 +98,17 @@ class Sale(Order, Model):
         return values
 
 
+class Product:
+    """Products counted by sale lines: their unit keeps its category while they count them."""
+
+    _name = "product.product"
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        super().check_unit_category_change(products)
+        cls.env["sale.line"].refuse_unit_category_change(products)
+
+
 class SaleLine(OrderLine, Model):
     """What the customer orders: a quantity of a product, at the product's list price by default."""
 

@@ -9,14 +9,14 @@ products is (or will be) in this location" with one aggregate query.
 from . import hooks, hookspecs
 from .demo import demo
 from .location import Location
-from .move import Move
+from .move import Move, Product
 from .shipment import ShipmentIn, ShipmentInternal, ShipmentOut
 
 __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal)
+    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal, Product)
     module.add_hookspecs(hookspecs)
     module.add_hooks(hooks)
 

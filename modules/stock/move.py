@@ -2,6 +2,7 @@ import datetime
 import math
 
 from core import Model, Workflow, errors, fields, transition
+from modules.product.product import refuse_unit_category_change
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
           ("cancelled", "Cancelled")]
@@ -203,3 +204,14 @@ class Move(Workflow, Model):
         if assigned:
             cls.change_state(assigned, "assigned", "assign")
         return assigned
+
+
+class Product:
+    """Products moved in stock: their unit keeps its category while moves count them."""
+
+    _name = "product.product"
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        super().check_unit_category_change(products)
+        refuse_unit_category_change(cls.env["stock.move"], products)

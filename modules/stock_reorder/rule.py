@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from core import Model, errors, expose, fields
 from core.model import chunks
+from modules.product.product import refuse_unit_category_change
 
 from . import forecast
 
@@ -34,6 +35,13 @@ class Product:
 
     supply_on_sale = fields.Boolean(
         "Supply on sale", help="Make to order: confirming a sale of it buys the same quantity from its supplier.")
+
+    @classmethod
+    def check_unit_category_change(cls, products):
+        """A rule's minimum, maximum and multiple are in the product's unit: its category stays while rules exist."""
+        super().check_unit_category_change(products)
+        refuse_unit_category_change(cls.env["stock.reorder.rule"], products, unit_field=None,
+                                    describe=lambda rule: f"{rule.rec_name} in {rule.warehouse.name}")
 
 
 class Purchase:

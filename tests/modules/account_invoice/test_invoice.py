@@ -400,3 +400,20 @@ def test_an_invoice_counts_fixed_taxes_per_product_unit_as_its_sale(kitwork_data
 def pypdf_text(data):
     import pypdf
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_an_invoiced_product_keeps_its_unit_category(kitwork_database):
+    """An invoice line made by hand counts the product in units: its unit cannot start weighing it."""
+    database = kitwork_database("account_invoice")
+    with database.transaction() as env:
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        service, = env["product.product"].create([{"name": "Repair", "default_uom": units["u"],
+                                                   "list_price": Decimal("40")}])
+        ann, = env["party.party"].create([{"name": "Ann"}])
+        invoice, = env["account.invoice"].create([{"party": ann.id, "lines": [{"product": service.id,
+                                                                                "quantity": 2}]}])
+        with pytest.raises(errors.ValidationError,
+                           match=r"Repair.*Kilogram.*account\.invoice\.line .* of account\.invoice .* counts it in Unit"):
+            env["product.product"].write([service], {"default_uom": units["kg"]})
+        assert env["product.product"].browse([service.id])[0].default_uom.id == units["u"]
+        env["product.product"].write([service], {"default_uom": units["dz"]})   # same category: fine

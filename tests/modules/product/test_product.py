@@ -54,3 +54,12 @@ def test_a_unit_in_use_cannot_be_deleted(db, unit):
         env["product.product"].create([{"name": "A", "default_uom": unit}])
         with pytest.raises(errors.UserError, match="cannot delete product.uom .* product.product .* refers to it"):
             env["product.uom"].delete(env["product.uom"].browse([unit]))
+
+
+def test_an_unused_product_may_change_its_unit_category(db):
+    """Nothing counts the product yet: its unit may measure something else."""
+    with db.transaction() as env:
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        tea, = env["product.product"].create([{"name": "Tea", "default_uom": units["u"]}])
+        env["product.product"].write([tea], {"default_uom": units["kg"]})
+        assert env["product.product"].browse([tea.id])[0].default_uom.id == units["kg"]

@@ -68,3 +68,23 @@ def test_a_component_s_product_keeps_the_category_it_is_counted_in(bom_db):
         assert env["product.product"].browse([leg.id])[0].default_uom.id == unit
         dozen = env["product.uom"].search([("symbol", "=", "dz")])[0]
         env["product.product"].write([leg], {"default_uom": dozen.id})   # same category: fine
+
+
+def test_a_product_on_quoted_line_components_keeps_its_category(bom_db, kind):
+    """The top left the kit after quoting, but the quoted kit line still counts it in units."""
+    order_model, line_model = ORDERS[kind]
+    with bom_db.transaction() as env:
+        unit, leg, top, table = _products(env)
+        Product = env["product.product"]
+        box, = Product.create([{"name": "Box", "type": "kit", "default_uom": unit, "components": [
+            {"product": leg.id, "quantity": 4}, {"product": top.id, "quantity": 1}]}])
+        party, = env["party.party"].create([{"name": "Ann"}])
+        order, = env[order_model].create([{"party": party.id, "lines": [{"product": box.id, "quantity": 1}]}])
+        env[order_model].quote([order])
+        env["product.component"].delete([c for c in box.components if c.product == top])
+        env["product.component"].delete([c for c in table.components if c.product == top])
+        kg = env["product.uom"].search([("symbol", "=", "kg")])[0]
+        with pytest.raises(errors.ValidationError,
+                           match=rf"Top.*Kilogram.*{kind}\.line\.component .* of {kind}\.line .* counts it in Unit"):
+            Product.write([top], {"default_uom": kg.id})
+        assert Product.browse([top.id])[0].default_uom.id == unit

@@ -86,3 +86,16 @@ def test_workflow(purchase_db, data):
 def test_negative_lead_time_is_refused(purchase_db, data):
     with purchase_db.transaction() as env, pytest.raises(errors.ValidationError, match="lead_time"):
         env["purchase.product_supplier"].create([{"product": data["nail"], "party": data["acme"], "lead_time": -1}])
+
+
+def test_a_bought_product_keeps_its_unit_category(purchase_db, data):
+    """A purchase line counts screws in units: refused, nothing of the write stays; another unit of Units is fine."""
+    units = data["units"]
+    with purchase_db.transaction() as env:
+        new_purchase(env, data["acme"], [{"product": data["screw"], "quantity": 100}])
+        with pytest.raises(errors.ValidationError,
+                           match=r"Screw.*Kilogram.*purchase\.line .* of purchase\.purchase .* counts it in Unit"):
+            env["product.product"].write([data["screw"]], {"default_uom": units["kg"]})
+        assert env["product.product"].browse([data["screw"]])[0].default_uom.id == units["u"]
+        env["product.product"].write([data["screw"]], {"default_uom": units["dz"]})
+        env["product.product"].write([data["nail"]], {"default_uom": units["g"]})   # not bought: fine

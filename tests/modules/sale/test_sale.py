@@ -259,3 +259,21 @@ def test_a_status_or_shipping_method_needs_a_name_that_is_not_blank(kitwork_data
         with pytest.raises(errors.ValidationError, match="the name is blank"):
             Label.write([label], {"name": name})
         assert [l.name for l in Label.search([])] == ["Courier"]
+
+
+def test_a_sold_product_keeps_its_unit_category(sale_db, data):
+    """A sale line counts the pen in units: the pen cannot start being weighed, even if the caller catches it."""
+    units = data["units"]
+    with sale_db.transaction() as env:
+        new_sale(env, data, [{"product": data["pen"], "quantity": 3}])
+        Product = env["product.product"]
+        with pytest.raises(errors.ValidationError,
+                           match=r"pen.*Kilogram.*sale\.line .* of sale\.sale .* counts it in Unit") as info:
+            Product.write([data["pen"]], {"default_uom": units["kg"], "name": "Heavy pen"})
+        assert "default_uom" in info.value.errors
+    with sale_db.transaction() as env:
+        pen, = env["product.product"].browse([data["pen"]])
+        assert (pen.name, pen.default_uom.id) == ("Pen", units["u"])
+        env["product.product"].write([pen], {"default_uom": units["dz"]})    # same category: still fine
+        env["product.product"].write([data["flour"]], {"default_uom": units["u"]})   # not sold: fine
+        assert env["product.product"].browse([data["flour"]])[0].default_uom.id == units["u"]

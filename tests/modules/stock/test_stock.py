@@ -195,3 +195,15 @@ def test_invalid_moves_persist_nothing(stock_db, values, field):
     assert field in info.value.errors
     with stock_db.transaction() as env:
         assert env["stock.move"].search([]) == []
+
+
+def test_a_moved_product_keeps_its_unit_category(stock_db):
+    """A done move counts pens in units; weighing them would turn stock of 5 units into 5 kg."""
+    with stock_db.transaction() as env:
+        world = World(env)
+        move = world.receive(env, world.pen, 5)
+        kg, = env["product.uom"].search([("symbol", "=", "kg")])
+        with pytest.raises(errors.ValidationError, match=rf"Pen.*Kilogram.*stock\.move {move.id} counts it in Unit"):
+            env["product.product"].write([world.pen], {"default_uom": kg.id})
+        assert env["product.product"].browse([world.pen.id])[0].default_uom == world.unit
+        env["product.product"].write([world.ink], {"default_uom": world.unit.id})   # never moved: fine

@@ -319,3 +319,19 @@ def test_replenish_command(database, capsys):
     out = io.StringIO()
     assert cli.main(["replenish", "--db", database.url], out=out) == 0
     assert "nothing to reorder now" in out.getvalue()
+
+
+def test_a_product_with_a_rule_keeps_its_unit_category(database):
+    """A rule's minimum and maximum are in the lamp's unit: weighing the lamp would read them as kilograms."""
+    with database.transaction() as env:
+        shop = Shop(env)
+        rule = shop.rule(env, min_quantity=5, max_quantity=10)
+        kg, = env["product.uom"].search([("symbol", "=", "kg")])
+        with pytest.raises(errors.ValidationError,
+                           match=rf"Lamp.*Kilogram.*stock\.reorder\.rule {rule.id} in .* counts it in its former unit"):
+            env["product.product"].write([shop.lamp], {"default_uom": kg.id})
+        assert env["product.product"].browse([shop.lamp])[0].default_uom.id == shop.unit
+        dozen, = env["product.uom"].search([("symbol", "=", "dz")])
+        env["product.product"].write([shop.lamp], {"default_uom": dozen.id})   # same category: fine
+        lone = shop.product(env, "Shade")
+        env["product.product"].write([lone], {"default_uom": kg.id})   # no rule: fine
