@@ -15,6 +15,9 @@ are made once and then belong to the user: kept on reset to draft,
 editable, and a change of quantity or a deletion of their parent asks
 whether to pass it on (``propagate``).  A kit whose ``kit_pricing`` is
 ``components`` is priced, on quote, from its chosen components.
+A component whose quantity for a line rounds to nothing in its unit gets
+no line (``env.warnings`` says so on the user's line); a kit line left with
+no component at all is refused.
 """
 from . import pricing, purchase, sale, stock
 from .demo import demo

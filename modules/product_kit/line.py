@@ -366,7 +366,7 @@ class Catalog:
         self.env = env
         self.Uom = Uom
         self.units = {row.id: row for row in env.execute(
-            sa.select(units.c.id, units.c.factor, units.c.rounding, units.c.category))}
+            sa.select(units.c.id, units.c.factor, units.c.rounding, units.c.category, units.c.symbol))}
         self.products = {}
         self.of = {}
         self._per_line = {}
@@ -554,12 +554,24 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
     components its child lines; else (a draft line just created) only the
     independent child lines are made, and a line whose choices are not
     complete yet waits for its quote.
+
+    A component whose quantity for the line rounds to nothing in its unit
+    (0.25 tube of glue per table, one table, tubes counted whole) gets no
+    child line or line component: as in Tryton, where such a line has
+    quantity 0 and moves nothing, nothing of it is shipped or charged —
+    the rounding every line quantity gets, down to zero.  Refusing the
+    quote instead would make the product impossible to quote in small
+    quantities, and the user could not fix it on the order; so the order
+    is quoted and ``env.warnings`` says, on the user's own line, which
+    component was left out and why.  A kit all of whose components round
+    to nothing has nothing to ship in place of the kit: its quote is
+    refused, naming the line.
     """
     made = False
     while lines:
         catalog = catalog or Catalog(env, {line.product for line in lines})
         components, children, parents, kits = [], [], [], {}
-        problems = []
+        problems, dropped = [], []
         for line in lines:
             if not catalog.of.get(line.product):
                 continue
@@ -581,29 +593,44 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
                 continue
             if kit:
                 priced = catalog.products[line.product].kit_pricing == "components"
-                wanted = []
+                wanted, nothing = [], []
                 for component, amount, fixed, kind in made_of:
                     quantity = catalog.round(amount if fixed else amount * line.quantity, component.unit)
+                    if quantity <= 0:
+                        nothing.append((line, component, amount if fixed else amount * line.quantity))
+                        continue
                     components.append({
                         "line": line.id, "product": component.product, "unit": component.unit,
                         "quantity": quantity, "fixed": fixed, "component": component.id,
                         "line_type": f"kit_{_SUFFIX[kind]}"})
                     if priced:
                         wanted.append((line.order, component.product, quantity, component.unit))
+                if nothing and len(nothing) == len(made_of):
+                    problems.append((line, Unresolved(
+                        f"every component rounds to nothing for {line.quantity:g} {catalog.units[line.unit].symbol} "
+                        f"({_rounded_away(catalog, nothing)}): there is nothing to ship in place of the kit; "
+                        f"order more, or count its components in finer units", "quantity")))
+                    continue
+                dropped += nothing
                 if priced:
                     kits[line.id] = (line.quantity, wanted)
                 continue
             parents.append({"id": line.id, "component_lines": mode})
             for component, amount, fixed, kind in made_of:
+                quantity = catalog.round(amount if fixed else amount * line.quantity, component.unit)
+                if quantity <= 0:
+                    dropped.append((line, component, amount if fixed else amount * line.quantity))
+                    continue
                 below = catalog.below(component.product)
                 children.append({
                     Line._parent_field: line.order, "component_parent": line.id, "product": component.product,
-                    "unit": component.unit, "quantity": amount if fixed else amount * line.quantity,
+                    "unit": component.unit, "quantity": quantity,
                     "sequence": line.sequence, "line_type": f"bom_{_SUFFIX[kind]}", "from_component": component.id,
                     "fixed": fixed, "choices": sorted(c for c in line.choices if c in below),
                     "bom": line.bom if line.bom in catalog.alternatives(component.product) else None})
         if problems and quoting:
             _refuse(Line, problems)
+        _warn_rounded_away(env, Line, catalog, dropped)
         LineComponent.create_unchecked(components)
         Line.write_rows(parents)
         if kits:
@@ -615,6 +642,30 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
         made = made or bool(children)
         catalog = None
     return made
+
+
+def _rounded_away(catalog, dropped):
+    """``Glue 0.25 u -> 0 u (rounding 1)``, ``…``: the components of ``dropped`` and their rounding."""
+    names = catalog._names([component.product for _, component, _ in dropped])
+    parts = []
+    for _, component, amount in dropped:
+        unit = catalog.units[component.unit]
+        parts.append(f"{names[component.product]} {amount:g} {unit.symbol} -> 0 {unit.symbol} "
+                     f"(rounding {unit.rounding:g})")
+    return ", ".join(parts)
+
+
+def _warn_rounded_away(env, Line, catalog, dropped):
+    """One warning per line left without some of its components, on the user's line (see _explode_lines)."""
+    by_line = collections.defaultdict(list)
+    for item in dropped:
+        by_line[item[0].id].append(item)
+    for record in Line.browse(sorted(by_line)):
+        order = getattr(record, Line._parent_field)
+        env.warn("product_kit.rounded_away",
+                 f"{record.rec_name} ({record.product.name}) of {order.rec_name}: no line for "
+                 f"{_rounded_away(catalog, by_line[record.id])}: its quantity for {record.quantity:g} "
+                 f"{record.unit.symbol} rounds to nothing in its unit", record)
 
 
 def _stray(catalog, line, stray):

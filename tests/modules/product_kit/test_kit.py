@@ -269,3 +269,55 @@ def test_statements_do_not_grow_with_lines(kitwork_database, kind, count_stateme
             Order.draft(orders)
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def _glued(env, catalog, mode):
+    """A table (with child lines, ``mode``) and a box (a kit): 4 legs (Paper) and a quarter of a tube (Card)."""
+    Product, u = env["product.product"], catalog.units
+    made = [{"product": catalog.paper, "quantity": 4}, {"product": catalog.card, "quantity": 0.25}]
+    table, = Product.create([{"name": "Table", "default_uom": u["u"], "component_lines": mode,
+                              "components": made}])
+    box, = Product.create([{"name": "Box", "type": "kit", "default_uom": u["u"], "components": made}])
+    return table, box
+
+
+@pytest.mark.parametrize("mode", ["regenerated", "independent"])
+def test_a_component_rounding_to_nothing_gets_no_line_and_a_warning(kit_db, catalog, mode):
+    """A quarter of a card per table, cards counted whole: one table quotes with no card line, and says so."""
+    with kit_db.transaction() as env:
+        table, box = _glued(env, catalog, mode)
+        Order = env[catalog.order_model]
+        order = catalog.order(env, [{"product": table.id, "quantity": 1}, {"product": box.id, "quantity": 1},
+                                    {"product": table.id, "quantity": 2}])
+        Order.quote([order])
+        assert order.state == "quotation"
+        assert [(row[0], row[1], row[3], row[4]) for row in exploded(order)] == [
+            ("Table", 1.0, None, []), ("Paper", 4.0, "Table", []),
+            ("Box", 1.0, None, [("Paper", 4.0, "u", False)]),
+            ("Table", 2.0, None, []), ("Paper", 8.0, "Table", []), ("Card", 1.0, "Table", [])]   # 0.5 rounds up
+        first, _, kit = order.lines[:3]
+        notes = sorted(((w.key, w.record, w.message) for w in env.warnings), key=lambda note: note[1].id)
+        assert [(key, record) for key, record, _ in notes] == [
+            ("product_kit.rounded_away", first), ("product_kit.rounded_away", kit)]
+        for _, record, message in notes:
+            assert f"{record.rec_name} ({record.product.name}) of {catalog.order_model} {order.id}" in message
+            assert "Card 0.25 u -> 0 u (rounding 1)" in message
+
+
+def test_a_kit_whose_every_component_rounds_to_nothing_is_refused_on_its_line(kit_db, catalog):
+    with kit_db.transaction() as env:
+        Product, u = env["product.product"], catalog.units
+        sample, = Product.create([{"name": "Sample", "type": "kit", "default_uom": u["u"],
+                                   "components": [{"product": catalog.card, "quantity": 0.25}]}])
+        order = catalog.order(env, [{"product": catalog.pen, "quantity": 1}, {"product": sample.id, "quantity": 1}])
+        line = order.lines[1]
+        with pytest.raises(errors.ValidationError,
+                           match=rf"{line.rec_name} \(Sample\) of .*every component rounds to nothing .*"
+                                 rf"Card 0.25 u -> 0 u \(rounding 1\)") as info:
+            env[catalog.order_model].quote([order])
+        assert "quantity" in info.value.errors
+        assert order.state == "draft"
+        assert env[catalog.component_model].search([]) == []
+        env[catalog.line_model].write([line], {"quantity": 2})
+        env[catalog.order_model].quote([order])   # half a card rounds up to one
+        assert [(c.product.name, c.quantity) for c in order.lines[1].components] == [("Card", 1.0)]
