@@ -27,6 +27,7 @@ LINE_TYPES = [("normal", "Normal"), ("kit", "Kit"), ("bom", "BOM"),
 MADE = [("regenerated", "Regenerated"), ("independent", "Independent")]
 _SUFFIX = {"normal": "component", "variant": "variant", "option": "option"}
 PRICE = Decimal("0.0001")
+KIT_PRICE_REASON = "kit components"   # the price reason of a kit line priced from its components
 
 _Row = collections.namedtuple("_Row", "id order product quantity unit sequence bom choices component_lines parent "
                                     "line_type")

@@ -12,7 +12,7 @@ import datetime
 
 from modules.product_price_list.price_list import Request, search
 
-REASON = "kit components"
+from .line import KIT_PRICE_REASON as REASON
 
 
 class SaleLine:

@@ -7,6 +7,15 @@ from . import line
 class PurchaseLine(line.KitLine):
     _name = "purchase.line"
 
+    @classmethod
+    def price_kits(cls, kits):
+        """Kit lines priced by hand keep their price, as sale lines do; the others get reason ``kit components``."""
+        manual = {purchase_line.id for purchase_line in cls.browse(list(kits))
+                  if purchase_line.price_reason == "manual"}
+        priced = super().price_kits({line_id: wanted for line_id, wanted in kits.items() if line_id not in manual})
+        cls.write_rows([{"id": line_id, "price_reason": line.KIT_PRICE_REASON} for line_id in priced])
+        return priced
+
 
 for _name, _field in line.line_fields("purchase.line").items():
     setattr(PurchaseLine, _name, _field)

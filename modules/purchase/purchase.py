@@ -39,6 +39,10 @@ class PurchaseLine(OrderLine, Model):
     amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")
     delivery_date = fields.Date("Delivery date", help="Expected receipt; default: purchase date + lead time.")
     origin = fields.Reference("Origin", help="What asked for this line: a sale line, a reorder rule, …")
+    price_reason = fields.Char(
+        "Price reason", size=128, readonly=True,
+        help="Why this unit price: 'manual' (given by hand, never replaced), 'supplier price', 'cost price', "
+             "or 'kit components' (a kit priced from its components on quote).")
 
     @classmethod
     def _suppliers(cls, products, purchase_ids):
@@ -59,16 +63,36 @@ class PurchaseLine(OrderLine, Model):
 
     @classmethod
     def _complete(cls, vlist):
-        vlist = super()._complete(vlist)
-        undated = [v for v in vlist if v.get("delivery_date") is None and v.get("product") is not None]
-        if not undated:
+        """The delivery date from the supplier's lead time, and why the line has its price.
+
+        A price given with the line is ``manual``, kept as it is (as a sale
+        line's price by hand): a kit priced from its components keeps it.
+        """
+        by_hand = [v.get("unit_price") is not None for v in vlist]
+        vlist = super()._complete(vlist)   # one completed dict per given one, in order
+        todo = [(values, manual) for values, manual in zip(vlist, by_hand) if values.get("product") is not None
+                and (values.get("delivery_date") is None or values.get("price_reason") is None)]
+        if not todo:
             return vlist
-        products = cls.env["product.product"].browse([v["product"] for v in undated])
-        purchases, suppliers = cls._suppliers(products, [getattr(v["purchase"], "id", v["purchase"])
-                                                         for v in undated])
-        dated = {}
-        for values, supplier in zip(undated, suppliers):
-            lead_time = supplier.lead_time if supplier is not None else 0
-            date = purchases[values["purchase"]].purchase_date + datetime.timedelta(days=lead_time)
-            dated[id(values)] = {**values, "delivery_date": date}
-        return [dated.get(id(values), values) for values in vlist]
+        products = cls.env["product.product"].browse([values["product"] for values, _ in todo])
+        purchases, suppliers = cls._suppliers(products, [getattr(values["purchase"], "id", values["purchase"])
+                                                         for values, _ in todo])
+        completed = {}
+        for (values, manual), supplier in zip(todo, suppliers):
+            line = dict(values)
+            if line.get("delivery_date") is None:
+                lead_time = supplier.lead_time if supplier is not None else 0
+                purchase = purchases[getattr(values["purchase"], "id", values["purchase"])]
+                line["delivery_date"] = purchase.purchase_date + datetime.timedelta(days=lead_time)
+            if line.get("price_reason") is None:
+                line["price_reason"] = ("manual" if manual else "supplier price"
+                                        if supplier is not None and supplier.unit_price is not None else "cost price")
+            completed[id(values)] = line
+        return [completed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _write(cls, lines, values):
+        """A price written by hand is the line's for good (reason ``manual``)."""
+        if values.get("unit_price") is not None:
+            values = {**values, "price_reason": "manual"}
+        super()._write(lines, values)

@@ -422,6 +422,30 @@ def test_kit_pricing(bom_db, catalog, pricing):
         assert order.lines[0].unit_price != order.lines[1].unit_price
 
 
+def test_a_purchase_kit_line_priced_by_hand_keeps_its_price_on_quote(kitwork_database):
+    """As a sale line's manual price: a purchase kit priced from its components keeps a price given by hand."""
+    database = kitwork_database("product_kit", "purchase")
+    with database.transaction() as env:
+        catalog = Catalog(env, "purchase")
+        Product, Order, Line = env["product.product"], env["purchase.purchase"], env["purchase.line"]
+        Product.write(Product.browse([catalog.desk]), {"kit_pricing": "components"})
+        order = catalog.order(env, [
+            {"product": catalog.desk, "quantity": 2, "bom": "PRO", "unit_price": Decimal("900")},
+            {"product": catalog.desk, "quantity": 2, "bom": "PRO"},
+            {"product": catalog.desk, "quantity": 1, "bom": "PRO"}])
+        given, searched, written = order.lines
+        Line.write([written], {"unit_price": Decimal("700")})
+        assert [line.price_reason for line in order.lines] == ["manual", "cost price", "manual"]
+        for _ in range(2):   # quoted, reset to draft, quoted again
+            Order.quote([order])
+            price = lambda product: catalog.price(env, product)
+            assert [(line.unit_price, line.price_reason) for line in order.lines] == [
+                (Decimal("900"), "manual"),
+                (4 * price(catalog.leg) + price(catalog.drawer) + 10 * price(catalog.screw) / 2, "kit components"),
+                (Decimal("700"), "manual")]
+            Order.draft([order])
+
+
 # -- product rules --------------------------------------------------------------------------------
 def test_component_rules(bom_db, catalog):
     with bom_db.transaction() as env:

@@ -99,3 +99,17 @@ def test_a_bought_product_keeps_its_unit_category(purchase_db, data):
         assert env["product.product"].browse([data["screw"]])[0].default_uom.id == units["u"]
         env["product.product"].write([data["screw"]], {"default_uom": units["dz"]})
         env["product.product"].write([data["nail"]], {"default_uom": units["g"]})   # not bought: fine
+
+
+def test_a_line_says_why_it_has_its_price(purchase_db, data):
+    """The supplier's price, else the cost price; a price given by hand, on creation or later, is manual."""
+    with purchase_db.transaction() as env:
+        purchase = new_purchase(env, data["acme"], [
+            {"product": data["screw"], "quantity": 10}, {"product": data["nail"], "quantity": 10},
+            {"product": data["nail"], "quantity": 5, "unit_price": Decimal("0.04")}])
+        assert [line.price_reason for line in purchase.lines] == ["supplier price", "cost price", "manual"]
+        env["purchase.line"].write([purchase.lines[0]], {"unit_price": Decimal("0.09")})
+        env["purchase.line"].write([purchase.lines[1]], {"quantity": 20})
+        assert [line.price_reason for line in purchase.lines] == ["manual", "cost price", "manual"]
+        with pytest.raises(errors.ValidationError):
+            env["purchase.line"].write([purchase.lines[1]], {"price_reason": "manual"})   # read-only
