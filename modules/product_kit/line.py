@@ -259,11 +259,15 @@ class KitLine:
 
 
 class KitOrder:
-    """Extension mixin of an order (``sale.sale``, ``purchase.purchase``): its lines' questions.
+    """Extension mixin of an order (``sale.sale``, ``purchase.purchase``): its lines' rules and questions.
 
-    A change of quantity or a deletion of a line with independent child
-    lines needs an answer the order's ``lines`` actions cannot carry: such
-    actions are refused with the question, to be answered on the line model.
+    The order's ``lines`` actions reach the line model's internal write and
+    delete, not :meth:`KitLine.write` / :meth:`KitLine.delete`, so their
+    rules are checked here too: component lines keep their unit and
+    regenerated ones are not touched by hand.  A change of quantity or a
+    deletion of a line with independent child lines needs an answer the
+    actions cannot carry: such actions are refused with the question, to be
+    answered on the line model.
     """
 
     _line_model = None
@@ -273,14 +277,19 @@ class KitOrder:
         actions = values.get("lines") if isinstance(values, dict) else None
         if isinstance(actions, (list, tuple)):
             touched = set()
+            Line = cls.env[cls._line_model]
             for action in actions:
                 if not isinstance(action, (list, tuple)) or len(action) < 2 or not isinstance(action[1], list):
                     continue   # the core's input check refuses it
+                ids = [i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)]
+                if action[0] == "write" and len(action) == 3:
+                    Line._refuse_children(Line.browse(Line.search([("id", "in", ids)])), "changed", action[2])
+                elif action[0] == "delete":
+                    Line._refuse_children(Line.browse(Line.search([("id", "in", ids)])), "deleted")
                 if action[0] == "delete" or (action[0] == "write" and len(action) == 3 and isinstance(
                         action[2], dict) and {"quantity", "unit"} & set(action[2])):
-                    touched |= {i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)}
+                    touched |= set(ids)
             if touched:
-                Line = cls.env[cls._line_model]
                 parents = Line._with_independent_children(Line.browse(Line.search([("id", "in", sorted(touched))])))
                 if parents:
                     names = ", ".join(line.rec_name for line in parents[:10])

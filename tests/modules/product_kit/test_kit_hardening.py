@@ -88,3 +88,21 @@ def test_a_product_on_quoted_line_components_keeps_its_category(bom_db, kind):
                            match=rf"Top.*Kilogram.*{kind}\.line\.component .* of {kind}\.line .* counts it in Unit"):
             Product.write([top], {"default_uom": kg.id})
         assert Product.browse([top.id])[0].default_uom.id == unit
+
+
+def test_the_order_s_lines_actions_keep_the_rules_of_component_lines(bom_db, kind):
+    """Through the order's ``lines`` actions as through the line model: a component line keeps its unit."""
+    order_model, line_model = ORDERS[kind]
+    with bom_db.transaction() as env:
+        unit, leg, top, table = _products(env)
+        dozen = env["product.uom"].search([("symbol", "=", "dz")])[0].id
+        party, = env["party.party"].create([{"name": "Ann"}])
+        order, = env[order_model].create([{"party": party.id, "lines": [{"product": table.id, "quantity": 2}]}])
+        legs, = [line for line in order.lines if line.product == leg]
+        with pytest.raises(errors.AccessError, match="the unit of a component line cannot change"):
+            env[line_model].write([legs], {"unit": dozen})
+        with pytest.raises(errors.AccessError, match="the unit of a component line cannot change"):
+            env[order_model].write([order], {"lines": [("write", [legs.id], {"unit": dozen})]})
+        assert (legs.unit.id, legs.quantity) == (unit, 8.0)
+        env[order_model].write([order], {"lines": [("write", [legs.id], {"quantity": 9})]})   # its quantity may
+        assert legs.quantity == 9.0
