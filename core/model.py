@@ -320,7 +320,7 @@ class Model:
 
     @classmethod
     def _check_exist(cls, records, action):
-        """Refuse ``records`` unless every one exists: one query per batch of ids.
+        """Refuse ``records`` unless every one exists: their rows, read into the cache in one query per batch.
 
         A write or delete naming a record that is not there (never made, or
         deleted meanwhile) would otherwise change nothing and say nothing;
@@ -330,12 +330,11 @@ class Model:
         of a right does not tell whether the ids exist).
         """
         ids = list(dict.fromkeys(r.id for r in records))
-        if not ids:
-            return
-        table, found = cls._table, set()
-        for batch in batches(cls._env, ids):
-            found.update(cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))).scalars())
-        missing = [id_ for id_ in ids if id_ not in found]
+        cache = cls._env._cache_for(cls._name)
+        unread = [id_ for id_ in ids if id_ not in cache]
+        if unread:   # their rows, which the call is about to read anyway
+            cls._load_rows(unread)
+        missing = [id_ for id_ in ids if id_ not in cache]
         if missing:
             more = f" (and {len(missing) - 20} more)" if len(missing) > 20 else ""
             shown = ", ".join(map(str, missing[:20])) + more
