@@ -94,28 +94,29 @@ class BatchCheck:
                 f"= ANY(CAST(%(kitwork_fk{position})s AS bigint[])) FOR KEY SHARE) AS locked) AS f{position}")
             complete.append(f"f{position} = %(kitwork_fn{position})s")
         found = " AND ".join(complete)
+        # A WITH query locking and counting the referenced rows, switching the row checks off if it may.
         self.found = (
             f"kitwork_found AS MATERIALIZED (SELECT {found} AS found, CASE WHEN {found} "
             f"AND current_setting('session_replication_role') = 'origin' AND {_may_switch(connection)} "
             f"AND {_KEYS_IN_DATABASE} = %(kitwork_fk_expected)s AND {_ONLY_KEY_CHECKS} "
             f"THEN set_config('session_replication_role', 'replica', true) END AS switched "
             f"FROM (SELECT {', '.join(counts)}) AS counted)")
-        """A ``WITH`` query locking and counting the referenced rows, switching the row checks off if it may."""
+        # The condition on the rows to insert: every referenced row is there (else insert nothing).
         self.guard = "(SELECT found FROM kitwork_found)"
-        """SQL condition: every referenced row is there (insert nothing otherwise)."""
 
     def restored(self, inserted):
         """A ``WITH`` query switching the row checks back on once the ``inserted`` query has run to its end."""
         return (f"kitwork_restored AS MATERIALIZED (SELECT CASE WHEN (SELECT switched FROM kitwork_found) "
                 f"IS NOT NULL THEN {_SWITCH_ON} END AS role FROM (SELECT count(*) FROM {inserted}) AS done)")
 
+    # What the statement returns besides the ids: whether it switched, and what it switched back to.
     columns = "(SELECT switched FROM kitwork_found), (SELECT role FROM kitwork_restored)"
-    """What the statement returns besides the ids: whether it switched, and what it switched back to."""
 
     def finish(self, results):
         """After the statement, with its ``(id, switched, role)`` rows: the ids, or ``{column: missing ids}``.
 
-        The rows come back empty only when a referenced row is missing.
+        The rows come back empty only when a referenced row was missing for
+        the insert (``{}`` if another transaction has added it since).
         """
         if not results:
             return self._missing()
@@ -148,7 +149,7 @@ def batch_check(connection, table, columns):
     if size < THRESHOLD or connection.dialect.name != "postgresql" or not table.foreign_keys:
         return None
     keys = []
-    for key in table.foreign_keys:
+    for key in sorted(table.foreign_keys, key=lambda key: key.parent.name):   # the same statement each time
         if key.parent.name not in columns or not isinstance(key.column.type, sa.Integer):
             return None
         ids = _ids(columns[key.parent.name])

@@ -907,12 +907,14 @@ class Model:
 
         A multi-row ``VALUES`` list carries thousands of parameters, and psycopg
         parses such a long query anew on every call; arrays keep the text the
-        same whatever the batch size.  The ids come from the table's sequence
-        in the materialized ``WITH``, numbered in the order of the rows, and
-        are returned in that order.  Returns None when a column cannot be sent
-        as one array (see ``_arrays``): the caller then inserts the usual way.
-        A big batch's foreign keys are checked in the same statement, once for
-        the batch instead of once per row (see ``core/foreign_keys.py``).
+        same whatever the batch size.  The rows go in in their order (``ORDER
+        BY`` their position), so the table's sequence numbers them in that
+        order: the ids returned, sorted, are the rows' in order (what
+        SQLAlchemy's own batch inserts rely on for PostgreSQL's serial keys).
+        Returns None when a column cannot be sent as one array (see
+        ``_arrays``): the caller then inserts the usual way.  A big batch's
+        foreign keys are checked in the same statement, once for the batch
+        instead of once per row (see ``core/foreign_keys.py``).
         """
         env, table = cls._env, cls._table
         names = list(rows[0])
@@ -922,28 +924,26 @@ class Model:
         source, params, lists = arrays
         quote = env.connection.dialect.identifier_preparer.quote
         columns = ", ".join(quote(name) for name in names)
-        params["kitwork_table"] = f'"{table.name}"'
         check = foreign_keys.batch_check(env.connection, table, lists)
-        numbered = (f"kitwork_rows AS MATERIALIZED ("
-                 f"SELECT nextval((SELECT pg_get_serial_sequence(%(kitwork_table)s, 'id'))::regclass) AS id, * "
-                 f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
-                 f"{f'WHERE {check.guard} ' if check else ''}ORDER BY kitwork_position)")
-        insert = (f"kitwork_insert AS (INSERT INTO {quote(table.name)} (id, {columns}) "
-                  f"SELECT id, {columns} FROM kitwork_rows{' RETURNING 1' if check else ''})")
+        insert = (f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} "
+                  f"FROM {source} WITH ORDINALITY AS kitwork_source({columns}, kitwork_position) "
+                  f"{f'WHERE {check.guard} ' if check else ''}ORDER BY kitwork_position RETURNING id")
         if check is None:
-            statement = f"WITH {numbered}, {insert} SELECT id FROM kitwork_rows ORDER BY kitwork_position"
-            return list(env.connection.exec_driver_sql(statement, params).scalars())
+            return sorted(env.connection.exec_driver_sql(insert, params).scalars())
         params.update(check.params)
-        statement = (f"WITH {check.found}, {numbered}, {insert}, {check.restored('kitwork_insert')} "
-                     f"SELECT id, {check.columns} FROM kitwork_rows ORDER BY kitwork_position")
+        statement = (f"WITH {check.found}, kitwork_insert AS ({insert}), {check.restored('kitwork_insert')} "
+                     f"SELECT id, {check.columns} FROM kitwork_insert")
         ids = check.finish(env.connection.exec_driver_sql(statement, params).all())
         if isinstance(ids, dict):
             cls._refuse_missing(ids)
-        return ids
+        return sorted(ids)
 
     @classmethod
     def _refuse_missing(cls, missing):
         """Name the first column whose values reference missing records, as the input checks do."""
+        if not missing:   # not there for the insert, there now: another transaction committed meanwhile
+            raise errors.UserError(f"cannot create {cls._name} records: a record they refer to was changed by "
+                                   f"another transaction while they were inserted; nothing was created, try again")
         name, ids = next(iter(missing.items()))
         field = cls._fields.get(name)
         target = getattr(field, "target", None) or "record"
