@@ -276,21 +276,25 @@ class KitOrder:
     def write(cls, orders, values):
         actions = values.get("lines") if isinstance(values, dict) else None
         if isinstance(actions, (list, tuple)):
-            touched = set()
+            actions = [action for action in actions if isinstance(action, (list, tuple)) and len(action) >= 2
+                       and isinstance(action[1], list)]   # the core's input check refuses the others
             Line = cls.env[cls._line_model]
-            for action in actions:
-                if not isinstance(action, (list, tuple)) or len(action) < 2 or not isinstance(action[1], list):
-                    continue   # the core's input check refuses it
-                ids = [i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)]
+            named = [[i for i in action[1] if isinstance(i, int) and not isinstance(i, bool)] for action in actions]
+            # the lines the actions name, read together (one search, one prefetch group)
+            wanted = sorted({i for ids in named for i in ids})
+            existing = {line.id: line for line in Line.browse(Line.search([("id", "in", wanted)]))} if wanted else {}
+            touched = set()
+            for action, ids in zip(actions, named):
+                lines = [existing[i] for i in dict.fromkeys(ids) if i in existing]
                 if action[0] == "write" and len(action) == 3:
-                    Line._refuse_children(Line.browse(Line.search([("id", "in", ids)])), "changed", action[2])
+                    Line._refuse_children(lines, "changed", action[2])
                 elif action[0] == "delete":
-                    Line._refuse_children(Line.browse(Line.search([("id", "in", ids)])), "deleted")
+                    Line._refuse_children(lines, "deleted")
                 if action[0] == "delete" or (action[0] == "write" and len(action) == 3 and isinstance(
                         action[2], dict) and {"quantity", "unit"} & set(action[2])):
-                    touched |= set(ids)
+                    touched |= {line.id for line in lines}
             if touched:
-                parents = Line._with_independent_children(Line.browse(Line.search([("id", "in", sorted(touched))])))
+                parents = Line._with_independent_children([line for i, line in existing.items() if i in touched])
                 if parents:
                     names = ", ".join(line.rec_name for line in parents[:10])
                     raise errors.QuestionError(
