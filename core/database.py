@@ -145,13 +145,14 @@ class Database:
                 return ()
             manifests = self._manifests(order)
             pool = get_pool(manifests)
-            labels = migration.branch_labels(migration.config(connection, available))
+            cfg = migration.config(connection, available)
+            labels = migration.branch_labels(cfg)
             enabled_before = migration.enabled_branches(self._manifests([n for n in order if n in active]), labels)
             connection.execute(module_table.insert(), [
                 {"name": name, "version": available[name].version} for name in new])
             branches = migration.enabled_branches(manifests, labels)
             migration.upgrade(connection, available, manifests,
-                              only=[b for b in branches if b not in enabled_before])
+                              only=[b for b in branches if b not in enabled_before], cfg=cfg)
             migration.check_drift(connection, pool)
             env = Environment(self, pool, connection)
             pool.hooks.hook.core_modules_activated(env=env, modules=tuple(new))

@@ -12,6 +12,7 @@ Alembic is asked to upgrade ``<branch>@head`` for each enabled branch, never
 ``heads``: which modules are active is Kitwork's business (its module table),
 not alembic's.
 """
+import contextlib
 import os
 from pathlib import Path
 
@@ -19,7 +20,9 @@ import alembic
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.operations import batch
 from alembic.migration import MigrationContext
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 import sqlalchemy as sa
 
@@ -48,8 +51,20 @@ def config(connection, available, metadata=None, include_object=None):
     return cfg
 
 
+def script_directory(cfg):
+    """The revisions of ``cfg``, read once per Config.
+
+    alembic reads and compiles every revision file each time it builds a
+    ScriptDirectory, which ``command.upgrade`` does once per call: with one
+    call per branch that was a third of an activation.
+    """
+    if "script" not in cfg.attributes:
+        cfg.attributes["script"] = ScriptDirectory.from_config(cfg)
+    return cfg.attributes["script"]
+
+
 def branch_labels(cfg):
-    script = ScriptDirectory.from_config(cfg)
+    script = script_directory(cfg)
     return {label for revision in script.walk_revisions() for label in revision.branch_labels}
 
 
@@ -69,14 +84,51 @@ def enabled_branches(manifests, labels):
     return [n for n in order if n in labels] + [label for _, label in sorted(integrations)]
 
 
-def upgrade(connection, available, manifests, only=None):
+def upgrade(connection, available, manifests, only=None, cfg=None):
     """Bring the enabled branches (or those of ``only``) to their heads."""
-    cfg = config(connection, available)
+    cfg = cfg or config(connection, available)
     branches = enabled_branches(manifests, branch_labels(cfg))
     for branch in branches:
         if only is None or branch in only:
-            command.upgrade(cfg, f"{branch}@head")
+            _upgrade(cfg, f"{branch}@head")
     return branches
+
+
+def _upgrade(cfg, target):
+    """What ``alembic.command.upgrade(cfg, target)`` does, on the Config's one ScriptDirectory."""
+    script = script_directory(cfg)
+
+    def steps(revision, context):
+        return script._upgrade_revs(target, revision)
+
+    with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+                            destination_rev=target, tag=None):
+        script.run_env()
+
+
+@contextlib.contextmanager
+def batch_reflection_of_one_table():
+    """While migrations run, let SQLite's batch operations reflect only the table they rebuild.
+
+    SQLite cannot alter a column or add a foreign key, so alembic rebuilds
+    the table, reading its definition from the database first.  By default
+    that reading follows every foreign key and reads the tables it refers
+    to, and theirs, for each rebuild: two thirds of activating every module.
+    Rebuilding needs only the referred tables' names and columns, which
+    alembic takes from the foreign keys themselves (``resolve_fks=False``).
+    A migration passing its own ``reflect_kwargs`` keeps them.
+    """
+    original = batch.BatchOperationsImpl.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.reflect_kwargs = {"resolve_fks": False, **self.reflect_kwargs}
+
+    batch.BatchOperationsImpl.__init__ = init
+    try:
+        yield
+    finally:
+        batch.BatchOperationsImpl.__init__ = original
 
 
 def differences(connection, metadata):

@@ -74,13 +74,21 @@ def discover():
     Kitwork's own modules come first: another package's entry point cannot
     shadow a built-in module.
     """
+    names = {}   # one parse of a distribution's metadata, not one per entry point (it is slow)
+
+    def distribution(entry_point):
+        key = id(entry_point.dist)
+        if key not in names:
+            names[key] = _distribution(entry_point)
+        return names[key]
+
     entry_points = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
-                          key=lambda ep: (_distribution(ep) != BUILTIN_DISTRIBUTION, ep.name))
+                          key=lambda ep: (distribution(ep) != BUILTIN_DISTRIBUTION, ep.name))
     found = {}
     for entry_point in entry_points:
         if entry_point.name in found:
             continue
-        manifest = read_manifest(entry_point.value, _distribution(entry_point))
+        manifest = read_manifest(entry_point.value, distribution(entry_point))
         if manifest.name != entry_point.name:
             raise errors.ModuleError(
                 f"entry point {entry_point.name!r} points to module {manifest.name!r}: the names must match")

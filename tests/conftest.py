@@ -76,6 +76,40 @@ def count_statements():
     return StatementCounter
 
 
+class ModuleSite:
+    """A folder on sys.path where module packages are written, visible through ``kitwork.modules`` entry points."""
+
+    def __init__(self, site, monkeypatch):
+        site.mkdir()
+        monkeypatch.syspath_prepend(str(site))
+        self.site = site
+        self.written = []
+
+    def make(self, name, files):
+        package = self.site / name
+        for relative, text in files.items():
+            path = package / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        info = self.site / f"{name}-1.0.dist-info"
+        info.mkdir(exist_ok=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[kitwork.modules]\n{name} = {name}\n")
+        self.forget(name)
+        importlib.invalidate_caches()
+        self.written.append(name)
+        return package
+
+    @staticmethod
+    def forget(name):
+        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[module]
+
+    def close(self):
+        for name in self.written:
+            self.forget(name)
+
+
 @pytest.fixture
 def module_factory(tmp_path, monkeypatch):
     """Write a module package on the fly, visible through a ``kitwork.modules`` entry point.
@@ -85,45 +119,26 @@ def module_factory(tmp_path, monkeypatch):
     on sys.path; calling it again with the same name replaces the files (a
     newer version of the module) and forgets the imported code.
     """
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    written = []
-
-    def make(name, files):
-        package = site / name
-        for relative, text in files.items():
-            path = package / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        info = site / f"{name}-1.0.dist-info"
-        info.mkdir(exist_ok=True)
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-        (info / "entry_points.txt").write_text(f"[kitwork.modules]\n{name} = {name}\n")
-        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
-            del sys.modules[module]
-        importlib.invalidate_caches()
-        written.append(name)
-        return package
-
-    yield make
-    for name in written:
-        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
-            del sys.modules[module]
+    site = ModuleSite(tmp_path / "site", monkeypatch)
+    yield site.make
+    site.close()
 
 
 @pytest.fixture(scope="module")
-def full_db(tmp_path_factory):
+def module_factory_for_module(tmp_path_factory):
+    """``module_factory`` for a whole test module: packages written once, shared by its tests."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        site = ModuleSite(tmp_path_factory.mktemp("modules") / "site", monkeypatch)
+        yield site.make
+        site.close()
+
+
+@pytest.fixture(scope="module")
+def full_db(kitwork_templates, tmp_path_factory):
     """One database per test module with every built-in module active (SQLite, or the test PostgreSQL)."""
-    from core import Database, testing
-    url = os.environ.get(testing.URL_VARIABLE)
-    if url:
-        database, drop = testing._postgresql_database(url)
-    else:
-        database = Database(f"sqlite:///{tmp_path_factory.mktemp('full') / 'kitwork.db'}")
-        drop = database.close
-    database.activate(*sorted(n for n, m in database.available_modules().items()
-                              if m.package.startswith("modules.")))
+    from core import modules
+    names = sorted(n for n, m in modules.discover().items() if m.package.startswith("modules."))
+    database, drop = kitwork_templates.make(tuple(names), tmp_path_factory.mktemp("full"))
     yield database
     drop()
 
@@ -142,10 +157,17 @@ def _snapshot(env):
         queries = _SNAPSHOT_QUERIES[key] = {
             table.name: str(sa.select(table).order_by(*table.primary_key.columns).compile(env.connection))
             for table in [*env.pool.metadata.sorted_tables, sequence_table]}
+    # The driver's own cursor, in the transaction: rows as the database stores them, as plain tuples
+    # (an execute through SQLAlchemy, and the repr of its Row objects, cost ten times more).
+    cursor = env.connection.connection.cursor()
     result = {}
-    for name, query in queries.items():
-        rows = env.connection.exec_driver_sql(query).fetchall()
-        result[name] = (len(rows), hashlib.sha256(repr(rows).encode("utf-8", "backslashreplace")).hexdigest())
+    try:
+        for name, query in queries.items():
+            cursor.execute(query)
+            rows = cursor.fetchall()
+            result[name] = (len(rows), hashlib.sha256(repr(rows).encode("utf-8", "backslashreplace")).hexdigest())
+    finally:
+        cursor.close()
     return result
 
 

@@ -6,6 +6,8 @@ from an ini file.
 """
 from alembic import context
 
+from core.migration import batch_reflection_of_one_table
+
 config = context.config
 connection = config.attributes["connection"]
 
@@ -17,5 +19,5 @@ context.configure(
     compare_type=True,
 )
 
-with context.begin_transaction():
+with context.begin_transaction(), batch_reflection_of_one_table():
     context.run_migrations()
