@@ -22,7 +22,7 @@ group), and emptied by any change.  Reading a field of N records costs one
 query per field kind, not N.
 
 ``Model`` inherits one layer per responsibility, each in a file of its own
-that imports only the files below it in this list:
+that imports only the files above it in this list:
 
 - ``sql.py``: ``in_``, ``batches``, ``chunks``: SQL helpers every layer uses;
 - ``records.py``: records, the cache and prefetching (``browse``, ``lock``, ``dump``);
