@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ import sqlalchemy as sa
 from core import Database, foreign_keys
 
 from bench_kits import Counter, build
+from databases import postgresql_urls, sqlite_urls
 
 PHASES = ("quote", "reset to draft", "quote again", "confirm + process")
 LINES_PER_SALE = 5
@@ -89,34 +89,6 @@ def one_round(url, sales, profiler=None):
         return run_phases(db, sale_ids, profiler)
     finally:
         db.close()
-
-
-@contextlib.contextmanager
-def sqlite_urls():
-    with tempfile.TemporaryDirectory() as folder:
-        yield lambda: f"sqlite:///{Path(folder) / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-
-
-@contextlib.contextmanager
-def postgresql_urls(url):
-    """A factory of URLs, each confined to a new schema of ``url`` (dropped at the end)."""
-    admin = sa.create_engine(url)
-    schemas = []
-
-    def make():
-        schema = f"kitwork_bench_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        schemas.append(schema)
-        separator = "&" if "?" in url else "?"
-        return f"{url}{separator}options=-csearch_path%3D{schema}"
-    try:
-        yield make
-    finally:
-        with admin.begin() as connection:
-            for schema in schemas:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @contextlib.contextmanager

@@ -17,16 +17,16 @@ times per line component (goal: within 1.5x).
     python bench/bench_kits.py [--sales 1000] [--db URL] [--choices [--pg URL]]
 """
 import argparse
-import contextlib
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from core import Database
+
+from databases import postgresql_urls, sqlite_urls
 
 
 class Counter:
@@ -178,11 +178,7 @@ def quote_times(url, sales, choices):
 
 
 def compare_choices(sales, pg=None):
-    if pg:
-        from bench_backends import postgresql_urls
-        urls = postgresql_urls(pg)
-    else:
-        urls = _sqlite_urls()
+    urls = postgresql_urls(pg) if pg else sqlite_urls()
     with urls as make:
         plain = quote_times(make(), sales, choices=False)
         chosen = quote_times(make(), sales, choices=True)
@@ -193,12 +189,6 @@ def compare_choices(sales, pg=None):
         print(f"{name:<34}{seconds:>9.3f}{components:>12}{seconds / components * 1e6:>14.1f}{statements:>12}")
     ratio = (chosen[0] / chosen[2]) / (plain[0] / plain[2])
     print(f"with choices / plain, per line component: {ratio:.2f}x (goal: within 1.5x)")
-
-
-@contextlib.contextmanager
-def _sqlite_urls():
-    with tempfile.TemporaryDirectory() as folder:
-        yield lambda: f"sqlite:///{Path(folder) / f'kits-{uuid.uuid4().hex[:8]}.db'}"
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ class Environment:
         self._bound = {}
         self._cache = {}
         self._generation = 0
-        self._reference_checks = None   # Many2One values to check together (see core.model)
+        self._reference_checks = None   # Many2One values to check together (see core.model.checks)
         self._user = None
         self._rights = None    # the user's rights, asked of the modules on the first check
         self._inside = 0       # > 0 while a door runs: what it does is on the system's behalf

@@ -27,7 +27,7 @@ from core import Database, errors
 from modules.res import AuthenticationError
 
 from . import openapi, problems
-from .problems import Problem
+from .problems import Problem, bearer
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
 DEFAULT_LIMIT = 100
@@ -239,22 +239,6 @@ class Api:
             raise Problem(404, "No such record", f"no {name} with id {', '.join(map(str, missing[:20]))} "
                           f"(it may have been deleted)")
         return ids
-
-
-COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
-
-
-def bearer(request, cookie=False):
-    """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise AuthenticationError("malformed Authorization header: give 'Authorization: Bearer <key>'")
-        return key.strip()
-    if cookie:
-        return request.cookies.get(COOKIE)
-    return None
 
 
 def respond(function, *args, status=200):

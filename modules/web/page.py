@@ -17,8 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import chart
-from .app import COOKIE, bearer
-from .problems import Problem, problem_of
+from .problems import COOKIE, Problem, bearer, problem_of
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
 MAX_FORM = 64 * 1024

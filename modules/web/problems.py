@@ -27,6 +27,7 @@ from core import schema as kschema
 from modules.res import AuthenticationError
 
 MEDIA_TYPE = "application/problem+json"
+COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
 MAX_ID = 2 ** 31 - 1
 FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -84,6 +85,19 @@ def parse_json(body):
         return json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:   # JSONDecodeError and bad UTF-8 are ValueErrors
         raise Problem(400, "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
+
+
+def bearer(request, cookie=False):
+    """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise AuthenticationError("malformed Authorization header: give 'Authorization: Bearer <key>'")
+        return key.strip()
+    if cookie:
+        return request.cookies.get(COOKIE)
+    return None
 
 
 def path_id(text):
