@@ -257,6 +257,24 @@ def bearer(request, cookie=False):
     return None
 
 
+async def read_body(request, limit):
+    """The request's body, or None as soon as it exceeds ``limit`` bytes (the rest is never read).
+
+    A ``Content-Length`` over the limit is refused before reading anything;
+    a chunked body (no length) is counted as it streams in, so a client
+    cannot make the server hold more than the limit, authenticated or not.
+    """
+    length = request.headers.get("content-length")
+    if length is not None and length.strip().isdigit() and int(length) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def respond(function, *args, status=200):
     """Call ``function``; its result as JSON, or its error as a problem."""
     try:
@@ -278,12 +296,10 @@ def create_app(url):
         if media_type and media_type != "application/json" and not media_type.endswith("+json"):
             return problems.response(Problem(415, "Unsupported media type", f"the body is sent as "
                                              f"{media_type[:60]!r}: send JSON, with 'Content-Type: application/json'"))
-        too_large = problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return too_large
-        body = await request.body()
-        return too_large if len(body) > MAX_BODY else body
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        return body
 
     async def run(function, *args, status=200):
         return await run_in_threadpool(respond, function, *args, status=status)

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import chart
-from .app import COOKIE, bearer
+from .app import COOKIE, bearer, read_body
 from .problems import Problem, problem_of
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
@@ -121,7 +121,9 @@ def routes(api):
         try:
             if request.method == "GET":
                 return await run_in_threadpool(show, request)
-            body = await request.body()
+            body = await read_body(request, MAX_FORM)
+            if body is None:
+                raise Problem(413, "Request too large", "the form is too large")
             handler = order if request.url.path.endswith("/order") else login
             return await run_in_threadpool(handler, request, body)
         except Exception as exc:   # a page shows errors as pages
