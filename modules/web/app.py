@@ -19,6 +19,7 @@ try:
 except ImportError:   # not POSIX: SQLite's busy timeout alone queues the writers
     fcntl = None
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -26,7 +27,7 @@ from starlette.routing import Mount, Route
 from core import Database, errors
 from modules.res import AuthenticationError
 
-from . import openapi, problems
+from . import openapi, problems, security
 from .problems import Problem
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
@@ -73,14 +74,15 @@ class Api:
         self._documents = {}
 
     # -- plumbing --------------------------------------------------------------------
-    def act(self, key, work, write):
-        """Run ``work(env)`` in one transaction acting for the user of API key ``key``."""
-        if key is None:
+    def act(self, key, work, write, session=None):
+        """Run ``work(env)`` in one transaction acting for the user of API key ``key`` (or of the browser
+        ``session`` id, for pages)."""
+        if key is None and session is None:
             raise AuthenticationError("authentication required: give 'Authorization: Bearer <key>'")
         if write and self.sqlite:
             with self.writer():
-                return self._act(key, work, write)
-        return self._act(key, work, write)
+                return self._act(key, work, write, session)
+        return self._act(key, work, write, session)
 
     @contextlib.contextmanager
     def writer(self):
@@ -102,11 +104,11 @@ class Api:
             finally:
                 fcntl.flock(self.lock_file, fcntl.LOCK_UN)
 
-    def _act(self, key, work, write):
+    def _act(self, key, work, write, session=None):
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
-            user = env["res.user"].authenticate(key)
+            user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
             with env.with_user(user.login):
                 return work(env)
 
@@ -241,19 +243,21 @@ class Api:
         return ids
 
 
-COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
+COOKIE = security.SESSION_COOKIE   # a signed-in browser's session (signed id, never the key): see security
 
 
 def bearer(request, cookie=False):
-    """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
+    """The API key of a request: its ``Authorization: Bearer`` header; None without one.
+
+    The API never reads the pages' session cookie (``cookie`` is kept for
+    callers of old; pages read their session with :mod:`modules.web.security`).
+    """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthenticationError("malformed Authorization header: give 'Authorization: Bearer <key>'")
         return key.strip()
-    if cookie:
-        return request.cookies.get(COOKIE)
     return None
 
 
@@ -286,9 +290,15 @@ def respond(function, *args, status=200):
     return JSONResponse(result, status_code=status)
 
 
-def create_app(url):
-    """The Starlette application serving the database at ``url``."""
+def create_app(url, secret=None):
+    """The Starlette application serving the database at ``url``.
+
+    ``secret`` signs the pages' session cookies and CSRF tokens: default
+    ``KITWORK_SECRET_KEY``, else a new random one (the sessions it signed
+    end with the application).
+    """
     api = Api(url)
+    signer = security.Signer(secret or security.secret_from_environment() or security.new_secret())
 
     async def body_of(request):
         """The request's body, or the problem response refusing it (too large, not sent as JSON)."""
@@ -352,8 +362,9 @@ def create_app(url):
     ]
     if "stock_reorder" in api.database.active_modules:
         from . import page
-        routes.append(Mount("/", routes=page.routes(api)))
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+        routes.append(Mount("/", routes=page.routes(api, signer)))
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
+                    middleware=[Middleware(security.SecurityHeaders)])
     app.state.api = api
     return app
 
