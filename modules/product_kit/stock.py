@@ -70,10 +70,15 @@ def _whole_kits(catalog, kit, available):
     stock = {product: available.get(product, 0.0) for product in _leaves(catalog, kit)}
     if _make(catalog, kit, most, dict(stock)):   # nothing shared: the bound is the answer
         return most
-    low, high = 0, most   # low can be made, high cannot
+    return _largest(most, lambda count: _make(catalog, kit, count, dict(stock)))
+
+
+def _largest(limit, possible):
+    """The largest count from 0 to ``limit`` that is ``possible`` (0 always is; what one is, fewer are)."""
+    low, high = 0, limit + 1   # low is possible, high is not
     while high - low > 1:
         middle = (low + high) // 2
-        if _make(catalog, kit, middle, dict(stock)):
+        if possible(middle):
             low = middle
         else:
             high = middle
@@ -173,14 +178,7 @@ def _take(catalog, component, count, stock):
 
 def _most(catalog, component, limit, stock):
     """The most kits, up to ``limit``, that ``stock`` has ``component`` for."""
-    low, high = 0, limit + 1   # low can be taken, high cannot
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _take(catalog, component, middle, dict(stock)):
-            low = middle
-        else:
-            high = middle
-    return low
+    return _largest(limit, lambda count: _take(catalog, component, count, dict(stock)))
 
 
 class KitStockLine:

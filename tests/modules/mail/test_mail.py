@@ -11,7 +11,7 @@ import time
 import pytest
 
 from core import cli, errors
-from tests.conftest import Inbox
+from tests.conftest import Inbox, serve_smtp
 
 
 @pytest.fixture
@@ -100,14 +100,8 @@ class SlowInbox(Inbox):
 
 
 @pytest.fixture
-def slow_smtp_server(free_port):
-    from aiosmtpd.controller import Controller
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{controller.port}?from=shop@example.com"
-    yield inbox
-    controller.stop()
+def slow_smtp_server():
+    yield from serve_smtp(SlowInbox())
 
 
 def mail_send(database, url):

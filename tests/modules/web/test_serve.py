@@ -14,24 +14,29 @@ from core import cli
 from .conftest import add_user, free_port, httpx
 
 
+def start_serve(database, port, workers):
+    """A real ``kitwork serve`` process on ``port``, and its first answer (the OpenAPI document) once it serves."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
+         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return process, httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                raise AssertionError(process.communicate(timeout=30)[1].decode())
+            time.sleep(0.2)
+
+
 def test_kitwork_serve_with_two_workers(kitwork_database):
     database = kitwork_database("party", "web")
     key = add_user(database, "root", groups=["admin"])
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
-         "--port", str(port), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+    process, response = start_serve(database, port, 2)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode() if process.poll() is not None else "no start")
-                time.sleep(0.2)
         assert response.status_code == 200 and "party.party" in response.json()["components"]["schemas"]
         headers = {"Authorization": f"Bearer {key}"}
         created = httpx.post(f"http://127.0.0.1:{port}/api/party.party", json=[{"name": "Alder"}], headers=headers)
@@ -98,20 +103,8 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_streams(kitwork_datab
     database = kitwork_database("party", "web")
     key = add_user(database, "root", groups=["admin"])
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
-         "--port", str(port), "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+    process, _ = start_serve(database, port, 1)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode() if process.poll() is not None else "no start")
-                time.sleep(0.2)
         small = upload(port, 4, size=10, headers=f"Authorization: Bearer {key}\r\n".encode())
         assert small.startswith("HTTP/1.1 201"), small    # a chunked body within the limit is read
         before = peak_memory(process.pid)
