@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from core.model import in_
 from modules.account.account import Tax
 
 CENT = Decimal("0.01")
@@ -20,7 +21,7 @@ _Tax = collections.namedtuple("_Tax", "id name type rate amount")
 
 
 def frozen_amounts(execute, tables, invoice_ids):
-    """``Frozen(line_taxes, tax_lines, totals)`` of the invoices ``invoice_ids`` (a batch that fits one IN).
+    """``Frozen(line_taxes, tax_lines, totals)`` of the invoices ``invoice_ids`` (a batch, see ``core.model.batches``).
 
     ``execute`` runs a statement; ``tables`` maps ``invoice_line``,
     ``links`` (the lines' taxes), ``tax``, ``uom`` and ``product`` to their
@@ -32,20 +33,20 @@ def frozen_amounts(execute, tables, invoice_ids):
     line, links, tax, uom, product = (tables[name] for name in ("invoice_line", "links", "tax", "uom", "product"))
     rows = execute(sa.select(line.c.id, line.c.invoice, line.c.quantity, line.c.unit_price, line.c.unit,
                              product.c.default_uom)
-                   .join(product, product.c.id == line.c.product).where(line.c.invoice.in_(invoice_ids))
+                   .join(product, product.c.id == line.c.product).where(in_(line.c.invoice, invoice_ids))
                    .order_by(line.c.invoice, line.c.sequence, line.c.id)).all()
     taxed = collections.defaultdict(list)
     for origin, target in execute(sa.select(links.c.origin, links.c.target).join(line, line.c.id == links.c.origin)
-                                  .where(line.c.invoice.in_(invoice_ids))
+                                  .where(in_(line.c.invoice, invoice_ids))
                                   .order_by(links.c.origin, links.c.target)).all():
         taxed[origin].append(target)
     # plain tuples: a Row's attributes cost more than the arithmetic, ten thousand lines at a time
     taxes = {row[0]: _Tax(*row) for row in execute(
         sa.select(tax.c.id, tax.c.name, tax.c.type, tax.c.rate, tax.c.amount)
-        .where(tax.c.id.in_({t for ts in taxed.values() for t in ts}))).all()}
+        .where(in_(tax.c.id, sorted({t for ts in taxed.values() for t in ts})))).all()}
     wanted = {row[4] for row in rows} | {row[5] for row in rows}
     units = {row[0]: tuple(row[1:]) for row in execute(sa.select(uom.c.id, uom.c.factor, uom.c.category)
-                                                        .where(uom.c.id.in_(wanted))).all()}
+                                                        .where(in_(uom.c.id, sorted(wanted)))).all()}
     line_taxes, per_tax = {}, {}
     totals = {invoice_id: (Decimal(0), Decimal(0)) for invoice_id in invoice_ids}
     for line_id, invoice_id, quantity, unit_price, unit, default_uom in rows:
