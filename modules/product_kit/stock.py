@@ -57,7 +57,36 @@ def _whole_kits(catalog, kit, available):
     different variants draw on different stock, so a group allows the sum of
     what each variant allows); options are extras a kit can do without.
     The best alternative gives the answer.
+
+    A component that nested kits share with their parent (a bulb in the
+    chandelier and in its pack of bulbs) counts once per kit it is needed
+    for: each component alone gives an upper bound, and the answer is the
+    most kits whose components can all be taken from the same stock at once
+    (checked by taking them, largest count first, then by bisection).
     """
+    most = _bound(catalog, kit, available)
+    if most <= 0:
+        return 0
+    stock = {product: available.get(product, 0.0) for product in _leaves(catalog, kit)}
+    if _make(catalog, kit, most, dict(stock)):   # nothing shared: the bound is the answer
+        return most
+    return _largest(most, lambda count: _make(catalog, kit, count, dict(stock)))
+
+
+def _largest(limit, possible):
+    """The largest count from 0 to ``limit`` that is ``possible`` (0 always is; what one is, fewer are)."""
+    low, high = 0, limit + 1   # low is possible, high is not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if possible(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _bound(catalog, kit, available):
+    """What each component alone allows, the fewest of them (each taken from all the stock)."""
     best = 0
     for code in catalog.alternatives(kit) or [None]:
         limits = []
@@ -84,6 +113,72 @@ def _allows(catalog, component, available):
     if component.fixed:   # needed once, whatever the number of kits
         return 0 if have + 1e-9 < need else math.inf
     return math.floor(have / need + 1e-9) if need > 0 else math.inf
+
+
+def _leaves(catalog, kit):
+    """The products (not kits) ``kit`` may be made of, at any depth."""
+    found, todo, seen = set(), [kit], set()
+    while todo:
+        product = todo.pop()
+        if product in seen:
+            continue
+        seen.add(product)
+        for component in catalog.of.get(product, ()):
+            (todo.append if catalog.is_kit(component.product) else found.add)(component.product)
+    return found
+
+
+def _make(catalog, kit, count, stock):
+    """Take from ``stock`` what ``count`` kits need (the first alternative that can); False if none can."""
+    if count <= 0:
+        return True
+    for code in catalog.alternatives(kit) or [None]:
+        trial = dict(stock)
+        if _make_with(catalog, kit, code, count, trial):
+            stock.update(trial)
+            return True
+    return False
+
+
+def _make_with(catalog, kit, code, count, stock):
+    """Take what ``count`` kits of alternative ``code`` need: normal components, then each variant group."""
+    groups = {}
+    for component in catalog.of[kit]:
+        if component.bom != code or component.kind == "option":
+            continue
+        if component.kind == "variant":
+            groups.setdefault(component.group, []).append(component)
+        elif not _take(catalog, component, count, stock):
+            return False
+    for variants in groups.values():   # kits of one variant, then the next: as many of each as there is
+        left = count
+        for component in variants:
+            made = _most(catalog, component, left, stock)
+            if made:
+                _take(catalog, component, made, stock)
+                left -= made
+        if left > 0:
+            return False
+    return True
+
+
+def _take(catalog, component, count, stock):
+    """Take from ``stock`` what ``count`` kits need of ``component``; False if it is not there."""
+    product = component.product
+    need = catalog.convert(component.quantity, component.unit, product)
+    total = need if component.fixed else need * count
+    if catalog.is_kit(product):
+        return _make(catalog, product, math.ceil(total - 1e-9), stock)
+    have = stock.get(product, 0.0)
+    if have + 1e-9 < total:
+        return False
+    stock[product] = have - total
+    return True
+
+
+def _most(catalog, component, limit, stock):
+    """The most kits, up to ``limit``, that ``stock`` has ``component`` for."""
+    return _largest(limit, lambda count: _take(catalog, component, count, dict(stock)))
 
 
 class KitStockLine:
