@@ -6,10 +6,15 @@ component (its origin), priced so that the component moves of a line add up
 to the line's amount, and counts as shipped (received) in proportion to the
 least-shipped component.
 """
+import collections
 import math
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from core import fields, hookimpl
+from core.fields import Reference
+from core.model import batches, in_
 
 from .line import Catalog
 
@@ -101,21 +106,62 @@ class KitStockLine:
         return [moves + [m for c in line.components for m in of_component[c.id]] for line, moves in zip(lines, own)]
 
     @classmethod
+    def move_origins(cls, lines):
+        """A line's own moves, and those of its line components."""
+        component = cls.env[cls._component_model].table
+        return super().move_origins(lines).union_all(
+            sa.select(component.c.line, Reference.sql(cls._component_model, component.c.id))
+            .where(component.c.line.in_(lines)))
+
+    @classmethod
     def move_specs(cls, lines):
-        kits = [line for line in lines if line.components]
-        specs = super().move_specs([line for line in lines if not line.components])
-        locations = cls.move_locations({getattr(line, cls._parent_field) for line in kits}) if kits else {}
+        """A kit line ships as its components, each priced by :func:`_spread`; the other lines as usual."""
+        parts = cls._kit_parts(lines)
+        kits = [line for line in lines if line.id in parts]
+        specs = super().move_specs([line for line in lines if line.id not in parts])
+        if not kits:
+            return specs
+        rows = cls.move_rows(kits)
+        locations = cls.order_locations({row.order for row in rows.values()})
+        amounts = cls.get_amount(kits, "amount")
+        Uom = cls.env["product.uom"]
+        units = {u.id: u for u in Uom.browse(
+            {unit for line_parts in parts.values() for part in line_parts for unit in (part.unit, part.default_uom)})}
+        spread = {}   # kit lines alike (same components, quantity and amount) share their prices
         for line in kits:
-            order = getattr(line, cls._parent_field)
-            source, destination = locations[order.id]
-            prices = _spread(line)
-            for component, price in zip(line.components, prices):
-                specs.append({"order": order.id, "product": component.product.id,
-                              "quantity": component.quantity, "unit": component.unit.id, "unit_price": price,
-                              "from_location": source.id, "to_location": destination.id,
-                              "planned_date": cls.planned_date(line),
-                              "origin": f"{component._name},{component.id}"})
+            row = rows[line.id]
+            source, destination = locations[row.order]
+            key = (row.quantity, amounts[line.id], tuple((part.product, part.quantity, part.unit, part.list_price,
+                                                          part.default_uom) for part in parts[line.id]))
+            if key not in spread:
+                spread[key] = _spread(Uom, row.quantity, amounts[line.id], parts[line.id], units)
+            for part, price in zip(parts[line.id], spread[key]):
+                specs.append({"order": row.order, "product": part.product,
+                              "quantity": part.quantity, "unit": part.unit, "unit_price": price,
+                              "from_location": source, "to_location": destination,
+                              "planned_date": row.planned_date,
+                              "origin": f"{cls._component_model},{part.id}"})
         return specs
+
+    @classmethod
+    def _kit_parts(cls, lines):
+        """``{line id: [component rows]}`` of the lines with components (kit lines), in the components' order.
+
+        Each row carries what pricing the component's move needs: its
+        product's list price and default unit.  One query per batch of lines.
+        """
+        env = cls.env
+        Component = env[cls._component_model]
+        component, product = Component.table, env["product.product"].table
+        query = (sa.select(component.c.id, component.c.line, component.c.product, component.c.quantity,
+                           component.c.unit, product.c.list_price, product.c.default_uom)
+                 .join_from(component, product, product.c.id == component.c.product)
+                 .order_by(*Component.sql_order()))
+        parts = collections.defaultdict(list)
+        for batch in batches(env, [line.id for line in lines]):
+            for row in env.execute(query.where(in_(component.c.line, batch))).all():
+                parts[row.line].append(row)
+        return parts
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
@@ -143,24 +189,24 @@ class KitStockLine:
         return result
 
 
-def _spread(line):
+def _spread(Uom, quantity, amount, components, units):
     """Unit prices of a kit line's components, in proportion to their list prices.
 
-    A component weighs its list price times its quantity per kit (a fixed one:
-    its quantity divided by the line quantity); the last price absorbs the
-    rounding, so the moves add up to the line's amount.
+    ``quantity`` and ``amount`` are the kit line's, ``components`` its
+    component rows (see ``KitStockLine._kit_parts``), ``units`` the
+    ``product.uom`` records by id.  A component weighs its list price times
+    its quantity per kit (a fixed one: its quantity divided by the line
+    quantity); the last price absorbs the rounding, so the moves add up to
+    the line's amount.
     """
-    components = list(line.components)
-    Uom = type(line).env["product.uom"]
     weights = []
     for component in components:
-        per_line = Uom.compute_quantity(component.unit, component.quantity, component.product.default_uom,
+        per_line = Uom.compute_quantity(units[component.unit], component.quantity, units[component.default_uom],
                                         round=False)
-        weights.append(component.product.list_price * Decimal(repr(per_line / line.quantity)))
+        weights.append(component.list_price * Decimal(repr(per_line / quantity)))
     total = sum(weights)
     if not total:
         weights, total = [Decimal(1)] * len(components), Decimal(len(components))
-    amount = line.amount
     prices, spent = [], Decimal(0)
     for component, weight in zip(components[:-1], weights[:-1]):
         share = (amount * weight / total).quantize(CENT)
