@@ -19,6 +19,7 @@ from core.model import batches, in_
 from .line import Catalog
 
 CENT = Decimal("0.01")
+Part = collections.namedtuple("Part", "id product quantity unit list_price default_uom")
 
 
 class Location:
@@ -114,28 +115,23 @@ class KitStockLine:
             .where(component.c.line.in_(lines)))
 
     @classmethod
-    def move_specs(cls, lines):
+    def row_move_specs(cls, rows, locations):
         """A kit line ships as its components, each priced by :func:`_spread`; the other lines as usual."""
-        parts = cls._kit_parts(lines)
-        kits = [line for line in lines if line.id in parts]
-        specs = super().move_specs([line for line in lines if line.id not in parts])
+        parts, units = cls._kit_parts([row.id for row in rows])
+        specs = super().row_move_specs([row for row in rows if row.id not in parts], locations)
+        kits = [row for row in rows if row.id in parts]
         if not kits:
             return specs
-        rows = cls.move_rows(kits)
-        locations = cls.order_locations({row.order for row in rows.values()})
-        amounts = cls.get_amount(kits, "amount")
         Uom = cls.env["product.uom"]
-        units = {u.id: u for u in Uom.browse(
-            {unit for line_parts in parts.values() for part in line_parts for unit in (part.unit, part.default_uom)})}
-        spread = {}   # kit lines alike (same components, quantity and amount) share their prices
-        for line in kits:
-            row = rows[line.id]
+        units = {u.id: u for u in Uom.browse(units)}
+        amounts = cls.get_amount(cls.browse([row.id for row in kits]), "amount")
+        spread = {}   # kit lines alike (same quantity, amount and components) share their prices
+        for row in kits:
             source, destination = locations[row.order]
-            key = (row.quantity, amounts[line.id], tuple((part.product, part.quantity, part.unit, part.list_price,
-                                                          part.default_uom) for part in parts[line.id]))
+            key = (row.quantity, amounts[row.id], tuple(part[1:] for part in parts[row.id]))
             if key not in spread:
-                spread[key] = _spread(Uom, row.quantity, amounts[line.id], parts[line.id], units)
-            for part, price in zip(parts[line.id], spread[key]):
+                spread[key] = _spread(Uom, row.quantity, amounts[row.id], parts[row.id], units)
+            for part, price in zip(parts[row.id], spread[key]):
                 specs.append({"order": row.order, "product": part.product,
                               "quantity": part.quantity, "unit": part.unit, "unit_price": price,
                               "from_location": source, "to_location": destination,
@@ -144,24 +140,26 @@ class KitStockLine:
         return specs
 
     @classmethod
-    def _kit_parts(cls, lines):
-        """``{line id: [component rows]}`` of the lines with components (kit lines), in the components' order.
+    def _kit_parts(cls, line_ids):
+        """``{line id: [Part]}`` of the lines with components (kit lines), in the components' order, and their units.
 
-        Each row carries what pricing the component's move needs: its
+        A :data:`Part` carries what pricing the component's move needs: its
         product's list price and default unit.  One query per batch of lines.
         """
         env = cls.env
         Component = env[cls._component_model]
         component, product = Component.table, env["product.product"].table
-        query = (sa.select(component.c.id, component.c.line, component.c.product, component.c.quantity,
-                           component.c.unit, product.c.list_price, product.c.default_uom)
+        query = (sa.select(component.c.id, component.c.product, component.c.quantity, component.c.unit,
+                           product.c.list_price, product.c.default_uom, component.c.line)
                  .join_from(component, product, product.c.id == component.c.product)
                  .order_by(*Component.sql_order()))
-        parts = collections.defaultdict(list)
-        for batch in batches(env, [line.id for line in lines]):
+        parts, units = collections.defaultdict(list), set()
+        for batch in batches(env, line_ids):
             for row in env.execute(query.where(in_(component.c.line, batch))).all():
-                parts[row.line].append(row)
-        return parts
+                part = Part._make(row[:6])
+                parts[row[6]].append(part)
+                units.update((part.unit, part.default_uom))
+        return parts, units
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
@@ -193,7 +191,7 @@ def _spread(Uom, quantity, amount, components, units):
     """Unit prices of a kit line's components, in proportion to their list prices.
 
     ``quantity`` and ``amount`` are the kit line's, ``components`` its
-    component rows (see ``KitStockLine._kit_parts``), ``units`` the
+    :data:`Part` rows, ``units`` the
     ``product.uom`` records by id.  A component weighs its list price times
     its quantity per kit (a fixed one: its quantity divided by the line
     quantity); the last price absorbs the rounding, so the moves add up to

@@ -196,12 +196,28 @@ class StockLine:
 
     @classmethod
     def move_specs(cls, lines):
-        """The moves each line ships as: one per goods line, in the line's unit, at its price (see move_rows)."""
+        """The moves ``lines`` ship as (dicts of move values, with their ``order``), read set-based.
+
+        The lines' rows (:meth:`move_rows`) and their orders' locations are
+        read once for all of them; :meth:`row_move_specs` makes the moves.
+        """
         if not lines:
             return []
         rows = cls.move_rows(lines)
         rows = [rows[getattr(line, "id", line)] for line in lines]
-        locations = cls.order_locations({row.order for row in rows})
+        Order = cls.env[cls.fields[cls._parent_field].target]
+        locations = {order: (source.id, destination.id) for order, (source, destination)
+                     in cls.move_locations(Order.browse(sorted({row.order for row in rows}))).items()}
+        return cls.row_move_specs(rows, locations)
+
+    @classmethod
+    def row_move_specs(cls, rows, locations):
+        """One move per goods line, in the line's unit, at its price.
+
+        ``rows`` are the lines' :class:`MoveRow` in order, ``locations``
+        ``{order id: (from id, to id)}``.  A module whose lines move
+        otherwise overrides it (product_kit: a kit line as its components).
+        """
         specs = []
         for row in rows:
             if row.type != "goods":
@@ -212,13 +228,6 @@ class StockLine:
                           "from_location": source, "to_location": destination,
                           "planned_date": row.planned_date, "origin": f"{cls._name},{row.id}"})
         return specs
-
-    @classmethod
-    def order_locations(cls, order_ids):
-        """``{order id: (from id, to id)}`` of :meth:`move_locations`, for orders given by id."""
-        Order = cls.env[cls.fields[cls._parent_field].target]
-        return {order: (source.id, destination.id)
-                for order, (source, destination) in cls.move_locations(Order.browse(sorted(order_ids))).items()}
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
