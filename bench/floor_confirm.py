@@ -7,8 +7,9 @@ a kit line) one waiting move from the warehouse's storage to the customer,
 planned for the sale's delivery date, priced at the line's price (a kit's
 components share the kit line's amount in proportion to their list prices,
 the last absorbing the rounding, as product_kit does).  Rows are read with
-two joined queries and written with one statement per table; ids come from
-one query per table (the largest id under the write lock on SQLite, the
+two joined queries and written with one statement per table (an
+``executemany`` of plain tuples on SQLite, ``unnest`` of one array per
+column on PostgreSQL); ids come from one query per table (the largest id under the write lock on SQLite, the
 sequence on PostgreSQL).
 
 It knows only what the bench's data needs: no make to order, no drop ship,
@@ -107,9 +108,13 @@ def confirm_process(connection, sale_ids):
     for row in goods:
         by_sale.setdefault(row.sale, []).append(_move(row, row.product, row.quantity, row.unit, row.unit_price,
                                                       row.quantity, f"sale.line,{row.id}"))
+    spread = {}   # kit lines alike share their prices, as in Kitwork
     for row in kits:
         parts = of_line[row.id]
-        for part, price in zip(parts, _spread(row, parts)):
+        key = (row.quantity, row.unit_price, tuple(part[2:] for part in parts))
+        if key not in spread:
+            spread[key] = _spread(row, parts)
+        for part, price in zip(parts, spread[key]):
             internal = part.quantity if part.unit == part.default_uom else \
                 part.quantity * part.factor / part.default_factor
             by_sale.setdefault(row.sale, []).append(_move(row, part.product, part.quantity, part.unit, price,
@@ -125,8 +130,35 @@ def confirm_process(connection, sale_ids):
         for values in sale_moves:
             moves.append({**values, "id": next(move_ids), "shipment_out": shipment_id})
     if shipments:
-        connection.execute(shipment_out.insert(), shipments)
-        connection.execute(move.insert(), moves)
+        _insert(connection, shipment_out, shipments)
+        _insert(connection, move, moves)
+
+
+def _insert(connection, table, rows):
+    """``rows`` (dicts with the same keys) in one statement.
+
+    SQLite: one ``executemany`` of plain tuples, each column's values
+    converted by its type once per column (what ``connection.execute(
+    table.insert(), rows)`` does, without a parameter dictionary per row).
+    PostgreSQL: one ``INSERT … SELECT … FROM unnest(…)`` of one array per
+    column.
+    """
+    dialect = connection.dialect
+    names = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(map(quote, names))
+    values = [[row[name] for row in rows] for name in names]
+    if dialect.name == "postgresql":
+        arrays = ", ".join(f"CAST(%(c{i})s AS {table.c[name].type.compile(dialect)}[])" for i, name in enumerate(names))
+        connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})",
+                                   {f"c{i}": column for i, column in enumerate(values)})
+        return
+    for position, name in enumerate(names):
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process:
+            values[position] = [process(value) for value in values[position]]
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})",
+                               list(zip(*values)))
 
 
 def _move(line, product, quantity, unit, price, internal, origin):
