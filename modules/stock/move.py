@@ -131,20 +131,27 @@ class Move(Workflow, Model):
 
     @classmethod
     def validate(cls, moves):
-        """Quantities above zero, units of the product's category, two places: one query finds the first offender."""
+        """Quantities above zero, units of the product's category, two places: one query finds the first offender.
+
+        The units are compared once per pair of product and unit among the
+        moves (a few), not once per move.
+        """
         super().validate(moves)
         env = cls.env
         table, product = cls.table, env["product.product"].table
         move_unit, product_unit = env["product.uom"].table.alias(), env["product.uom"].table.alias()
         for batch in batches(env, [move.id for move in moves]):
+            pairs = sa.select(table.c.product, table.c.unit).where(in_(table.c.id, batch)).distinct().subquery()
+            mismatched = (sa.select(pairs.c.product, pairs.c.unit).select_from(
+                pairs.join(product, product.c.id == pairs.c.product)
+                .join(product_unit, product_unit.c.id == product.c.default_uom)
+                .join(move_unit, move_unit.c.id == pairs.c.unit))
+                .where(move_unit.c.category != product_unit.c.category))
             bad = env.execute(
-                sa.select(table.c.id).select_from(
-                    table.join(product, product.c.id == table.c.product)
-                    .join(product_unit, product_unit.c.id == product.c.default_uom)
-                    .join(move_unit, move_unit.c.id == table.c.unit))
+                sa.select(table.c.id)
                 .where(in_(table.c.id, batch),
-                       sa.or_(table.c.quantity <= 0, move_unit.c.category != product_unit.c.category,
-                              table.c.from_location == table.c.to_location))
+                       sa.or_(table.c.quantity <= 0, table.c.from_location == table.c.to_location,
+                              sa.tuple_(table.c.product, table.c.unit).in_(mismatched)))
                 .order_by(table.c.id).limit(1)).scalar()
             if bad is not None:
                 cls._refuse(cls.browse([bad])[0])
