@@ -107,12 +107,12 @@ class KitStockLine:
         return [moves + [m for c in line.components for m in of_component[c.id]] for line, moves in zip(lines, own)]
 
     @classmethod
-    def move_origins(cls, lines):
+    def move_origins(cls, where):
         """A line's own moves, and those of its line components."""
-        component = cls.env[cls._component_model].table
-        return super().move_origins(lines).union_all(
-            sa.select(component.c.line, Reference.sql(cls._component_model, component.c.id))
-            .where(component.c.line.in_(lines)))
+        line, component = cls.table, cls.env[cls._component_model].table
+        return super().move_origins(where).union_all(
+            sa.select(line.c[cls._parent_field], line.c.id, Reference.sql(cls._component_model, component.c.id))
+            .join_from(component, line, line.c.id == component.c.line).where(where))
 
     @classmethod
     def row_move_specs(cls, rows, locations):

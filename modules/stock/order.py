@@ -85,14 +85,12 @@ class StockOrder:
         pending = super().get_pending(orders)
         env = cls.env
         Line = env[cls.fields["lines"].target]
-        line, move = Line.table, env["stock.move"].table
-        parent = line.c[Line._parent_field]
+        parent, move = Line.table.c[Line._parent_field], env["stock.move"].table
         for batch in batches(env, [o.id for o in orders if o.id not in pending]):
-            origins = Line.move_origins(sa.select(line.c.id).where(in_(parent, batch))).subquery()
+            origins = Line.move_origins(in_(parent, batch)).subquery()
             pending.update(env.execute(
-                sa.select(parent).distinct()
-                .select_from(origins.join(line, line.c.id == origins.c.line)
-                             .join(move, move.c.origin == origins.c.origin))
+                sa.select(origins.c.order).distinct()
+                .join_from(origins, move, move.c.origin == origins.c.origin)
                 .where(move.c.state.not_in(["done", "cancelled"]))).scalars())
         return pending
 
@@ -169,16 +167,17 @@ class StockLine:
         return rows
 
     @classmethod
-    def move_origins(cls, lines):
-        """SQL ``(line, origin)``: the ``origin`` of the moves that ship each line of ``lines`` (a select of ids).
+    def move_origins(cls, where):
+        """SQL ``(order, line, origin)``: the ``origin`` of the moves that ship each line matching ``where``.
 
-        The set-based counterpart of :meth:`moves_of`, for the questions asked
+        ``where`` is a condition on the line model's :attr:`table`.  The
+        set-based counterpart of :meth:`moves_of`, for the questions asked
         of many orders at once (is anything left to move?); a module whose
         lines move otherwise extends both (product_kit: by their components).
         """
         table = cls.table
-        return sa.select(table.c.id.label("line"), Reference.sql(cls._name, table.c.id).label("origin")) \
-            .where(table.c.id.in_(lines))
+        return sa.select(table.c[cls._parent_field].label("order"), table.c.id.label("line"),
+                         Reference.sql(cls._name, table.c.id).label("origin")).where(where)
 
     @classmethod
     def moves_of(cls, lines):

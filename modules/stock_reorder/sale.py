@@ -220,14 +220,14 @@ class SaleLine(DropShipMoves):
     _name = "sale.line"
 
     @classmethod
-    def move_origins(cls, lines):
+    def move_origins(cls, where):
         """The drop-ship moves bought for a line (or its components) ship it too: their origin is the purchase line."""
         env = cls.env
-        items = super().move_origins(lines).subquery()
+        items = super().move_origins(where).subquery()
         bought, purchase = env["purchase.line"].table, env["purchase.purchase"].table
         return sa.union_all(
-            sa.select(items.c.line, items.c.origin),
-            sa.select(items.c.line, Reference.sql("purchase.line", bought.c.id))
+            sa.select(items.c.order, items.c.line, items.c.origin),
+            sa.select(items.c.order, items.c.line, Reference.sql("purchase.line", bought.c.id))
             .select_from(items.join(bought, bought.c.origin == items.c.origin)
                          .join(purchase, purchase.c.id == bought.c.purchase))
             .where(purchase.c.drop_ship.is_(True)))
@@ -246,7 +246,7 @@ class SaleLine(DropShipMoves):
         table, bought, purchase = cls.table, env["purchase.line"].table, env["purchase.purchase"].table
         dropped = set()
         for batch in batches(env, [line.id for line in lines]):
-            items = super().move_origins(sa.select(table.c.id).where(in_(table.c.id, batch))).subquery()
+            items = super().move_origins(in_(table.c.id, batch)).subquery()
             dropped.update(env.execute(
                 sa.select(bought.c.origin)
                 .select_from(items.join(bought, bought.c.origin == items.c.origin)
