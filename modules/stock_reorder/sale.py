@@ -310,23 +310,21 @@ def _on_order(env, sales):
     line, product = Line.table, env["product.product"].table
     on_order = sa.and_(product.c.supply_on_sale.is_(True), product.c.type == "goods")
     kits = "sale.line.component" in env
-    component = env["sale.line.component"].table if kits else None
-    lines, components = [], []
+    found = []
     for batch in batches(env, [s.id for s in sales]):
-        query = (sa.select(line.c.id, line.c.sequence).join_from(line, product, product.c.id == line.c.product)
-                 .where(in_(line.c.sale, batch), on_order))
+        query = (sa.select(sa.literal(Line._name).label("model"), line.c.id, line.c.sequence, line.c.id.label("line"))
+                 .join_from(line, product, product.c.id == line.c.product).where(in_(line.c.sale, batch), on_order))
         if kits:
-            query = query.where(~sa.exists().where(component.c.line == line.c.id))
-            components += env.execute(
-                sa.select(component.c.id, line.c.sequence, line.c.id.label("line"))
+            component = env["sale.line.component"].table
+            query = query.where(~sa.exists().where(component.c.line == line.c.id)).union_all(
+                sa.select(sa.literal("sale.line.component"), component.c.id, line.c.sequence, line.c.id)
                 .join_from(component, line, line.c.id == component.c.line)
-                .join(product, product.c.id == component.c.product)
-                .where(in_(line.c.sale, batch), on_order)).all()
-        lines += env.execute(query).all()
-    items = Line.browse([row.id for row in sorted(lines, key=lambda row: (row.sequence, row.id))])
-    if components:
-        items += env["sale.line.component"].browse(
-            [row.id for row in sorted(components, key=lambda row: (row.sequence, row.line, row.id))])
+                .join(product, product.c.id == component.c.product).where(in_(line.c.sale, batch), on_order))
+        found += env.execute(query).all()
+    found.sort(key=lambda row: (row.sequence, row.line, row.id))
+    items = Line.browse([row.id for row in found if row.model == Line._name])
+    if kits:   # read together, as the lines are
+        items += env["sale.line.component"].browse([row.id for row in found if row.model != Line._name])
     return items
 
 
