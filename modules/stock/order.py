@@ -100,8 +100,9 @@ class StockOrder:
         Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
         moves = collections.defaultdict(list)
-        for spec in Line.move_specs(lines):
-            moves[spec.pop("order")].append({**spec, "state": "waiting"})
+        for spec in Line.move_specs(lines):   # fresh dicts: completed in place
+            spec["state"] = "waiting"
+            moves[spec.pop("order")].append(spec)
         if not moves:
             return []
         Shipment = cls.env[cls._shipment_model]
