@@ -82,7 +82,7 @@ class Move(Workflow, Model):
 
     @classmethod
     def _converter(cls, unit, target):
-        """A function of a quantity in ``unit``: ``(rounded to the unit, in the ``target`` unit)``.
+        """A function of a quantity in ``unit``: the quantity rounded to the unit, and in the ``target`` unit.
 
         None when the units measure different things: ``validate`` refuses the move.
         """
