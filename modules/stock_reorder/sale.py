@@ -307,25 +307,30 @@ def _on_order(env, sales):
     components in their lines' order.
     """
     Line = env["sale.line"]
-    line, product = Line.table, env["product.product"].table
-    on_order = sa.and_(product.c.supply_on_sale.is_(True), product.c.type == "goods")
-    kits = "sale.line.component" in env
     found = []
     for batch in batches(env, [s.id for s in sales]):
-        query = (sa.select(sa.literal(Line._name).label("model"), line.c.id, line.c.sequence, line.c.id.label("line"))
-                 .join_from(line, product, product.c.id == line.c.product).where(in_(line.c.sale, batch), on_order))
-        if kits:
-            component = env["sale.line.component"].table
-            query = query.where(~sa.exists().where(component.c.line == line.c.id)).union_all(
-                sa.select(sa.literal("sale.line.component"), component.c.id, line.c.sequence, line.c.id)
-                .join_from(component, line, line.c.id == component.c.line)
-                .join(product, product.c.id == component.c.product).where(in_(line.c.sale, batch), on_order))
-        found += env.execute(query).all()
+        found += env.execute(_on_order_items(env, batch)).all()
     found.sort(key=lambda row: (row.sequence, row.line, row.id))
     items = Line.browse([row.id for row in found if row.model == Line._name])
-    if kits:   # read together, as the lines are
+    if "sale.line.component" in env:   # read together, as the lines are
         items += env["sale.line.component"].browse([row.id for row in found if row.model != Line._name])
     return items
+
+
+def _on_order_items(env, sales):
+    """SQL ``(model, id, sequence, line)`` of the lines (without components) and line components of ``sales``
+    (a list of ids) whose goods are supplied on sale; ``sequence`` and ``line`` are the line's."""
+    line, product = env["sale.line"].table, env["product.product"].table
+    on_order = sa.and_(product.c.supply_on_sale.is_(True), product.c.type == "goods")
+    query = (sa.select(sa.literal("sale.line").label("model"), line.c.id, line.c.sequence, line.c.id.label("line"))
+             .join_from(line, product, product.c.id == line.c.product).where(in_(line.c.sale, sales), on_order))
+    if "sale.line.component" not in env:
+        return query
+    component = env["sale.line.component"].table
+    return query.where(~sa.exists().where(component.c.line == line.c.id)).union_all(
+        sa.select(sa.literal("sale.line.component"), component.c.id, line.c.sequence, line.c.id)
+        .join_from(component, line, line.c.id == component.c.line)
+        .join(product, product.c.id == component.c.product).where(in_(line.c.sale, sales), on_order))
 
 
 def _auto_rules(env, sales):
@@ -354,12 +359,18 @@ def _auto_rules(env, sales):
 
 
 def _on_order_moves(env, sales):
-    """The moves of goods supplied on order in the shipments of ``sales`` (one query per batch of sales)."""
+    """The moves of goods supplied on order in the shipments of ``sales``.
+
+    Sought only for the sales selling goods supplied on order: one query
+    per batch of sales, two when some do.
+    """
     Move = env["stock.move"]
     move, product = Move.table, env["product.product"].table
     shipped = move.alias("shipped")
     found = set()
     for batch in batches(env, [s.id for s in sales]):
+        if not env.execute(sa.select(_on_order_items(env, batch).exists())).scalar():
+            continue   # nothing these sales sell is supplied on order: the usual case, one cheap question
         items = _item_origins(env, batch).subquery()
         shipments = sa.select(shipped.c.shipment_out).join_from(items, shipped, shipped.c.origin == items.c.origin)
         found.update(env.execute(
