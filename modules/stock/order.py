@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core import errors, fields
 from core.fields import Reference
-from core.model import batches, in_
+from core.model import batches, collection_deferred, in_
 
 from modules.product.order import Order
 
@@ -96,21 +96,27 @@ class StockOrder:
 
     @classmethod
     def create_shipments(cls, orders):
-        """One shipment per order, waiting, with the moves its lines ship as."""
+        """One shipment per order, waiting, with the moves its lines ship as.
+
+        Thousands of lines make tens of thousands of objects that all
+        survive: the garbage collector waits until they are made (see
+        ``core.model.collection_deferred``).
+        """
         Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
-        moves = collections.defaultdict(list)
-        for spec in Line.move_specs(lines):   # fresh dicts: completed in place
-            spec["state"] = "waiting"
-            moves[spec.pop("order")].append(spec)
-        if not moves:
-            return []
-        Shipment = cls.env[cls._shipment_model]
-        by_id = {o.id: o for o in orders}
-        return Shipment.create_unchecked([{
-            "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
-            "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
-            "moves": order_moves} for order_id, order_moves in moves.items()])
+        with collection_deferred(len(lines)):
+            moves = collections.defaultdict(list)
+            for spec in Line.move_specs(lines):   # fresh dicts: completed in place
+                spec["state"] = "waiting"
+                moves[spec.pop("order")].append(spec)
+            if not moves:
+                return []
+            Shipment = cls.env[cls._shipment_model]
+            by_id = {o.id: o for o in orders}
+            return Shipment.create_unchecked([{
+                "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
+                "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
+                "moves": order_moves} for order_id, order_moves in moves.items()])
 
     @classmethod
     def cancel_moves(cls, orders):
