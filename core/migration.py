@@ -14,6 +14,7 @@ not alembic's.
 """
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 import alembic
@@ -31,7 +32,9 @@ from . import errors, modules
 # alembic 1.16 renamed the option; both mean "split version_locations on os.pathsep".
 PATH_SEPARATOR_OPTION = "path_separator" if tuple(
     int(p) for p in alembic.__version__.split(".")[:2]) >= (1, 16) else "version_path_separator"
-IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence"}
+IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence", "kitwork_module_deactivated"}
+_scripts = {}   # the revisions of a set of version folders as their files are now (see script_directory)
+_scripts_lock = threading.Lock()
 
 
 def config(connection, available, metadata=None, include_object=None):
@@ -52,14 +55,24 @@ def config(connection, available, metadata=None, include_object=None):
 
 
 def script_directory(cfg):
-    """The revisions of ``cfg``, read once per Config.
+    """The revisions of ``cfg``, read once per process and set of revision files.
 
     alembic reads and compiles every revision file each time it builds a
     ScriptDirectory, which ``command.upgrade`` does once per call: with one
-    call per branch that was a third of an activation.
+    call per branch that was a third of an activation.  Checking a database
+    for pending migrations when it is first used needs them too.  The key
+    is the folders' revision files with their sizes and times, so a module
+    installed or rewritten meanwhile is read again.
     """
     if "script" not in cfg.attributes:
-        cfg.attributes["script"] = ScriptDirectory.from_config(cfg)
+        folders = cfg.get_main_option("version_locations").split(os.pathsep)
+        key = tuple((folder, tuple(sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                                          for entry in os.scandir(folder) if entry.name.endswith(".py"))))
+                    for folder in folders if folder)
+        with _scripts_lock:
+            if key not in _scripts:
+                _scripts[key] = ScriptDirectory.from_config(cfg)
+            cfg.attributes["script"] = _scripts[key]
     return cfg.attributes["script"]
 
 
@@ -84,26 +97,72 @@ def enabled_branches(manifests, labels):
     return [n for n in order if n in labels] + [label for _, label in sorted(integrations)]
 
 
-def upgrade(connection, available, manifests, only=None, cfg=None):
-    """Bring the enabled branches (or those of ``only``) to their heads."""
+def upgrade(connection, available, manifests, only=None, cfg=None, targets=None):
+    """Bring the enabled branches (or those of ``only``) to their heads.
+
+    ``targets`` (``{branch: revision}``) stops those branches at an earlier
+    revision (an upgrade test's starting point).  A revision that fails is a
+    UserError naming it and what the database said.
+    """
     cfg = cfg or config(connection, available)
     branches = enabled_branches(manifests, branch_labels(cfg))
     for branch in branches:
         if only is None or branch in only:
-            _upgrade(cfg, f"{branch}@head")
+            _upgrade(cfg, (targets or {}).get(branch) or f"{branch}@head")
     return branches
 
 
 def _upgrade(cfg, target):
     """What ``alembic.command.upgrade(cfg, target)`` does, on the Config's one ScriptDirectory."""
     script = script_directory(cfg)
+    running = []
 
     def steps(revision, context):
-        return script._upgrade_revs(target, revision)
+        for step in script._upgrade_revs(target, revision):
+            running[:] = [step.revision]
+            yield step
 
-    with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
-                            destination_rev=target, tag=None):
-        script.run_env()
+    try:
+        with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+                                destination_rev=target, tag=None):
+            script.run_env()
+    except sa.exc.DBAPIError as exc:
+        if not running or isinstance(exc, sa.exc.OperationalError) and exc.connection_invalidated:
+            raise
+        raise errors.UserError(_failed(running[0], exc)) from exc
+
+
+def _failed(revision, exc):
+    """The sentence of a revision the database refused: which one, why, and what to do for the usual cause."""
+    text = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    advice = ""
+    if "null" in text.lower():
+        advice = (" Rows already in the table need a value before the column is required: give the column "
+                  "a server_default, or fill it with op.execute() before making it NOT NULL (see the "
+                  "documentation's data migrations).")
+    return (f"migration {revision.revision} of branch {_branch_of(revision)!r} "
+            f"({Path(revision.path).name}) failed, nothing was changed: {text[:300]}.{advice}")
+
+
+def _branch_of(revision):
+    return next(iter(revision.branch_labels), "?")
+
+
+def pending(connection, available, manifests):
+    """``{branch: [revision ids]}``: what ``kitwork upgrade`` would apply to the enabled branches.
+
+    Empty when the database is at the head of every branch its active
+    modules enable.  Reads the version table, and the revisions once per
+    process (see :func:`script_directory`).
+    """
+    cfg = config(connection, available)
+    script = script_directory(cfg)
+    heads = MigrationContext.configure(connection).get_current_heads()
+    result = {}
+    for branch in enabled_branches(manifests, branch_labels(cfg)):
+        for step in script._upgrade_revs(f"{branch}@head", heads):
+            result.setdefault(_branch_of(step.revision), []).append(step.revision.revision)
+    return {branch: list(dict.fromkeys(revisions)) for branch, revisions in result.items()}
 
 
 @contextlib.contextmanager
@@ -156,23 +215,33 @@ def drift(connection, pool):
     problems = []
     for difference in differences(connection, pool.metadata):
         for item in difference if isinstance(difference, list) else [difference]:
-            if item[0] != "remove_table":
+            if item[0] != "remove_table" and not (item[0].startswith("remove_") and _kept(item, pool)):
                 problems.append(_describe(item, pool, models))
     return problems
 
 
-def _describe(item, pool, models):
+def _kept(item, pool):
+    """Whether a column (or its index or constraint) the models lack is one a deactivated module keeps."""
+    table, column = _where(item)
+    return (table, column) in pool.kept_columns
+
+
+def _where(item):
+    """``(table, column)`` an autogenerate difference is about (column: the first of an index or constraint)."""
     kind = item[0]
     if kind == "add_table":
-        table, column = item[1].name, None
-    elif kind in ("add_column", "remove_column"):
-        table, column = item[2], item[3].name
-    elif kind.startswith("modify_"):
-        table, column = item[2], item[3]
-    else:   # indexes, unique and foreign-key constraints
-        table = item[1].table.name
-        column = next(iter(getattr(item[1], "columns", ())), None)
-        column = getattr(column, "name", column)
+        return item[1].name, None
+    if kind in ("add_column", "remove_column"):
+        return item[2], item[3].name
+    if kind.startswith("modify_"):
+        return item[2], item[3]
+    column = next(iter(getattr(item[1], "columns", ())), None)   # indexes, unique and foreign-key constraints
+    return item[1].table.name, getattr(column, "name", column)
+
+
+def _describe(item, pool, models):
+    kind = item[0]
+    table, column = _where(item)
     branch = pool.owner_of(table, column) or "?"
     model = models.get(table, f"table {table}")
     what = {

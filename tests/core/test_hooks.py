@@ -1,10 +1,9 @@
 """Hook specifications and the plugin manager of each pool."""
 import inspect
 
-import pluggy
 import pytest
 
-from core import hookspecs, modules
+from core import Database, errors, hookspecs, modules
 from core.pool import Pool
 
 
@@ -45,12 +44,21 @@ def register(module):
 '''
 
 
-def test_a_misspelled_hook_fails_at_start_up(module_factory):
+def test_a_misspelled_hook_fails_at_start_up(module_factory, kitwork_database):
+    """A ModuleError of one line naming the module, the hook and the likely one; nothing is activated."""
     module_factory("misspelled", {"__init__.py": MISSPELLED,
                                   "manifest.toml": 'name = "misspelled"\nversion = "1"\n'})
     manifest = modules.discover()["misspelled"]
-    with pytest.raises(pluggy.PluginValidationError, match="core_module_activated"):
+    with pytest.raises(errors.ModuleError) as caught:
         Pool([manifest])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "module 'misspelled' implements hook 'core_module_activated'" in message
+    assert "did you mean 'core_modules_activated'?" in message
+    database = kitwork_database("party")
+    with pytest.raises(errors.ModuleError, match="core_module_activated"):
+        database.activate("misspelled")
+    assert Database(database.url).active_modules == ("party",)
 
 
 def test_each_pool_has_its_own_plugin_manager(kitwork_database, example_package):
