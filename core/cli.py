@@ -97,8 +97,11 @@ def upgrade(args, out):
          existing_database=False)
 def revision(args, out):
     from .revision import generate
-    path = generate(args.module, args.message)
+    notes = []
+    path = generate(args.module, args.message, notes)
     out.write(f"{path}\n" if path else f"no difference: {args.module}'s migrations match its models\n")
+    for note in notes:
+        out.write(f"review it: {note}\n")
 
 
 @command("new-module", "(module authors) write an installable module package NAME/ in the current folder",

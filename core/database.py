@@ -171,6 +171,15 @@ class Database:
         Rows already in the database get the new columns' defaults; a module
         deactivated before comes back with its data (see :mod:`core.lifecycle`).
         """
+        return self._activate(names)
+
+    def _activate(self, names, revisions=()):
+        """:meth:`activate`; with ``revisions``, their branches stop there (an older version's database).
+
+        For upgrade tests (``kitwork_database(..., at_revision=...)``): the
+        models, which are the new code's, are not compared with the tables,
+        and the activation hooks of the modules held back do not run.
+        """
         available = self.available_modules()
         wanted = modules.resolve(names, available)
         with self._connect() as connection, connection.begin():
@@ -195,12 +204,16 @@ class Database:
                 connection.execute(deactivated_table.delete().where(deactivated_table.c.name.in_(returning)))
             branches = migration.enabled_branches(manifests, labels)
             added = [b for b in branches if b not in enabled_before]
-            migration.upgrade(connection, available, manifests, only=added, cfg=cfg)
+            targets = migration.targets(cfg, revisions)
+            migration.upgrade(connection, available, manifests, only=added, cfg=cfg, targets=targets)
             env = Environment(self, pool, connection)
-            lifecycle.complete(env, added, [owner for owner in pool.owners.values() if owner not in added])
-            migration.check_drift(connection, pool)
-            pool.hooks.hook.core_modules_activated(env=env, modules=tuple(n for n in new if n not in returning))
-        self._active, self._dormant, self._up_to_date = tuple(order), tuple(dormant), True
+            if not targets:
+                lifecycle.complete(env, added, [owner for owner in pool.owners.values() if owner not in added])
+                migration.check_drift(connection, pool)
+            held = {modules.split_owner(branch)[0] for branch in targets}
+            pool.hooks.hook.core_modules_activated(
+                env=env, modules=tuple(n for n in new if n not in returning and n not in held))
+        self._active, self._dormant, self._up_to_date = tuple(order), tuple(dormant), not targets
         return tuple(new)
 
     def deactivate(self, name):

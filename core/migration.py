@@ -18,13 +18,13 @@ import threading
 from pathlib import Path
 
 import alembic
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.operations import batch
 from alembic.migration import MigrationContext
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 import sqlalchemy as sa
 
 from . import errors, modules
@@ -148,6 +148,21 @@ def _branch_of(revision):
     return next(iter(revision.branch_labels), "?")
 
 
+def targets(cfg, revisions):
+    """``{branch: revision}`` of revision ids (a UserError names one that no module has)."""
+    script = script_directory(cfg)
+    result = {}
+    for revision_id in revisions:
+        try:
+            revision = script.get_revision(revision_id)
+        except CommandError:   # unknown or ambiguous
+            revision = None
+        if revision is None or revision.revision != revision_id:
+            raise errors.UserError(f"no module has the migration {revision_id!r}")
+        result[_branch_of(revision)] = revision_id
+    return result
+
+
 def pending(connection, available, manifests):
     """``{branch: [revision ids]}``: what ``kitwork upgrade`` would apply to the enabled branches.
 
@@ -265,84 +280,3 @@ def check_drift(connection, pool):
         raise errors.UserError(
             f"the database does not match the models of the active modules: "
             f"{'; '.join(sentence for _, sentence, _ in problems)}. {advice} run 'kitwork upgrade'")
-
-
-def _without_implied(names, available):
-    """``names`` less those another of them already depends on.
-
-    alembic loses track of a dependency listed twice (directly, and through
-    another dependency), so a branch depends on the smallest set.
-    """
-    implied = set()
-    for name in names:
-        implied.update(n for n in modules.resolve([name], available) if n != name)
-    return [n for n in names if n not in implied]
-
-
-def _branch_metadata(pool, branch, existing):
-    """The composed tables, where a table ``branch`` creates keeps only its own columns.
-
-    Columns other branches add to that table belong in their own revisions.
-    """
-    metadata = sa.MetaData(naming_convention=pool.metadata.naming_convention)
-    for table in pool.metadata.sorted_tables:
-        if table.name in existing or pool.owner_of(table.name) != branch:
-            table.to_metadata(metadata)
-            continue
-        columns = [
-            sa.Column(c.name, c.type,
-                      *[sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in c.foreign_keys],
-                      primary_key=c.primary_key, nullable=c.nullable, unique=c.unique, index=c.index)
-            for c in table.columns if c.primary_key or pool.owner_of(table.name, c.name) == branch]
-        copy = sa.Table(table.name, metadata, *columns)
-        for index in table.indexes:
-            if pool.index_owners.get(index.name) == branch:
-                sa.Index(index.name, *[copy.c[c.name] for c in index.columns])
-    return metadata
-
-
-def revision(connection, available, manifests, pool, branch, message):
-    """Autogenerate a revision holding what ``branch`` owns and the database lacks.
-
-    The database must be at the head of every enabled branch.  Returns the
-    path of the new revision file.
-    """
-    module_name, extras = modules.split_owner(branch)
-    manifest = available.get(module_name)
-    if manifest is None or module_name not in [m.name for m in manifests]:
-        raise errors.ModuleError(f"module {module_name!r} is not active in this database")
-    for extra in extras:
-        if extra not in manifest.extras:
-            raise errors.ModuleError(f"{branch!r}: {extra!r} is not an extra of {module_name!r}")
-
-    def owned(obj, name, kind, reflected, compare_to):
-        if reflected:
-            return False
-        if kind == "table":   # a table another branch owns is compared for this branch's columns
-            return pool.owner_of(name) == branch or compare_to is not None
-        if kind == "column":
-            return pool.owner_of(obj.table.name, name) == branch
-        if kind == "index" and name in pool.index_owners:
-            return pool.index_owners[name] == branch
-        columns = list(getattr(obj, "columns", ()))
-        return not columns or pool.owner_of(obj.table.name, columns[0].name) == branch
-
-    folder = manifest.path / "migrations"
-    folder.mkdir(exist_ok=True)
-    existing = set(sa.inspect(connection).get_table_names())
-    cfg = config(connection, available, _branch_metadata(pool, branch, existing), owned)
-    labels = branch_labels(cfg)
-    prefix = branch.replace("+", "_")
-    options = {"rev_id": f"{prefix}_{len(list(folder.glob(f'{prefix}_[0-9]*.py'))) + 1:04d}"}
-    if branch in labels:
-        options["head"] = f"{branch}@head"
-    else:
-        if extras:
-            depends = [module_name, *extras]
-        else:
-            depends = list(manifest.depends)
-        depends = [d for d in _without_implied(depends, available) if d in labels]
-        options.update(head="base", branch_label=branch, depends_on=depends or None)
-    script = command.revision(cfg, message=message, autogenerate=True,
-                              version_path=str(folder), **options)
-    return Path(script.path)

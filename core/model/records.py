@@ -83,6 +83,7 @@ class Records:
             return
         for batch in batches(cls._env, ids):
             cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch)).with_for_update(key_share=True))
+        cls._env._invalidate()   # what was read before waiting may have changed since
 
     @classmethod
     def _as_records(cls, records):
