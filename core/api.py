@@ -14,6 +14,9 @@ behalf).
 import dataclasses
 import types
 
+import sqlalchemy as sa
+
+from . import errors, fields, schema
 from .environment import OPERATIONS
 
 
@@ -67,3 +70,37 @@ def exposed_of(composed, model_name, owner):
         result[attr] = Exposed(attr, access, records, types.MappingProxyType(bound),
                                " ".join((method.__doc__ or "").split()))
     return result
+
+
+def check_arguments(model, exposed, signature, args, kwargs):
+    """Refuse a call of a published method that the declared parameters do not allow, before it runs.
+
+    A ``required`` parameter missing or None, or a Many2One parameter that is
+    not an id or record of its target, or names no record: a
+    :class:`~core.errors.ValidationError` by parameter.  The same check for
+    Python callers and the HTTP API (which calls the door).
+    """
+    try:
+        given = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:   # Python words a wrong call itself
+        return
+    problems, references = {}, []
+    for name, field in exposed.params.items():
+        value = given.get(name)
+        if value is None:
+            if field.required:
+                problems[name] = ["Missing data for required parameter."]
+            continue
+        if isinstance(field, fields.Many2One):
+            id_ = value.id if getattr(value, "_name", None) == field.target else value
+            if type(id_) is int and 0 < id_ <= schema.INTEGER_RANGE[1]:
+                references.append((name, field, id_))
+            else:
+                problems[name] = [f"Not a {field.target} id or record: {value!r:.40}."]
+    for name, field, id_ in references:
+        table = model.env[field.target].table
+        if model.env.execute(sa.select(table.c.id).where(table.c.id == id_)).first() is None:
+            problems[name] = [f"No {field.target} with id {id_}."]
+    if problems:
+        detail = "; ".join(f"{n}: {' '.join(m)}" for n, m in sorted(problems.items()))
+        raise errors.ValidationError(f"invalid call of {model._name}.{exposed.name}: {detail}", problems)
