@@ -16,9 +16,13 @@ def core_modules_activated(env, modules):
 
     ``env`` is the environment of the activation's transaction, composed with
     every module now active; ``modules`` is the tuple of module names newly
-    activated, in dependency order.  Use it to create the records a module
-    needs from the start (units of measure, a default warehouse).  Raising
-    aborts the whole activation.  The return value is ignored.
+    activated, in dependency order (a module deactivated before and activated
+    again is not among them: its records are still there).  Use it to create
+    the records a module needs from the start (units of measure, a
+    configuration record); records that the migrations of modules
+    integrating with it need (a default warehouse) are better made by a
+    migration, which runs before theirs.  Raising aborts the whole
+    activation.  The return value is ignored.
     """
 
 
