@@ -35,6 +35,7 @@ PATH_SEPARATOR_OPTION = "path_separator" if tuple(
 IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence", "kitwork_module_deactivated"}
 _scripts = {}   # the revisions of a set of version folders as their files are now (see script_directory)
 _scripts_lock = threading.Lock()
+_heads = {}     # id(ScriptDirectory) -> (branch heads, ancestry): see pending (the scripts above live as long as the process)
 
 
 def config(connection, available, metadata=None, include_object=None):
@@ -172,9 +173,24 @@ def pending(connection, available, manifests):
     """
     cfg = config(connection, available)
     script = script_directory(cfg)
+    if id(script) not in _heads:   # once per set of revision files: each branch's head, each revision's past
+        below = {}
+
+        def past(revision_id):
+            if revision_id not in below:
+                revision = script.get_revision(revision_id)
+                below[revision_id] = {revision_id}.union(*(past(r) for r in revision._all_down_revisions))
+            return below[revision_id]
+        _heads[id(script)] = ({label: script.get_revision(f"{label}@head").revision for label in branch_labels(cfg)},
+                              past)
+    branch_heads, past = _heads[id(script)]
+    branches = enabled_branches(manifests, branch_heads)
     heads = MigrationContext.configure(connection).get_current_heads()
+    applied = set().union(*(past(head) for head in heads))
+    if applied.issuperset(branch_heads[branch] for branch in branches):
+        return {}   # every enabled branch's head applied: the common case, one query
     result = {}
-    for branch in enabled_branches(manifests, branch_labels(cfg)):
+    for branch in branches:
         for step in script._upgrade_revs(f"{branch}@head", heads):
             result.setdefault(_branch_of(step.revision), []).append(step.revision.revision)
     return {branch: list(dict.fromkeys(revisions)) for branch, revisions in result.items()}
