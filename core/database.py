@@ -208,7 +208,11 @@ class Database:
             migration.upgrade(connection, available, manifests, only=added, cfg=cfg, targets=targets)
             env = Environment(self, pool, connection)
             if not targets:
-                lifecycle.complete(env, added, [owner for owner in pool.owners.values() if owner not in added])
+                fields = lifecycle.added_fields(pool, added, {o for o in pool.owners.values() if o not in added})
+                lifecycle.fill(env, fields)
+                if returning:
+                    pool.hooks.hook.core_modules_reactivated(env=env, modules=tuple(n for n in new if n in returning))
+                lifecycle.require(env, fields)
                 migration.check_drift(connection, pool)
             held = {modules.split_owner(branch)[0] for branch in targets}
             pool.hooks.hook.core_modules_activated(

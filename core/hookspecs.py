@@ -26,6 +26,20 @@ def core_modules_activated(env, modules):
     """
 
 
+@hookspec
+def core_modules_reactivated(env, modules):
+    """Called when modules deactivated before come back, before their required columns are NOT NULL again.
+
+    ``modules``: the names of those modules, in dependency order.  Their
+    tables kept their rows, and the columns they add to the tables of other
+    modules were filled with each field's declared default where the rows
+    made meanwhile left them empty.  Fill, set-based, what no default can
+    give (a value that depends on each row): a required column still empty
+    afterwards refuses the activation.  Raising aborts it.  The return value
+    is ignored.
+    """
+
+
 @hookspec(firstresult=True)
 def core_user_rights(env, user):
     """The rights of ``user`` (a login) in this transaction, asked the first time they are checked.

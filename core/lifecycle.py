@@ -12,9 +12,10 @@ day the module comes back.  Only what would stop the remaining modules is
 undone: a required column the module added to a table of a module that
 stays becomes nullable (the remaining modules insert rows without it).
 Activating the module again fills those columns where they are empty with
-their default, and makes them required again; a row left without a value
-(a required field with no default) refuses the activation, naming the
-table, the field and the number of rows.
+their default, lets the module fill what no default gives (the
+``core_modules_reactivated`` hook), and makes them required again; a row
+left without a value refuses the activation, naming the model, the field and
+the number of rows.
 """
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -31,32 +32,39 @@ def branches_of(pool, name):
 
 
 def added_fields(pool, branches, table_owners):
-    """``(model, field)`` of each stored field ``branches`` own on a table owned by one of ``table_owners``."""
-    for name, model in pool.models.items():
-        if pool.owners[name] not in table_owners:
-            continue
-        for field in model._fields.values():
-            if field.stored and field.owner in branches:
-                yield name, field
+    """``[(model name, field)]`` of the stored fields ``branches`` own on the tables of ``table_owners``."""
+    return [(name, field) for name, model in pool.models.items() if pool.owners[name] in table_owners
+            for field in model._fields.values() if field.stored and field.owner in branches]
 
 
-def complete(env, branches, table_owners):
-    """Give the rows already there the declared default of each column ``branches`` bring, and their NOT NULLs.
+def fill(env, fields):
+    """Give each field's declared default to the rows where its column is empty: one UPDATE per column.
 
-    ``table_owners`` are the branches enabled before the activation: their
-    tables may hold rows.  Returns the ``(table, column)`` pairs made
-    required again.
+    ``fields``: ``(model name, field)`` pairs, as :func:`added_fields` gives
+    for the branches an activation enables on the tables that were there.
     """
-    restored = []
-    fields = list(added_fields(env.pool, set(branches), set(table_owners)))
-    nullable = _nullable_columns(env.connection, {env[name].table.name for name, _ in fields})
     for name, field in fields:
         model = env[name]
         default = field.to_sql(model._default_of(field.name, field))
-        column = model.table.c[field.name]
         if default is not None:
+            column = model.table.c[field.name]
             env.execute(model.table.update().where(column.is_(None)).values({field.name: default}))
+    env._invalidate()
+
+
+def require(env, fields):
+    """Make NOT NULL again the required columns of ``fields`` that are nullable (a deactivation relaxed them).
+
+    A row still without a value refuses it (UserError naming the model, the
+    field and how many rows); returns the ``(table, column)`` pairs made
+    required.
+    """
+    nullable = _nullable_columns(env.connection, {env[name].table.name for name, field in fields if field.required})
+    restored = []
+    for name, field in fields:
+        model = env[name]
         if field.required and (model.table.name, field.name) in nullable:
+            column = model.table.c[field.name]
             empty = env.execute(sa.select(sa.func.count()).select_from(model.table).where(column.is_(None))).scalar()
             if empty:
                 raise errors.UserError(
@@ -65,14 +73,12 @@ def complete(env, branches, table_owners):
                     f"activate again")
             restored.append((model.table, column))
     _set_nullable(env.connection, restored, False)
-    env._invalidate()
     return [(table.name, column.name) for table, column in restored]
 
 
 def relax(connection, pool, branches):
     """Make nullable the required columns ``branches`` added to tables of other branches; return them."""
-    branches = set(branches)
-    owners = {owner for name, owner in pool.owners.items() if owner not in branches}
+    owners = {owner for owner in pool.owners.values() if owner not in branches}
     relaxed = [(pool.models[name].table, pool.models[name].table.c[field.name])
                for name, field in added_fields(pool, branches, owners) if field.required]
     _set_nullable(connection, relaxed, True)

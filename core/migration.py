@@ -246,15 +246,18 @@ def drift(connection, pool):
     problems = []
     for difference in differences(connection, pool.metadata):
         for item in difference if isinstance(difference, list) else [difference]:
-            if item[0] != "remove_table" and not (item[0].startswith("remove_") and _kept(item, pool)):
+            if not (item[0].startswith("remove_") and _not_ours(item, pool)):
                 problems.append(_describe(item, pool, models))
     return problems
 
 
-def _kept(item, pool):
-    """Whether a column (or its index or constraint) the models lack is one a deactivated module keeps."""
+def _not_ours(item, pool):
+    """Whether what the models lack is not theirs to judge: a table (or its index) no active model
+    declares, or a column (or its index or constraint) a deactivated module keeps."""
+    if item[0] == "remove_table":
+        return True
     table, column = _where(item)
-    return (table, column) in pool.kept_columns
+    return table not in pool.metadata.tables or (table, column) in pool.kept_columns
 
 
 def _where(item):

@@ -493,3 +493,28 @@ def test_module_activated_on_a_populated_database(kitwork_database, name):
         read_everything(env)
     if name in AFTER:
         AFTER[name](database, facts)
+    deactivate_and_back(database, name, facts)
+
+
+def deactivate_and_back(database, name, facts):
+    """The module goes (its data kept), the others keep working; then it comes back with its data."""
+    with database.transaction() as env:
+        kept = {n: env[n].search_count([]) for n in env.pool.models}
+    database.deactivate(name)
+    with database.transaction() as env:
+        assert not [n for n in env.pool.models if n in kept and env.pool.owners.get(n) == name]
+        read_everything(env)
+        if "product.product" in env:
+            product, = env["product.product"].create([{"name": "After", "default_uom": one(
+                env, "product.uom", [("symbol", "=", "u")]).id}])
+            for kind, party in (("sale", "customer"), ("purchase", "supplier")):
+                if f"{kind}.{kind}" in env:
+                    Order = env[f"{kind}.{kind}"]
+                    order, = Order.create([{"party": facts[party], "lines": [{"product": product.id, "quantity": 1}]}])
+                    Order.quote([order])
+                    Order.confirm([order])
+    assert database.activate(name) == (name,)
+    with database.transaction() as env:
+        for model, count in kept.items():   # everything is back, and what was made meanwhile counts too
+            assert env[model].search_count([]) >= count, model
+        read_everything(env)
