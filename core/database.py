@@ -198,6 +198,9 @@ class Database:
             cfg = migration.config(connection, available)
             labels = migration.branch_labels(cfg)
             enabled_before = migration.enabled_branches(self._manifests([n for n in order if n in active]), labels)
+            if active and not revisions:
+                self._refuse_pending(migration.pending(connection, available, self._manifests(
+                    [n for n in order if n in active])), "before activating more modules, ")
             connection.execute(module_table.insert(), [
                 {"name": name, "version": available[name].version} for name in new])
             if returning:
@@ -313,13 +316,15 @@ class Database:
 
     def _check_up_to_date(self):
         """Refuse, once per Database, to work on a database whose migrations lag behind the code."""
-        pending = self.pending_migrations()
+        self._refuse_pending(self.pending_migrations())
+        self._up_to_date = True
+
+    def _refuse_pending(self, pending, when=""):
         if pending:
             listed = "; ".join(f"{branch}: {', '.join(revisions)}" for branch, revisions in pending.items())
             raise errors.UserError(
                 f"{self!r} needs an upgrade: the installed modules have migrations it has not applied "
-                f"({listed}); run 'kitwork upgrade'")
-        self._up_to_date = True
+                f"({listed}); {when}run 'kitwork upgrade'")
 
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager

@@ -166,3 +166,11 @@ def test_product_kit_upgrades_from_its_first_revision_keeping_every_row(kitwork_
         assert (lines[kit_line].line_type, lines[lamp_line].line_type) == ("kit", "normal")
         assert [(c.product.name, c.quantity) for c in lines[kit_line].components] == [("Lamp", 2.0)]
         env["sale.sale"].quote(env["sale.sale"].browse([sale]))   # and the module works on them
+
+
+def test_activating_more_modules_on_a_database_needing_an_upgrade_says_upgrade_first(slots_v1):
+    database, path, _ = slots_v1
+    with pytest.raises(errors.UserError) as caught:
+        database.activate("product")
+    assert str(caught.value).endswith("(slots: slots_0002); before activating more modules, run 'kitwork upgrade'")
+    assert Database(database.url).active_modules == ("party", "slots")
