@@ -9,14 +9,19 @@ front end can check a call's arguments and document them without running it.
 A published method is a door of the model, like ``write``: it runs whole in
 one savepoint, and a transaction acting for a user checks the user's right
 once, when the call comes in (what the method does inside is on the system's
-behalf).
+behalf).  Its parameters are checked by their fields whoever calls it, from
+Python as over HTTP: a ``required`` parameter missing or None, a value of the
+wrong type, out of bounds, or a Many2One naming no record is a
+:class:`~core.errors.ValidationError` before the method runs.
 """
 import dataclasses
+import inspect
 import types
 
+import marshmallow
 import sqlalchemy as sa
 
-from . import errors, fields, schema
+from . import errors, fields
 from .environment import OPERATIONS
 
 
@@ -28,7 +33,8 @@ class Exposed:
     ``write`` or ``delete``); ``records``: whether it takes a list of records
     (or ids) first; ``params``: its keyword parameters, ``{name: field}`` (a
     bound :class:`core.fields.Field` that checks and describes the value);
-    ``doc``: its docstring.
+    ``doc``: its docstring; ``signature``: the method's, which matches
+    positional arguments to parameters when the call is checked.
     """
 
     name: str
@@ -36,6 +42,7 @@ class Exposed:
     records: bool
     params: types.MappingProxyType
     doc: str
+    signature: inspect.Signature = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def expose(access="write", records=True, **params):
@@ -68,39 +75,88 @@ def exposed_of(composed, model_name, owner):
         access, records, params = marked or ("write", True, {})
         bound = {name: field.bind(name, f"{model_name}.{attr}", owner) for name, field in params.items()}
         result[attr] = Exposed(attr, access, records, types.MappingProxyType(bound),
-                               " ".join((method.__doc__ or "").split()))
+                               " ".join((method.__doc__ or "").split()), inspect.signature(method))
     return result
 
 
-def check_arguments(model, exposed, signature, args, kwargs):
-    """Refuse a call of a published method that the declared parameters do not allow, before it runs.
+MISSING = "Missing data for required parameter."
 
-    A ``required`` parameter missing or None, or a Many2One parameter that is
-    not an id or record of its target, or names no record: a
-    :class:`~core.errors.ValidationError` by parameter.  The same check for
-    Python callers and the HTTP API (which calls the door).
+
+def missing_required(exposed, arguments):
+    """``{parameter: [message]}`` of the ``required`` parameters of ``exposed`` that ``arguments`` lacks or gives None.
+
+    Shared by :func:`check_arguments` and front ends that check a call
+    before opening a transaction, so both word it alike.
     """
-    try:
-        given = signature.bind_partial(*args, **kwargs).arguments
-    except TypeError:   # Python words a wrong call itself
-        return
-    problems, references = {}, []
+    return {name: [MISSING] for name, field in exposed.params.items()
+            if field.required and arguments.get(name) is None}
+
+
+def check_arguments(model, exposed, arguments):
+    """``arguments`` (``{parameter: value}``) of a call of ``exposed`` on ``model``, checked by the fields.
+
+    A ``required`` parameter must be given, not None.  Each declared
+    parameter given a value other than None is converted by its field's
+    schema (a record of a Many2One's target stays the record); a Many2One
+    value must name an existing record (one query each).  Returns the
+    arguments to call with; raises ValidationError naming the method and
+    every parameter at fault.
+    """
+    where = f"{model._name}.{exposed.name}"
+    problems, said, result = missing_required(exposed, arguments), {}, dict(arguments)
     for name, field in exposed.params.items():
-        value = given.get(name)
+        value = arguments.get(name)
         if value is None:
-            if field.required:
-                problems[name] = ["Missing data for required parameter."]
+            continue
+        try:
+            converted = field.schema_field().deserialize(value)
+        except marshmallow.ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+            problems[name] = [str(m) for m in messages]
             continue
         if isinstance(field, fields.Many2One):
-            id_ = value.id if getattr(value, "_name", None) == field.target else value
-            if type(id_) is int and 0 < id_ <= schema.INTEGER_RANGE[1]:
-                references.append((name, field, id_))
-            else:
-                problems[name] = [f"Not a {field.target} id or record: {value!r:.40}."]
-    for name, field, id_ in references:
-        table = model.env[field.target].table
-        if model.env.execute(sa.select(table.c.id).where(table.c.id == id_)).first() is None:
-            problems[name] = [f"No {field.target} with id {id_}."]
+            table = model.env[field.target].table
+            if model.env.execute(sa.select(table.c.id).where(table.c.id == converted)).first() is None:
+                problems[name] = [f"No {field.target} with id {converted}."]
+                said[name] = f"no {field.target} with id {converted}"
+                continue
+            if getattr(value, "_name", None) == field.target:
+                converted = value
+        result[name] = converted
     if problems:
-        detail = "; ".join(f"{n}: {' '.join(m)}" for n, m in sorted(problems.items()))
-        raise errors.ValidationError(f"invalid call of {model._name}.{exposed.name}: {detail}", problems)
+        detail = "; ".join(f"{name}: {said.get(name) or ' '.join(messages)}"
+                           for name, messages in sorted(problems.items()))
+        raise errors.ValidationError(f"invalid call of {where}: {detail}", problems, where)
+    return result
+
+
+def checking_arguments(composed, name, exposed):
+    """The door ``name`` of ``composed``, its declared parameters checked first (see :func:`check_arguments`).
+
+    The user's right is checked before the parameters, as the door does
+    (a refusal then tells nothing of which records exist).  Positional
+    arguments are matched to their parameters by the method's signature.
+    """
+    door = getattr(composed, name).__func__
+    signature = exposed.signature
+
+    def checked(cls, *args, **kwargs):
+        env = cls._env
+        if env._user is not None and not env._inside:
+            env.check_access(cls._name, exposed.access)
+        try:
+            bound = signature.bind_partial(*args, **kwargs)
+        except TypeError as exc:
+            raise errors.UserError(f"{cls._name}.{name}: {exc}") from None
+        given = {key: value for key, value in bound.arguments.items() if key in exposed.params}
+        bound.arguments.update(check_arguments(cls, exposed, given))
+        try:   # a required parameter missing was refused above, in the declared words
+            signature.bind(*bound.args, **bound.kwargs)
+        except TypeError as exc:
+            raise errors.UserError(f"{cls._name}.{name}: {exc}") from None
+        return door(cls, *bound.args, **bound.kwargs)
+
+    checked.__name__, checked.__qualname__, checked.__doc__ = name, door.__qualname__, door.__doc__
+    if hasattr(door, "_transition_to"):
+        checked._transition_to = door._transition_to
+    return classmethod(checked)

@@ -5,10 +5,8 @@ subclasses it and the pool composes the extensions in front of it, so an
 override of any layer's method that calls ``super()`` reaches it.
 :func:`entry_point` wraps each door of a composed model in one savepoint.
 """
-import inspect
 import types
 
-from .. import api
 from .storage import Storage
 
 
@@ -151,15 +149,11 @@ def entry_point(composed, name, takes_records, access):
     outermost override means that whatever any of them raises, nothing of
     the call stays behind, even when the caller catches the error and
     commits.  ``takes_records`` doors also accept ids (see ``_as_records``).
-    A published method's arguments are checked against its declared
-    parameters (:func:`core.api.check_arguments`).
     A transaction acting for a user checks the user's ``access`` right on the
     model when a call comes in from outside any door; inside, module code
     acts for the system.
     """
     inner = getattr(composed, name)
-    exposed = composed._exposed.get(name)
-    signature = inspect.signature(inner) if exposed is not None and exposed.params else None
 
     def door(cls, *args, **kwargs):
         env = cls._env
@@ -169,8 +163,6 @@ def entry_point(composed, name, takes_records, access):
             args = (cls._as_records(args[0]),) + args[1:]
             if not env._inside:
                 cls._check_exist(args[0], name)
-        if signature is not None and not env._inside:
-            api.check_arguments(cls, exposed, signature, args, kwargs)
         env._inside += 1
         try:
             with env.atomic():

@@ -40,9 +40,9 @@ def database(kitwork_database, module_factory):
 @pytest.mark.parametrize("arguments, message", [
     ({}, "customer: Missing data for required parameter."),
     ({"customer": None}, "customer: Missing data for required parameter."),
-    ({"customer": 999}, "customer: No party.party with id 999."),
-    ({"customer": "abc"}, "customer: Not a party.party id or record: 'abc'."),
-    ({"customer": "product"}, "customer: Not a party.party id or record: product.product(1)."),
+    ({"customer": 999}, "customer: no party.party with id 999"),
+    ({"customer": "abc"}, "customer: Not a valid party.party id or record."),
+    ({"customer": "product"}, "customer: Not a valid party.party id or record."),
 ])
 def test_python_callers_get_a_validation_error_and_nothing_changes(database, arguments, message):
     with database.transaction() as env:
