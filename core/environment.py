@@ -163,6 +163,9 @@ class Environment:
         writer to finish; its savepoints are made again (they hold nothing)
         and the cache is emptied, so what it reads next is what the other
         transaction committed.  PostgreSQL locks rows instead (``Model.lock``).
+        Past the busy timeout it is a UserError, the transaction left as it
+        was (a reader, its savepoints in place), so a caller catching it can
+        go on or give up.
         """
         connection = self.connection
         driver = connection.connection.driver_connection
@@ -173,16 +176,25 @@ class Environment:
         while nested is not None:   # SQLAlchemy's savepoints, innermost first
             savepoints.insert(0, nested._savepoint)
             nested = nested._previous_nested
-        cursor = driver.cursor()
+        cursor, busy = driver.cursor(), None
         try:
             cursor.execute("ROLLBACK")
-            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except connection.dialect.dbapi.OperationalError as exc:
+                busy = exc
+                cursor.execute("BEGIN")   # a reader again, as before: it had nothing to lose
             for name in savepoints:
                 cursor.execute(f'SAVEPOINT "{name}"')
         finally:
             cursor.close()
-        connection.info[WRITES_AT_BEGIN] = None   # the write lock is held until the transaction ends
         self._invalidate()
+        if busy is not None:
+            timeout = connection.engine.url.query.get("timeout", "5")
+            raise errors.UserError(f"cannot lock: another transaction kept {self.database!r} busy past the busy "
+                                   f"timeout ({timeout} s; ?timeout=N in the URL): {busy}; nothing was changed, "
+                                   f"try again")
+        connection.info[WRITES_AT_BEGIN] = None   # the write lock is held until the transaction ends
 
     def next_numbers(self, name, count):
         """``count`` consecutive numbers of the sequence ``name`` (first: 1)."""

@@ -172,3 +172,42 @@ def test_lock_waits_for_the_other_writer_instead_of_failing(kitwork_database):
     assert failures == []
     with database.transaction() as env:
         assert env["party.party"].browse([counter.id])[0].name == "6"
+
+
+def test_lock_past_the_busy_timeout_is_one_line_and_the_transaction_goes_on(kitwork_database):
+    """SQLite: a writer holding on past ``?timeout=`` gives a UserError; the locker stays a reader, nothing lost."""
+    database = kitwork_database("party")
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL waits for row locks without SQLite's busy timeout")
+    with database.transaction() as env:
+        counter, = env["party.party"].create([{"name": "0"}])
+    writing, done = threading.Event(), threading.Event()
+
+    def hold():
+        with database.transaction() as env:
+            env["party.party"].write([counter.id], {"name": "held"})
+            writing.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    writing.wait(10)
+    impatient = Database(f"{database.url}?timeout=0.2")
+    try:
+        with impatient.transaction() as env:
+            Party = env["party.party"]
+            assert Party.browse([counter.id])[0].name == "0"
+            with pytest.raises(errors.UserError) as caught:
+                Party.lock([counter.id])
+            assert Party.browse([counter.id])[0].name == "0"   # still a reader of what was committed
+            assert Party.search_count([]) == 1
+    finally:
+        done.set()
+        holder.join()
+        impatient.close()
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("cannot lock: another transaction kept Database(")
+    assert message.endswith("busy past the busy timeout (0.2 s; ?timeout=N in the URL): database is locked; "
+                            "nothing was changed, try again")
+    with database.transaction() as env:
+        assert [p.name for p in env["party.party"].search([])] == ["held"]
