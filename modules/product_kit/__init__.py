@@ -19,7 +19,7 @@ A component whose quantity for a line rounds to nothing in its unit gets
 no line (``env.warnings`` says so on the user's line); a kit line left with
 no component at all is refused.
 """
-from . import pricing, purchase, sale, stock
+from . import hooks, pricing, purchase, sale, stock
 from .demo import demo
 from .product import Component, Product
 
@@ -28,6 +28,7 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(Product, Component)
+    module.add_hooks(hooks)
     module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, sale.Product, extra="sale")
     module.add_hooks(sale, extra="sale")
     module.add_models(pricing.SaleLine, extra="product_price_list")

@@ -411,6 +411,19 @@ def line_types(env, product_ids):
     return types
 
 
+def type_untyped_lines(env, Line):
+    """Give the lines made while product_kit was deactivated their type, as ``line_types`` would: one UPDATE.
+
+    Such lines are top lines (only product_kit makes child lines), typed from
+    their products as the migration typed the lines it found.
+    """
+    table = Line.table
+    products, components = env["product.product"].table, env["product.component"].table
+    env.execute(table.update().where(table.c.line_type.is_(None)).values(line_type=sa.case(
+        (table.c.product.in_(sa.select(products.c.id).where(products.c.type == "kit")), "kit"),
+        (table.c.product.in_(sa.select(components.c.parent_product)), "bom"), else_="normal")))
+
+
 class LineComponent:
     """Mixin of a line component model (``sale.line.component``, ``purchase.line.component``).
 

@@ -63,7 +63,7 @@ class Sale(Order, Model):
     _name = "sale.sale"
     _order = (("sale_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
-    _writable_after_draft = frozenset({"status", "shipping_method"})
+    writable_after_draft = ("status", "shipping_method")
 
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the sale is first quoted, and kept.")
