@@ -174,22 +174,25 @@ def _products_of(env, warehouse):
 def _adjust(env, inventory):
     """Write each line's expected quantity; return the moves (not done yet) its differences need."""
     Location, Move, Line = env["stock.location"], env["stock.move"], env["stock.inventory.line"]
-    lines = list(inventory.lines)
+    line, product = Line.table, env["product.product"].table
+    lines = env.execute(sa.select(line.c.id, line.c.product, line.c.quantity, product.c.default_uom)
+                        .join_from(line, product, product.c.id == line.c.product)
+                        .where(line.c.inventory == inventory.id).order_by(line.c.id)).all()
     storage = inventory.warehouse.storage_location
     lost_found = inventory.warehouse.lost_found_location
-    on_hand = Location.quantities([line.product.id for line in lines], storage, date=inventory.date)
-    Line.write_rows([{"id": line.id, "expected_quantity": on_hand[line.product.id]} for line in lines])
+    on_hand = Location.quantities([row.product for row in lines], storage, date=inventory.date)
+    Line.write_rows([{"id": row.id, "expected_quantity": on_hand[row.product]} for row in lines])
     vlist = []
-    for line in lines:
-        if line.quantity is None:
+    for row in lines:
+        if row.quantity is None:
             continue
-        difference = line.quantity - on_hand[line.product.id]
+        difference = row.quantity - on_hand[row.product]
         if abs(difference) < 1e-9:
             continue
         source, destination = (lost_found, storage) if difference > 0 else (storage, lost_found)
-        vlist.append({"product": line.product.id, "quantity": abs(difference), "unit": line.product.default_uom.id,
+        vlist.append({"product": row.product, "quantity": abs(difference), "unit": row.default_uom,
                       "from_location": source.id, "to_location": destination.id, "planned_date": inventory.date,
-                      "effective_date": inventory.date, "origin": f"{line._name},{line.id}"})
+                      "effective_date": inventory.date, "origin": f"{Line._name},{row.id}"})
     return Move.create_unchecked(vlist)
 
 

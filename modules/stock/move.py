@@ -1,7 +1,10 @@
 import datetime
 import math
 
+import sqlalchemy as sa
+
 from core import Model, Workflow, errors, fields, transition
+from core.model import batches, in_
 from modules.product.product import refuse_unit_category_change
 
 from . import cost
@@ -103,8 +106,13 @@ class Move(Workflow, Model):
 
     @classmethod
     def validate(cls, moves):
+        """Each move: a quantity above zero, in a unit of its product's category, between two places.
+
+        One query finds the moves at fault among any number (a receipt of
+        ten thousand moves changes state several times); only those are read.
+        """
         super().validate(moves)
-        for move in moves:
+        for move in cls.browse(cls._faulty([m.id for m in moves])):
             if move.quantity <= 0:
                 raise errors.ValidationError(f"{move.rec_name}: quantity must be greater than zero",
                                              {"quantity": ["Must be greater than zero."]}, move.rec_name)
@@ -116,6 +124,21 @@ class Move(Workflow, Model):
                 raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
                                              {"to_location": ["Must differ from the origin location."]},
                                              move.rec_name)
+
+    @classmethod
+    def _faulty(cls, ids):
+        env = cls.env
+        move, product, uom = cls.table, env["product.product"].table, env["product.uom"].table
+        unit, product_unit = uom.alias("move_unit"), uom.alias("product_unit")
+        faulty = []
+        for batch in batches(env, ids):
+            faulty += env.execute(
+                sa.select(move.c.id).join_from(move, product, product.c.id == move.c.product)
+                .join(unit, unit.c.id == move.c.unit).join(product_unit, product_unit.c.id == product.c.default_uom)
+                .where(in_(move.c.id, batch), sa.or_(move.c.quantity <= 0, unit.c.category != product_unit.c.category,
+                                                     move.c.from_location == move.c.to_location))
+                .order_by(move.c.id).limit(1)).scalars().all()
+        return faulty[:1]
 
     # -- history is read-only --------------------------------------------------------
     @classmethod
