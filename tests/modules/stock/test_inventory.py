@@ -223,3 +223,25 @@ def test_a_sale_shipping_while_an_inventory_is_confirmed(database, first):
         # The count of 10 holds for the moment it was taken: a shipment after it leaves 7, one before it 10.
         assert on_hand == (7.0 if counted_before_shipping else 10.0)
         assert env["stock.shipment.out"].browse([shipment_id])[0].state == "done"
+
+
+def test_upgrading_a_database_gives_its_warehouses_a_lost_and_found(kitwork_database):
+    """stock_0003 on a database already holding warehouses (made at stock_0002)."""
+    from alembic import command
+
+    from core import migration
+
+    database = kitwork_database("stock")
+    with database.transaction() as env:
+        env["stock.location"].create([{"name": "North", "code": "N", "type": "warehouse"},
+                                      {"name": "Depot", "type": "warehouse"}])
+    with database.engine.begin() as connection:   # back to the revision before, as an older database would be
+        cfg = migration.config(connection, database.available_modules())
+        command.downgrade(cfg, "stock@stock_0002")
+        connection.exec_driver_sql("DELETE FROM stock_location WHERE type = 'lost_found' AND code != 'LOST'")
+    database.upgrade()
+    with database.transaction() as env:
+        places = {w.name: w.lost_found_location for w in env["stock.location"].warehouses()}
+        assert {name: (p.code, p.type) for name, p in places.items()} == {
+            "Warehouse": ("LOST", "lost_found"), "North": ("N-LOST", "lost_found"), "Depot": (None, "lost_found")}
+        assert places["Depot"].name == "Depot lost and found" and places["Depot"].parent is None
