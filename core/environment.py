@@ -38,6 +38,7 @@ class Environment:
         self.hooks = pool.hooks.hook
         self._context = types.MappingProxyType(dict(context or {}))
         self.warnings = []
+        self._warned = set()
         self._bound = {}
         self._cache = {}
         self._generation = 0
@@ -116,7 +117,10 @@ class Environment:
     def warn(self, key, message, record=None):
         """Record a non-blocking warning (once per key, record and message); return it."""
         warning = Warning(key, record, message)
-        if warning not in self.warnings:
+        if len(self._warned) != len(self.warnings):   # the list was cut (a savepoint undone) or changed by hand
+            self._warned = set(self.warnings)
+        if warning not in self._warned:   # a set: a batch may warn of thousands of records
+            self._warned.add(warning)
             self.warnings.append(warning)
         return warning
 
@@ -148,6 +152,7 @@ class Environment:
         except BaseException:
             savepoint.rollback()
             del self.warnings[warned:]   # what was undone warns of nothing
+            self._warned = set(self.warnings)
             self._invalidate()
             raise
         else:

@@ -18,6 +18,10 @@ whether to pass it on (``propagate``).  A kit whose ``kit_pricing`` is
 A component whose quantity for a line rounds to nothing in its unit gets
 no line (``env.warnings`` says so on the user's line); a kit line left with
 no component at all is refused.
+
+A kit's ``cost_price`` is what its components cost (see :mod:`.cost`): it
+follows them, so the margin control and a purchase kit line's default price
+read it like any product's cost.
 """
 from . import hooks, pricing, purchase, sale, stock
 from .demo import demo
