@@ -26,12 +26,15 @@ class PriceList(Model):
 
 
 class PriceListLine(Model):
-    """A price for a product (or any product) from a quantity, between dates, with its reason.
+    """A price for a product, a category of products, or any product, from a quantity, between dates, with its reason.
 
     ``min_quantity`` is compared in the product's unit, whatever the sale
     line's unit, and a break prices every unit of the line.  The price is
     ``price`` itself (``fixed``, per unit of the product) or ``price`` times
-    the product's list or cost price.
+    the product's list or cost price.  A category line matches the products
+    of that category and of every category below it; at the same sequence a
+    product line comes first, then a category line, then a line for any
+    product.
     """
 
     _name = "product.price_list.line"
@@ -39,7 +42,10 @@ class PriceListLine(Model):
 
     price_list = fields.Many2One("product.price_list", "Price list", required=True, ondelete="cascade")
     sequence = fields.Integer("Sequence", required=True, default=10)
-    product = fields.Many2One("product.product", "Product", ondelete="cascade", help="Empty: any product.")
+    product = fields.Many2One("product.product", "Product", ondelete="cascade",
+                              help="Empty: any product (of the category, when one is given).")
+    category = fields.Many2One("product.category", "Category", ondelete="cascade",
+                               help="The line prices the products of this category and of its subcategories.")
     min_quantity = fields.Float("Minimum quantity", required=True, default=0.0,
                                 help="In the product's unit; the line matches from this quantity on.")
     start_date = fields.Date("From", help="Matches sales dated on or after it.")
@@ -94,6 +100,8 @@ class PriceListLine(Model):
                 problems["price"] = ["Cannot be negative."]
             if line.start_date and line.end_date and line.end_date < line.start_date:
                 problems["end_date"] = ["Must not be before the start date."]
+            if line.product is not None and line.category is not None:
+                problems["category"] = ["A line names a product or a category, not both."]
             if line.free_product is not None:
                 if not line.free_quantity or line.free_quantity <= 0:
                     problems["free_quantity"] = ["Must be greater than zero with a free product."]
@@ -167,12 +175,14 @@ def search(env, requests):
         key = (request.unit, request.product)
         if key not in ratios:
             ratios[key] = _ratio(Uom, units[request.unit], products[request.product])
+    families = _families(env, products.values(), candidates)
     chosen = []
     for request in requests:
         quantity = request.quantity * ratios[request.unit, request.product]
         rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
-        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)),
-                          key=lambda row: (row.sequence, row.id), default=None))
+        family = families.get(request.product, ())
+        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)
+                           and (row.category is None or row.category in family)), key=_precedence, default=None))
     discounts = _discounts(env, {row.id for row in chosen if row is not None})
     result = []
     for request, row in zip(requests, chosen):
@@ -205,8 +215,8 @@ def search(env, requests):
     return result
 
 
-_CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "min_quantity", "start_date", "end_date",
-                      "price_type", "price", "reason", "free_product", "free_quantity", "free_per")
+_CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "category", "min_quantity", "start_date",
+                      "end_date", "price_type", "price", "reason", "free_product", "free_quantity", "free_per")
 _Candidate = collections.namedtuple("_Candidate", _CANDIDATE_COLUMNS)
 
 
@@ -227,6 +237,20 @@ def _candidates(env, price_lists, product_ids):
                 continue   # lines for any product come back with every chunk
             found[key] += (candidate,)
     return found
+
+
+def _families(env, products, candidates):
+    """``{product id: its category and the categories above it}``, when a candidate line names a category."""
+    if not any(row.category is not None for rows in candidates.values() for row in rows):
+        return {}
+    categories = {p.id: p.category.id for p in products if p.category is not None}
+    above = env["product.category"].ancestors(sorted(set(categories.values())))
+    return {product: above[category] for product, category in categories.items()}
+
+
+def _precedence(row):
+    """The first matching line wins: by sequence, then a product's line, a category's, any product's; then age."""
+    return row.sequence, 0 if row.product is not None else 1 if row.category is not None else 2, row.id
 
 
 def _discounts(env, line_ids):
