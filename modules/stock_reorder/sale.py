@@ -40,7 +40,9 @@ class Sale:
         """Buy the goods of confirmed or processing ``sales``; return the purchases made or added to.
 
         Each goods line (each goods component of a kit line) is bought from
-        ``vendor``, else from its product's first supplier, with the line as
+        ``vendor``, else from its product's first supplier valid today, at
+        the price a purchase line would get from it today (its price breaks
+        for the quantity), with the line as
         the purchase line's origin; what a non-cancelled purchase already
         buys for it is not bought again.  To the warehouse: added to the
         vendor's draft purchase of the sale's warehouse (made when missing).
@@ -65,7 +67,7 @@ class Sale:
                 if supplier is None and vendor is None:
                     raise errors.UserError(
                         f"cannot buy {item.product.name} for {_sale_of(item).rec_name}: the product has no "
-                        f"supplier; add one to the product or give a vendor")
+                        f"supplier valid today; add one to the product or give a vendor")
             vendors = [vendor or s.party for s in suppliers]
             if not drop_ship:
                 lines = buy(env, [{"vendor": v, "warehouse": _sale_of(i).warehouse, "product": i.product,
@@ -319,7 +321,7 @@ def sale_confirm(env, sales):
 
 
 def raise_no_supplier(item):
-    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier: "
+    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier valid today: "
                            f"add one to the product before confirming")
 
 
