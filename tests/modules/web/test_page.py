@@ -3,6 +3,7 @@ import datetime
 import os
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,108 @@ def test_the_page_shows_other_purchase_lines_only_to_who_may_read_them(shop, ser
     assert "Lumen &amp; Co" in html and 'class="purchase-line"' in html   # what the user's order made
     assert "Secret Supplier" not in html and f'data-id="{manual}"' not in html
     assert "Secret Supplier" not in viewer.get("/replenishment", params={"ordered": str(manual)}).text
+
+
+@pytest.fixture
+def priced(shop):
+    """The lamp also sold by Volt (second, 9.00 and 8.00 from 20); Lumen's price 10.00, 8.50 from 30."""
+    with shop.transaction() as env:
+        lumen, = env["party.party"].search([("name", "=", "Lumen & Co")])
+        volt, = env["party.party"].create([{"name": "Volt"}])
+        lumen_supplier, = env["purchase.product_supplier"].search([("party", "=", lumen.id)])
+        env["purchase.product_supplier"].write([lumen_supplier], {"sequence": 1, "unit_price": Decimal("10"), "prices": [
+            ("create", [{"min_quantity": 30, "unit_price": Decimal("8.50")}])]})
+        env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": volt.id, "sequence": 2,
+                                                  "lead_time": 1, "unit_price": Decimal("9"),
+                                                  "prices": [{"min_quantity": 20, "unit_price": Decimal("8")}]}])
+        stranger, = env["party.party"].create([{"name": "Stranger"}])
+    shop.ids.update(lumen=lumen.id, volt=volt.id, stranger=stranger.id)
+    return shop
+
+
+def test_the_page_shows_prices_and_orders_an_edited_row(priced, serve):
+    shop = priced
+    http = serve(shop).client(add_user(shop, "buyer", groups=["admin"]))
+    http.follow_redirects = False
+    html = http.get("/replenishment", params={"warehouse": shop.ids["main"]}).text
+    lamp = html[html.index(f'<tr class="need" data-rule="{shop.ids["lamp_rule"]}"'):]
+    lamp = lamp[:lamp.index("</tr>")]
+    for cell in ('class="number min">5 u<', 'class="number max">20 u<', 'class="number to-order">24 u<',
+                 'class="number unit-price" title="supplier price">10.00<', 'class="number amount">240.00<',
+                 'name="quantity" class="quantity" value="24"'):
+        assert cell in lamp
+    assert lamp.index(">Lumen &amp; Co</option>") < lamp.index(">Volt</option>") and "Stranger" not in lamp
+    assert f'<option value="{shop.ids["lumen"]}" selected>' in lamp
+    refused = [{"quantity": "-3"}, {"quantity": "many"}, {"vendor": str(shop.ids["stranger"])}]
+    for bad in refused:
+        response = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "proposed": "24", **bad})
+        assert response.status_code == 422 and "text/html" in response.headers["content-type"]
+    ordered = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"],
+                                                      "proposed": "24", "quantity": "25", "vendor": shop.ids["volt"]})
+    assert ordered.status_code == 303
+    after = http.get(ordered.headers["location"]).text
+    assert 'class="purchase-line"' in after and "Volt" in after and "25 u" in after
+    with shop.transaction() as env:
+        line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
+        assert (line.quantity, line.unit_price, line.price_reason, line.purchase.party.id) == (
+            25.0, Decimal("8"), "supplier price from 20", shop.ids["volt"])
+        assert "25 given by hand instead" in line.reorder_explanation
+
+
+def test_the_page_snoozes_a_row(priced, serve):
+    shop = priced
+    http = serve(shop).client(add_user(shop, "buyer", groups=["admin"]))
+    http.follow_redirects = False
+    today = datetime.date.today()
+    chair = {"rule": shop.ids["chair_rule"], "warehouse": shop.ids["main"]}
+    assert http.post("/replenishment/order", data={**chair, "snooze": "date",
+                                                   "until": str(today - datetime.timedelta(days=1))}).status_code == 422
+    assert http.post("/replenishment/order", data={**chair, "snooze": "date", "until": "soon"}).status_code == 422
+    assert http.post("/replenishment/order", data={**chair, "snooze": "1w"}).status_code == 303
+    html = http.get("/replenishment", params={"warehouse": shop.ids["main"]}).text
+    assert html.count('class="need"') == 1 and f'data-rule="{shop.ids["chair_rule"]}"' not in html
+    lamp = {"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"]}
+    assert http.post("/replenishment/order", data={**lamp, "snooze": "1d"}).status_code == 303
+    assert "Nothing to reorder now" in http.get("/replenishment").text
+    with shop.transaction() as env:
+        chair, lamp = env["stock.reorder.rule"].browse([shop.ids["chair_rule"], shop.ids["lamp_rule"]])
+        assert (chair.snoozed_until, lamp.snoozed_until) == (today + datetime.timedelta(days=7),
+                                                             today + datetime.timedelta(days=1))
+        assert env["purchase.line"].search([]) == []
+
+
+def test_the_page_in_a_browser_edits_and_snoozes(priced, serve):
+    sync_api = browser()
+    shop = priced
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{server.url}/login")
+            page.fill("input[name=key]", key)
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r".*/replenishment$"))
+            chair = page.locator(f"tr.detail[data-rule='{shop.ids['chair_rule']}'] form.snooze")
+            chair.locator("input[name=until]").fill(str(datetime.date.today() + datetime.timedelta(days=3)))
+            chair.locator("button[value=date]").click()
+            page.wait_for_load_state()
+            assert page.locator("tr.need").count() == 1
+            lamp = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+            assert lamp.locator("td.amount").inner_text() == "240.00"
+            lamp.locator("input.quantity").fill("30")
+            lamp.locator("select.vendor").select_option(str(shop.ids["lumen"]))
+            lamp.locator("button.order").click()
+            page.wait_for_selector("#ordered tr.purchase-line")
+            assert "30 u" in page.locator("#ordered tr.purchase-line").first.inner_text()
+            page.screenshot(path=str(SCREENSHOTS / "replenishment-edited.png"), full_page=True)
+        finally:
+            chromium.close()
+    with shop.transaction() as env:
+        line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
+        assert (line.quantity, line.unit_price, line.purchase.party.id) == (30.0, Decimal("8.5"), shop.ids["lumen"])
+        chair, = env["stock.reorder.rule"].browse([shop.ids["chair_rule"]])
+        assert chair.snoozed_until == datetime.date.today() + datetime.timedelta(days=3)
