@@ -221,3 +221,17 @@ def test_a_vendor_without_a_supplier_record_buys_at_the_cost_price(database):
                                                                              Decimal("84.00"))
         line, = shop.Rule.order([rule])
         assert (line.unit_price, line.price_reason, line.purchase.party) == (Decimal("7"), "cost price", stranger)
+
+
+def test_the_replenish_command_prints_unit_price_and_amount(database):
+    import io
+
+    from core import cli
+    with database.transaction() as env:
+        shop = Shop(env)
+        shop.rule()
+    out = io.StringIO()
+    assert cli.main(["replenish", "--db", database.url, "--dry-run"], out=out) == 0
+    header, row = out.getvalue().splitlines()[:2]
+    assert "unit price" in header and "amount" in header
+    assert "12 u" in row and "10.00" in row and "120.00" in row and "Lumen" in row
