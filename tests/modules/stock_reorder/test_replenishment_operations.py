@@ -1,11 +1,12 @@
 """Replenishment operations (§17): supplier prices and minimums in proposals, archive, snooze, order as edited."""
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
 
-from core import errors
+from core import cli, errors
 
 D = datetime.date
 TODAY = D(2026, 3, 2)
@@ -224,9 +225,6 @@ def test_a_vendor_without_a_supplier_record_buys_at_the_cost_price(database):
 
 
 def test_the_replenish_command_prints_unit_price_and_amount(database):
-    import io
-
-    from core import cli
     with database.transaction() as env:
         shop = Shop(env)
         shop.rule()
