@@ -10,7 +10,6 @@ from core.model import batches, in_
 Choice = collections.namedtuple("Choice", "own preferred")
 Price = collections.namedtuple("Price", "unit_price reason")
 _COLUMNS = ("id", "product", "party", "sequence", "lead_time", "min_quantity", "unit_price", "start_date", "end_date")
-Row = collections.namedtuple("Row", _COLUMNS)
 
 
 class ProductSupplier(Model):
@@ -62,15 +61,23 @@ class ProductSupplier(Model):
         party: the product's first valid record) — its lead time and minimum
         are the party's.  ``preferred``: ``own``, else the product's first
         valid record, whose price a purchase from a party without record of
-        its own takes.  One query per batch of products.
+        its own takes.  Set-based: per date and batch of products, one query
+        returns each product's first valid record and those of the parties
+        asked for, nothing else.
         """
-        candidates = cls._candidates({product for product, _, _ in requests})
-        result = []
-        for product, party, date in requests:
-            valid = [row for row in candidates.get(product, ()) if _valid(row, date)]
-            first = valid[0] if valid else None
-            own = first if party is None else next((row for row in valid if row.party == party), None)
-            result.append(Choice(own, own or first))
+        by_date = {}
+        for position, (_, _, date) in enumerate(requests):
+            by_date.setdefault(date, []).append(position)
+        result = [None] * len(requests)
+        for date, positions in by_date.items():
+            candidates = cls._candidates({requests[i][0] for i in positions},
+                                         {requests[i][1] for i in positions} - {None}, date)
+            for position in positions:
+                product, party, _ = requests[position]
+                valid = candidates.get(product, ())
+                first = valid[0] if valid else None
+                own = first if party is None else next((row for row in valid if row.party == party), None)
+                result[position] = Choice(own, own or first)
         return result
 
     @classmethod
@@ -79,20 +86,17 @@ class ProductSupplier(Model):
 
         The last price break at or below the quantity, else the row's own
         unit price; ``Price(None, None)`` when neither applies (the caller
-        falls back to the cost price).  One query per batch of rows.
+        falls back to the cost price).  The breaks of every row are read in
+        one query per batch of rows.
         """
         breaks = cls.env["purchase.product_supplier.price"].breaks({row.id for row in rows if row is not None})
         result = []
         for row, quantity in zip(rows, quantities):
-            if row is None:
-                result.append(Price(None, None))
-                continue
-            steps = breaks.get(row.id)
+            steps = breaks.get(row.id) if row is not None else None
             position = bisect.bisect_right(steps[0], (quantity or 0.0) + 1e-9) if steps else 0
             if position:
-                minimum = steps[0][position - 1]
-                result.append(Price(steps[1][position - 1], f"supplier price from {minimum:g}"))
-            elif row.unit_price is not None:
+                result.append(Price(steps[1][position - 1], f"supplier price from {steps[0][position - 1]:g}"))
+            elif row is not None and row.unit_price is not None:
                 result.append(Price(row.unit_price, "supplier price"))
             else:
                 result.append(Price(None, None))
@@ -112,15 +116,27 @@ class ProductSupplier(Model):
         return [records[c.preferred.id] if c.preferred is not None else None for c in choices]
 
     @classmethod
-    def _candidates(cls, products):
-        """``{product id: [Row]}``: the suppliers of ``products`` in sequence (one query per batch)."""
+    def _candidates(cls, products, parties, date):
+        """``{product id: [rows]}``: of ``products``, the first record valid at ``date`` and those of ``parties``.
+
+        Valid records only, in sequence; one query per batch of products,
+        the first of each product picked by the database (a window).
+        """
         env, table = cls.env, cls.table
+        valid = sa.and_(sa.or_(table.c.start_date.is_(None), table.c.start_date <= date),
+                        sa.or_(table.c.end_date.is_(None), table.c.end_date >= date))
+        rank = sa.func.row_number().over(partition_by=table.c.product, order_by=(table.c.sequence, table.c.id))
         found = {}
         for batch in batches(env, sorted(products)):
-            query = (sa.select(*(table.c[name] for name in _COLUMNS)).where(in_(table.c.product, batch))
-                     .order_by(table.c.sequence, table.c.id))
-            for row in env.execute(query):
-                found.setdefault(row.product, []).append(Row(*row))
+            ranked = (sa.select(*(table.c[name] for name in _COLUMNS), rank.label("rank"))
+                      .where(in_(table.c.product, batch), valid).subquery())
+            wanted = ranked.c.rank == 1
+            if parties:
+                wanted = sa.or_(wanted, in_(ranked.c.party, sorted(parties)))
+            query = (sa.select(*(ranked.c[name] for name in _COLUMNS)).where(wanted)
+                     .order_by(ranked.c.product, ranked.c.sequence, ranked.c.id))
+            for row in env.execute(query):   # rows read by name: id, product, party, lead_time, …
+                found.setdefault(row.product, []).append(row)
         return found
 
 
@@ -172,15 +188,6 @@ class SupplierPrice(Model):
                 steps[0].append(minimum)
                 steps[1].append(price)
         return found
-
-
-def _valid(row, date):
-    return (row.start_date is None or _date(row.start_date) <= date) and (
-        row.end_date is None or date <= _date(row.end_date))
-
-
-def _date(value):
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
 class Product:
