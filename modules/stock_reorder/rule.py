@@ -392,7 +392,7 @@ class Rule(Model):
         after that day), read as the report reads them.
         """
         ids = [getattr(r, "id", r) for r in rules]
-        plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
+        plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)], awake=False)]
         if not plans:
             return []
         cls._schedule(plans)

@@ -102,6 +102,7 @@ def test_an_archived_rule_is_left_out_even_when_a_sale_needs_it(database):
         shop.sale(3)
         assert shop.needs() == {} and shop.Rule.run_scheduler() == [] and shop.Rule.order([rule]) == []
         assert env["purchase.line"].search([]) == []
+        assert [p["rule"] for p in shop.Rule.projection([rule])] == [rule]   # its chart still shows
         shop.Rule.write([rule], {"active": True})
         line, = shop.Rule.run_scheduler()
         assert line.quantity == 15.0   # max 12 - forecast -3
