@@ -461,12 +461,13 @@ class Rule(Model):
                 raise errors.ValidationError(
                     f"{where}: quantities name {key!r:.40}, which is not one of the rules ordered ({ids[:20]})",
                     {"quantities": ["Only the rules ordered."]}, where)
-            if isinstance(quantity, bool) or not isinstance(quantity, (int, float, Decimal)) \
-                    or not 0 < quantity <= 1e12:
+            number = float(quantity) if isinstance(quantity, (int, float, Decimal)) \
+                and not isinstance(quantity, bool) else math.nan
+            if not 0 < number <= 1e12:   # NaN too
                 raise errors.ValidationError(
                     f"{cls._name} {rule}: quantity {quantity!r:.40} to order must be a number greater than zero",
                     {"quantities": ["Each quantity must be greater than zero."]}, f"{cls._name} {rule}")
-            checked[rule] = float(quantity)
+            checked[rule] = number
         if vendor is not None:
             Party = cls.env["party.party"]
             given = getattr(vendor, "id", vendor)

@@ -168,6 +168,7 @@ def test_order_takes_quantities_by_hand_and_another_vendor_at_its_prices(databas
 @freeze_time(TODAY)
 @pytest.mark.parametrize("quantities, vendor, field", [
     ({1: -2}, None, "quantities"), ({1: 0}, None, "quantities"), ({1: "ten"}, None, "quantities"),
+    ({1: Decimal("NaN")}, None, "quantities"), ({1: float("inf")}, None, "quantities"), ({1: True}, None, "quantities"),
     ({999: 4}, None, "quantities"), ([4], None, "quantities"), ({}, "Lumen", "vendor"), ({}, 10 ** 6, "vendor"),
 ])
 def test_bad_order_input_orders_nothing(database, quantities, vendor, field):
