@@ -724,4 +724,3 @@ def buy(env, demands, merge):
         Line.write_rows([{"id": i, "quantity": q, "reorder_explanation": why} for i, (q, why) in increases.items()])
     created = Line.create_unchecked(creations)
     return Line.browse(list(increases)) + created
-
