@@ -119,7 +119,8 @@ def main():
                 purchases = len({line.purchase.id for line in lines})
                 moves = len(made) - len(lines)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-            print(f"{label:<12}{seconds:>8.2f} s ({cpu:.2f} s CPU){count[0]:>6} statements{len(lines):>7} purchase lines"
+            print(f"{label:<12}{seconds:>8.2f} s ({cpu:.2f} s CPU){count[0]:>6} statements"
+                  f"{len(lines):>7} purchase lines"
                   f"{purchases:>5} purchases{moves:>7} transfer moves")
         db.close()
 

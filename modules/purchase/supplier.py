@@ -26,12 +26,14 @@ class ProductSupplier(Model):
 
     product = fields.Many2One("product.product", "Product", required=True, ondelete="cascade")
     party = fields.Many2One("party.party", "Supplier", required=True, ondelete="cascade")
-    sequence = fields.Integer("Sequence", default=10, help="The first supplier valid at the date is the one bought from.")
+    sequence = fields.Integer("Sequence", default=10,
+                              help="The first supplier valid at the date is the one bought from.")
     lead_time = fields.Integer("Lead time (days)", required=True, default=0, min=0, max=3650)
     unit_price = fields.Numeric("Unit price", digits=4,
                                 help="In the product's default unit; below every price break (or without any).")
     min_quantity = fields.Float("Minimum quantity", required=True, default=0.0,
-                                help="The least it sells, in the product's unit: replenishment orders are raised to it.")
+                                help="The least it sells, in the product's unit: replenishment orders are raised "
+                                     "to it.")
     start_date = fields.Date("From", help="Valid from this purchase date on (included); empty: always was.")
     end_date = fields.Date("To", help="Valid until this purchase date (included); empty: no end.")
     prices = fields.One2Many("purchase.product_supplier.price", "supplier", "Price breaks",
@@ -141,7 +143,7 @@ class ProductSupplier(Model):
 
 
 class SupplierPrice(Model):
-    """A quantity break of a supplier: from ``min_quantity`` (in the product's unit) on, every unit costs ``unit_price``."""
+    """A supplier's quantity break: from ``min_quantity`` (in the product's unit) on, each unit costs ``unit_price``."""
 
     _name = "purchase.product_supplier.price"
     _order = (("supplier", "ASC"), ("min_quantity", "ASC"), ("id", "ASC"))
@@ -170,7 +172,8 @@ class SupplierPrice(Model):
     @classmethod
     def _refuse(cls, price, problems):
         supplier = price.supplier
-        detail = "; ".join(f"{name} {getattr(price, name)}: {messages[0]}" for name, messages in sorted(problems.items()))
+        detail = "; ".join(f"{name} {getattr(price, name)}: {messages[0]}"
+                           for name, messages in sorted(problems.items()))
         raise errors.ValidationError(
             f"{price.rec_name} of {supplier.party.name} for {supplier.product.name}: {detail}",
             problems, price.rec_name)

@@ -445,7 +445,7 @@ class Rule(Model):
 
     @classmethod
     def _order_input(cls, ids, quantities, vendor):
-        """``({rule id: float}, vendor id or None)``, refused unless each quantity is a positive number of a rule ordered."""
+        """``({rule id: float}, vendor id or None)``: each quantity a positive number, of a rule ordered."""
         where = f"{cls._name}.order"
         if quantities is None:
             quantities = {}

@@ -165,8 +165,9 @@ def priced(shop):
         lumen, = env["party.party"].search([("name", "=", "Lumen & Co")])
         volt, = env["party.party"].create([{"name": "Volt"}])
         lumen_supplier, = env["purchase.product_supplier"].search([("party", "=", lumen.id)])
-        env["purchase.product_supplier"].write([lumen_supplier], {"sequence": 1, "unit_price": Decimal("10"), "prices": [
-            ("create", [{"min_quantity": 30, "unit_price": Decimal("8.50")}])]})
+        env["purchase.product_supplier"].write([lumen_supplier], {
+            "sequence": 1, "unit_price": Decimal("10"),
+            "prices": [("create", [{"min_quantity": 30, "unit_price": Decimal("8.50")}])]})
         env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": volt.id, "sequence": 2,
                                                   "lead_time": 1, "unit_price": Decimal("9"),
                                                   "prices": [{"min_quantity": 20, "unit_price": Decimal("8")}]}])
