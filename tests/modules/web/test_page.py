@@ -1,4 +1,5 @@
 """The replenishment page: over HTTP, and in a real browser (headless Chromium driven by Playwright)."""
+import contextlib
 import datetime
 import os
 import re
@@ -95,10 +96,10 @@ def browser():
     return sync_api
 
 
-def test_the_page_in_a_browser(shop, serve):
+@contextlib.contextmanager
+def signed_in(server, key):
+    """A headless Chromium page signed in with ``key`` through the login form, on /replenishment."""
     sync_api = browser()
-    key = add_user(shop, "buyer", groups=["admin"])
-    server = serve(shop)
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -110,31 +111,38 @@ def test_the_page_in_a_browser(shop, serve):
             page.fill("input[name=key]", key)
             page.click("button[type=submit]")
             page.wait_for_url(re.compile(r".*/replenishment$"))
-            page.select_option("select[name=warehouse]", str(shop.ids["main"]))
-            page.click("#warehouse-picker button")
-            page.wait_for_url(re.compile(rf".*warehouse={shop.ids['main']}"))
-            lamp_row = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
-            assert "Lamp" in lamp_row.inner_text()
-            assert page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}'] button.order").is_disabled()
-
-            chart = page.locator(f"tr.detail[data-rule='{shop.ids['lamp_rule']}'] details.chart")
-            svg = chart.locator("svg.projection")
-            assert not svg.is_visible()
-            chart.locator("summary").click()
-            svg.wait_for(state="visible")
-            band = svg.locator("rect.band")
-            assert band.count() == 1 and float(band.get_attribute("height")) > 1
-            assert svg.locator("line.min").count() == 1 and svg.locator("line.max").count() == 1
-            assert svg.locator("circle.move").count() >= 1
-            page.screenshot(path=str(SCREENSHOTS / "replenishment-chart.png"), full_page=True)
-
-            lamp_row.locator("button.order").click()
-            page.wait_for_selector("#ordered tr.purchase-line")
-            line = page.locator("#ordered tr.purchase-line").first.inner_text()
-            assert "Lamp" in line and "Lumen & Co" in line and "24 u" in line
-            page.screenshot(path=str(SCREENSHOTS / "replenishment-ordered.png"), full_page=True)
+            yield page
         finally:
             chromium.close()
+
+
+def test_the_page_in_a_browser(shop, serve):
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    with signed_in(server, key) as page:
+        page.select_option("select[name=warehouse]", str(shop.ids["main"]))
+        page.click("#warehouse-picker button")
+        page.wait_for_url(re.compile(rf".*warehouse={shop.ids['main']}"))
+        lamp_row = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+        assert "Lamp" in lamp_row.inner_text()
+        assert page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}'] button.order").is_disabled()
+
+        chart = page.locator(f"tr.detail[data-rule='{shop.ids['lamp_rule']}'] details.chart")
+        svg = chart.locator("svg.projection")
+        assert not svg.is_visible()
+        chart.locator("summary").click()
+        svg.wait_for(state="visible")
+        band = svg.locator("rect.band")
+        assert band.count() == 1 and float(band.get_attribute("height")) > 1
+        assert svg.locator("line.min").count() == 1 and svg.locator("line.max").count() == 1
+        assert svg.locator("circle.move").count() >= 1
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-chart.png"), full_page=True)
+
+        lamp_row.locator("button.order").click()
+        page.wait_for_selector("#ordered tr.purchase-line")
+        line = page.locator("#ordered tr.purchase-line").first.inner_text()
+        assert "Lamp" in line and "Lumen & Co" in line and "24 u" in line
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-ordered.png"), full_page=True)
     with shop.transaction() as env:
         assert [line.quantity for line in env["purchase.line"].search([("product", "=", shop.ids["lamp"])])] == [24]
     assert (SCREENSHOTS / "replenishment-ordered.png").stat().st_size > 1000
@@ -228,35 +236,22 @@ def test_the_page_snoozes_a_row(priced, serve):
 
 
 def test_the_page_in_a_browser_edits_and_snoozes(priced, serve):
-    sync_api = browser()
     shop = priced
     key = add_user(shop, "buyer", groups=["admin"])
-    server = serve(shop)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            page = chromium.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{server.url}/login")
-            page.fill("input[name=key]", key)
-            page.click("button[type=submit]")
-            page.wait_for_url(re.compile(r".*/replenishment$"))
-            chair = page.locator(f"tr.detail[data-rule='{shop.ids['chair_rule']}'] form.snooze")
-            chair.locator("input[name=until]").fill(str(datetime.date.today() + datetime.timedelta(days=3)))
-            chair.locator("button[value=date]").click()
-            page.wait_for_load_state()
-            assert page.locator("tr.need").count() == 1
-            lamp = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
-            assert lamp.locator("td.amount").inner_text() == "240.00"
-            lamp.locator("input.quantity").fill("30")
-            lamp.locator("select.vendor").select_option(str(shop.ids["lumen"]))
-            lamp.locator("button.order").click()
-            page.wait_for_selector("#ordered tr.purchase-line")
-            assert "30 u" in page.locator("#ordered tr.purchase-line").first.inner_text()
-            page.screenshot(path=str(SCREENSHOTS / "replenishment-edited.png"), full_page=True)
-        finally:
-            chromium.close()
+    with signed_in(serve(shop), key) as page:
+        chair = page.locator(f"tr.detail[data-rule='{shop.ids['chair_rule']}'] form.snooze")
+        chair.locator("input[name=until]").fill(str(datetime.date.today() + datetime.timedelta(days=3)))
+        chair.locator("button[value=date]").click()
+        page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}']").wait_for(state="detached")
+        assert page.locator("tr.need").count() == 1
+        lamp = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+        assert lamp.locator("td.amount").inner_text() == "240.00"
+        lamp.locator("input.quantity").fill("30")
+        lamp.locator("select.vendor").select_option(str(shop.ids["lumen"]))
+        lamp.locator("button.order").click()
+        page.wait_for_selector("#ordered tr.purchase-line")
+        assert "30 u" in page.locator("#ordered tr.purchase-line").first.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-edited.png"), full_page=True)
     with shop.transaction() as env:
         line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
         assert (line.quantity, line.unit_price, line.purchase.party.id) == (30.0, Decimal("8.5"), shop.ids["lumen"])
