@@ -83,17 +83,24 @@ def _snooze(form):
     raise Problem(400, "Malformed request", f"snooze must be 1d, 1w or date, not {choice!r:.40}")
 
 
+def _supplies_today(supplier):
+    """Whether a ``purchase.product_supplier`` record is valid today (the vendors a row offers)."""
+    today = datetime.date.today()
+    return (supplier.start_date is None or supplier.start_date <= today) and (
+        supplier.end_date is None or today <= supplier.end_date)
+
+
 def _vendor(env, rule, vendor):
-    """``vendor`` (an id), refused unless it supplies the rule's product or is the rule's own vendor."""
+    """``vendor`` (an id), refused unless it supplies the rule's product today or is the rule's own vendor."""
     if vendor is None:
         return None
     with env.with_user(None):
         record, = env["stock.reorder.rule"].browse([rule])
-        allowed = {s.party.id for s in record.product.product_suppliers} | (
+        allowed = {s.party.id for s in record.product.product_suppliers if _supplies_today(s)} | (
             {record.vendor.id} if record.vendor else set())
     if vendor not in allowed:
-        raise Problem(422, "Invalid data", f"party {vendor} does not supply {record.product.name}: pick one of "
-                      f"its suppliers", errors={"vendor": ["One of the product's suppliers."]})
+        raise Problem(422, "Invalid data", f"party {vendor} does not supply {record.product.name} today: pick one "
+                      f"of its suppliers", errors={"vendor": ["One of the product's suppliers."]})
     return vendor
 
 
@@ -123,10 +130,11 @@ def routes(api):
             warehouses = Location.search([("type", "=", "warehouse")])
             if warehouse is not None and warehouse not in [w.id for w in warehouses]:
                 raise Problem(404, "No such warehouse", f"no warehouse with id {warehouse}")
-            suppliers = {}   # the vendors a row may be ordered from: the product's suppliers, in sequence
+            suppliers = {}   # the vendors a row may be ordered from: the product's suppliers today, in sequence
             for supplier in env["purchase.product_supplier"].search(
                     [("product", "in", sorted({row["product"].id for row in rows}))]) if rows else []:
-                suppliers.setdefault(supplier.product.id, {}).setdefault(supplier.party.id, supplier.party)
+                if _supplies_today(supplier):
+                    suppliers.setdefault(supplier.product.id, {}).setdefault(supplier.party.id, supplier.party)
             for row in rows:
                 projection = projections[row["rule"].id]
                 projection["title"] = f"{row['product'].name} in {row['warehouse'].name}"

@@ -168,7 +168,10 @@ def test_the_page_shows_other_purchase_lines_only_to_who_may_read_them(shop, ser
 
 @pytest.fixture
 def priced(shop):
-    """The lamp also sold by Volt (second, 9.00 and 8.00 from 20); Lumen's price 10.00, 8.50 from 30."""
+    """The lamp also sold by Volt (second, 9.00 and 8.00 from 20); Lumen's price 10.00, 8.50 from 30.
+
+    A stranger sold it until yesterday: it is no vendor to pick.
+    """
     with shop.transaction() as env:
         lumen, = env["party.party"].search([("name", "=", "Lumen & Co")])
         volt, = env["party.party"].create([{"name": "Volt"}])
@@ -180,6 +183,8 @@ def priced(shop):
                                                   "lead_time": 1, "unit_price": Decimal("9"),
                                                   "prices": [{"min_quantity": 20, "unit_price": Decimal("8")}]}])
         stranger, = env["party.party"].create([{"name": "Stranger"}])
+        env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": stranger.id, "sequence": 3,
+                                                  "end_date": datetime.date.today() - datetime.timedelta(days=1)}])
     shop.ids.update(lumen=lumen.id, volt=volt.id, stranger=stranger.id)
     return shop
 
