@@ -1,18 +1,14 @@
 """The replenishment page: the report of ``stock.reorder.rule.needs()`` in a browser.
 
 Server-rendered (Jinja2), usable without JavaScript: a warehouse picker, one
-row per rule that needs ordering with its unit, minimum, maximum, unit price,
-amount and explanation, a button to order one rule (its quantity and vendor
-editable first: a vendor among the product's suppliers) or every auto rule,
-snoozing a rule for a day, a week or until a date, and per row a
-``<details>`` holding the projected stock chart as inline SVG.  A browser signs in with its API key at
+row per rule that needs ordering with its explanation, a button to order one
+rule or every auto rule, and per row a ``<details>`` holding the projected
+stock chart as inline SVG.  A browser signs in with its API key at
 ``/login`` (kept in an HTTP-only, same-site cookie, so other sites cannot
 post the forms); programs send the Bearer header.  The user needs the rights
 of the calls behind it: read on ``stock.reorder.rule`` to see the report
 (its rows' names are then read for the user), write to order.
 """
-import datetime
-import math
 import urllib.parse
 
 import jinja2
@@ -20,12 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import chart
+from . import chart, row_forms
 from .problems import COOKIE, Problem, bearer, problem_of
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
-templates.globals["today"] = datetime.date.today   # the earliest date a rule may be snoozed until
-SNOOZES = {"1d": 1, "1w": 7}   # the snooze buttons: days from today
+templates.globals["today"] = row_forms.today
 MAX_FORM = 64 * 1024
 
 
@@ -49,59 +44,6 @@ def _id(value, what):
 
 def _ids(value):
     return [i for i in (_id(v, "ordered") for v in (value or "").split(",")[:200]) if i]
-
-
-def _quantity(form):
-    """The quantity typed in a row's form, when it is not the proposal it was filled with; None otherwise."""
-    text, proposed = (form.get("quantity") or "").strip(), form.get("proposed")
-    if not text or text == proposed:
-        return None
-    try:
-        quantity = float(text)
-    except ValueError:
-        quantity = math.nan
-    if not math.isfinite(quantity) or not 0 < quantity <= 1e12:
-        raise Problem(422, "Invalid data", f"the quantity to order must be a number greater than zero, not "
-                      f"{text!r:.40}", errors={"quantity": ["A number greater than zero."]})
-    return quantity
-
-
-def _snooze(form):
-    """The date a row's snooze button asks for (1 day, 1 week, or the date given), or None to order."""
-    choice = form.get("snooze")
-    if choice is None:
-        return None
-    if choice in SNOOZES:
-        return datetime.date.today() + datetime.timedelta(days=SNOOZES[choice])
-    text = (form.get("until") or "").strip()
-    try:
-        if choice == "date":
-            return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise Problem(422, "Invalid data", f"snooze until a date (YYYY-MM-DD), not {text!r:.40}",
-                      errors={"until": ["A date."]}) from None
-    raise Problem(400, "Malformed request", f"snooze must be 1d, 1w or date, not {choice!r:.40}")
-
-
-def _supplies_today(supplier):
-    """Whether a ``purchase.product_supplier`` record is valid today (the vendors a row offers)."""
-    today = datetime.date.today()
-    return (supplier.start_date is None or supplier.start_date <= today) and (
-        supplier.end_date is None or today <= supplier.end_date)
-
-
-def _vendor(env, rule, vendor):
-    """``vendor`` (an id), refused unless it supplies the rule's product today or is the rule's own vendor."""
-    if vendor is None:
-        return None
-    with env.with_user(None):
-        record, = env["stock.reorder.rule"].browse([rule])
-        allowed = {s.party.id for s in record.product.product_suppliers if _supplies_today(s)} | (
-            {record.vendor.id} if record.vendor else set())
-    if vendor not in allowed:
-        raise Problem(422, "Invalid data", f"party {vendor} does not supply {record.product.name} today: pick one "
-                      f"of its suppliers", errors={"vendor": ["One of the product's suppliers."]})
-    return vendor
 
 
 def _key(request):
@@ -130,18 +72,12 @@ def routes(api):
             warehouses = Location.search([("type", "=", "warehouse")])
             if warehouse is not None and warehouse not in [w.id for w in warehouses]:
                 raise Problem(404, "No such warehouse", f"no warehouse with id {warehouse}")
-            suppliers = {}   # the vendors a row may be ordered from: the product's suppliers today, in sequence
-            for supplier in env["purchase.product_supplier"].search(
-                    [("product", "in", sorted({row["product"].id for row in rows}))]) if rows else []:
-                if _supplies_today(supplier):
-                    suppliers.setdefault(supplier.product.id, {}).setdefault(supplier.party.id, supplier.party)
             for row in rows:
                 projection = projections[row["rule"].id]
                 projection["title"] = f"{row['product'].name} in {row['warehouse'].name}"
                 row["chart"] = chart.svg(projection)
                 row["points"] = projection["points"]
-                row["vendors"] = list(({row["vendor"].id: row["vendor"]} if row["vendor"] else {}).values()) + [
-                    party for party in suppliers.get(row["product"].id, {}).values() if party != row["vendor"]]
+            row_forms.vendor_choices(env, rows)
             lines = env["purchase.line"].search([("id", "in", ordered)]) if ordered else []
             if not any_purchase:   # ?ordered= takes any ids: without the right, only what rules ordered
                 lines = [line for line in lines if getattr(line.origin, "_name", None) == "stock.reorder.rule"]
@@ -160,7 +96,7 @@ def routes(api):
         rule = _id(form.get("rule"), "rule")
         if rule is None and form.get("all") != "1":
             raise Problem(400, "Malformed request", "give a rule to order, or all=1")
-        snooze, quantity = _snooze(form), _quantity(form)
+        snooze, quantity = row_forms.snooze(form), row_forms.quantity(form)
         vendor = _id(form.get("vendor"), "vendor")
 
         def work(env):
@@ -171,7 +107,7 @@ def routes(api):
                     Rule.snooze(rules, snooze)
                     return []
                 ordered = Rule.order(rules, quantities={rule: quantity} if quantity is not None else None,
-                                     vendor=_vendor(env, rule, vendor))
+                                     vendor=row_forms.vendor(env, rule, vendor))
             else:
                 ordered = Rule.run_scheduler(warehouse=warehouse)
             return [r.id for r in ordered if r._name == "purchase.line"]
