@@ -1,7 +1,6 @@
 """The replenishment page: over HTTP, and in a real browser (headless Chromium driven by Playwright)."""
 import contextlib
 import datetime
-import decimal
 import os
 import re
 import shutil
@@ -177,12 +176,10 @@ def priced(shop):
         volt, = env["party.party"].create([{"name": "Volt"}])
         lumen_supplier, = env["purchase.product_supplier"].search([("party", "=", lumen.id)])
         env["purchase.product_supplier"].write([lumen_supplier], {
-            "sequence": 1, "unit_price": decimal.Decimal("10"),
-            "prices": [("create", [{"min_quantity": 30, "unit_price": decimal.Decimal("8.50")}])]})
+            "sequence": 1, "unit_price": "10", "prices": [("create", [{"min_quantity": 30, "unit_price": "8.50"}])]})
         env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": volt.id, "sequence": 2,
-                                                  "lead_time": 1, "unit_price": decimal.Decimal("9"),
-                                                  "prices": [{"min_quantity": 20,
-                                                              "unit_price": decimal.Decimal("8")}]}])
+                                                  "lead_time": 1, "unit_price": "9",
+                                                  "prices": [{"min_quantity": 20, "unit_price": "8"}]}])
         stranger, = env["party.party"].create([{"name": "Stranger"}])
         env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": stranger.id, "sequence": 3,
                                                   "end_date": datetime.date.today() - datetime.timedelta(days=1)}])
@@ -215,7 +212,7 @@ def test_the_page_shows_prices_and_orders_an_edited_row(priced, serve):
     with shop.transaction() as env:
         line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
         assert (line.quantity, line.unit_price, line.price_reason, line.purchase.party.id) == (
-            25.0, decimal.Decimal("8"), "supplier price from 20", shop.ids["volt"])
+            25.0, 8, "supplier price from 20", shop.ids["volt"])
         assert "25 given by hand instead" in line.reorder_explanation
 
 
@@ -261,6 +258,6 @@ def test_the_page_in_a_browser_edits_and_snoozes(priced, serve):
     with shop.transaction() as env:
         line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
         assert (line.quantity, line.unit_price, line.purchase.party.id) == (
-            30.0, decimal.Decimal("8.5"), shop.ids["lumen"])
+            30.0, 8.5, shop.ids["lumen"])
         chair, = env["stock.reorder.rule"].browse([shop.ids["chair_rule"]])
         assert chair.snoozed_until == datetime.date.today() + datetime.timedelta(days=3)
