@@ -168,21 +168,19 @@ def search(env, requests):
     Product, Uom = env["product.product"], env["product.uom"]
     products = {p.id: p for p in Product.browse({r.product for r in requests})}
     units = {u.id: u for u in Uom.browse({r.unit for r in requests})}
-    candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, set(products))
+    candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, products)
     lists = {pl.id: pl for pl in env["product.price_list"].browse({r.price_list for r in requests if r.price_list})}
     ratios = {}   # (unit, product) -> how many units of the product one unit is
     for request in requests:
         key = (request.unit, request.product)
         if key not in ratios:
             ratios[key] = _ratio(Uom, units[request.unit], products[request.product])
-    families = _families(env, products.values(), candidates)
     chosen = []
     for request in requests:
         quantity = request.quantity * ratios[request.unit, request.product]
         rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
-        family = families.get(request.product, ())
-        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)
-                           and (row.category is None or row.category in family)), key=_precedence, default=None))
+        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)),
+                          key=_precedence, default=None))
     discounts = _discounts(env, {row.id for row in chosen if row is not None})
     result = []
     for request, row in zip(requests, chosen):
@@ -220,32 +218,38 @@ _CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "category", "mi
 _Candidate = collections.namedtuple("_Candidate", _CANDIDATE_COLUMNS)
 
 
-def _candidates(env, price_lists, product_ids):
-    """``{(price list, product or None): [rows]}``: the lines that may price these products."""
+def _candidates(env, price_lists, products):
+    """``{(price list, product or None): [rows]}``: the lines that may price ``products`` (``{id: record}``).
+
+    A category line is listed under each product of its category or of a
+    category below it, as a line of that product (never under a product of
+    a category above it).
+    """
     if not price_lists:
         return {}
     table = env["product.price_list.line"].table
     columns = [table.c[name] for name in _CANDIDATE_COLUMNS]
-    found = collections.defaultdict(tuple)
-    for chunk in chunks(sorted(product_ids)):
+    found, by_category = collections.defaultdict(tuple), collections.defaultdict(dict)
+    for chunk in chunks(sorted(products)):
         query = sa.select(*columns).where(table.c.price_list.in_(sorted(price_lists)),
                                           sa.or_(table.c.product.in_(chunk), table.c.product.is_(None)))
         for row in env.execute(query):
             candidate = _Candidate(*row)
+            if candidate.category is not None:   # lines for a category come back with every chunk too
+                by_category[candidate.category][candidate.id] = candidate
+                continue
             key = (candidate.price_list, candidate.product)
             if candidate.product is None and candidate in found[key]:
                 continue   # lines for any product come back with every chunk
             found[key] += (candidate,)
+    if by_category:
+        categories = {p.id: p.category.id for p in products.values() if p.category is not None}
+        above = env["product.category"].ancestors(sorted(set(categories.values())))
+        for product, category in categories.items():
+            for family in above[category]:
+                for line in by_category.get(family, {}).values():
+                    found[line.price_list, product] += (line,)
     return found
-
-
-def _families(env, products, candidates):
-    """``{product id: its category and the categories above it}``, when a candidate line names a category."""
-    if not any(row.category is not None for rows in candidates.values() for row in rows):
-        return {}
-    categories = {p.id: p.category.id for p in products if p.category is not None}
-    above = env["product.category"].ancestors(sorted(set(categories.values())))
-    return {product: above[category] for product, category in categories.items()}
 
 
 def _precedence(row):
