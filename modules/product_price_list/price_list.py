@@ -213,8 +213,8 @@ def search(env, requests):
     return result
 
 
-_CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "category", "min_quantity", "start_date",
-                      "end_date", "price_type", "price", "reason", "free_product", "free_quantity", "free_per")
+_CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "min_quantity", "start_date", "end_date",
+                      "price_type", "price", "reason", "free_product", "free_quantity", "free_per", "category")
 _Candidate = collections.namedtuple("_Candidate", _CANDIDATE_COLUMNS)
 
 
