@@ -2,7 +2,6 @@ import datetime
 import math
 from decimal import Decimal
 
-import marshmallow
 import sqlalchemy as sa
 
 from core import Model, errors, expose, fields
@@ -226,12 +225,25 @@ class Rule(Model):
         would take from it; ``warehouse`` (a record or an id) keeps the rows
         of one warehouse.
         """
+        warehouse = cls._warehouse_of(warehouse)
         if rules is None:
             plans = cls._plans([])
         else:
             ids = [getattr(r, "id", r) for r in rules]
             plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
-        return cls._report(plans, getattr(warehouse, "id", warehouse))
+        return cls._report(plans, warehouse)
+
+    @classmethod
+    def _warehouse_of(cls, warehouse):
+        """The id of ``warehouse`` (a record or id of an existing location), refused unless it is a warehouse."""
+        if warehouse is None:
+            return None
+        location = cls.env["stock.location"].browse([getattr(warehouse, "id", warehouse)])[0]
+        if location.type != "warehouse":
+            raise errors.ValidationError(
+                f"{cls._name}: warehouse: {location.rec_name} is not a warehouse (it is a {location.type} "
+                f"location); give a warehouse, or none for every one", {"warehouse": ["Must be a warehouse."]})
+        return location.id
 
     @classmethod
     def _plans(cls, domain, awake=True):
@@ -468,15 +480,7 @@ class Rule(Model):
                     f"{cls._name} {rule}: quantity {quantity!r:.40} to order must be a number greater than zero",
                     {"quantities": ["Each quantity must be greater than zero."]}, f"{cls._name} {rule}")
             checked[rule] = number
-        if vendor is not None:
-            Party = cls.env["party.party"]
-            given = getattr(vendor, "id", vendor)
-            if getattr(vendor, "_name", Party._name) != Party._name or isinstance(given, bool) \
-                    or not isinstance(given, int) or not Party.search([("id", "=", given)]):
-                raise errors.ValidationError(f"{where}: vendor must be a party, not {vendor!r:.80}",
-                                             {"vendor": ["Must be an existing party."]}, where)
-            vendor = given
-        return checked, vendor
+        return checked, getattr(vendor, "id", vendor)   # an existing party: checked by the door (``expose``)
 
     @classmethod
     @expose("write", until=fields.Date("Until", help="Skip the rule until this date (today or later); empty: now."))
@@ -486,13 +490,6 @@ class Rule(Model):
         ``until`` is today or a later date: on that day the rules are back;
         None wakes them up now.  A date already past is refused.
         """
-        if until is not None:   # a date, or its ISO text, read as the field reads input
-            try:
-                until = cls.fields["snoozed_until"].schema_field().deserialize(until)
-            except marshmallow.ValidationError as exc:
-                raise errors.ValidationError(f"{cls._name}.snooze: until must be a date, not {until!r:.40}",
-                                             {"snoozed_until": [str(m) for m in exc.messages]},
-                                             f"{cls._name}.snooze") from None
         records = cls.browse([getattr(r, "id", r) for r in rules])
         for rule in records:
             _refuse_past_snooze(f"{rule.rec_name} ({rule.product.name})", until)
@@ -508,7 +505,8 @@ class Rule(Model):
         """
         with cls.env.atomic():
             cls.env["stock.reorder.configuration"].lock()
-            return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), getattr(warehouse, "id", warehouse)))
+            warehouse = cls._warehouse_of(warehouse)
+            return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), warehouse))
 
     @classmethod
     def _supply(cls, rows):

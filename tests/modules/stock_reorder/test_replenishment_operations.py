@@ -133,13 +133,15 @@ def test_a_snooze_date_in_the_past_is_refused_and_nothing_is_saved(database):
         shop = Shop(env)
         rule = shop.rule()
         yesterday = TODAY - datetime.timedelta(days=1)
-        for refused in (lambda: shop.Rule.snooze([rule], yesterday),
-                        lambda: shop.Rule.write([rule], {"max_quantity": 40, "snoozed_until": yesterday}),
-                        lambda: shop.Rule.create([{"product": shop.product("Shade").id, "snoozed_until": yesterday}]),
-                        lambda: shop.Rule.snooze([rule], "next week")):
+        for refused, field in (
+                (lambda: shop.Rule.snooze([rule], yesterday), "snoozed_until"),
+                (lambda: shop.Rule.write([rule], {"max_quantity": 40, "snoozed_until": yesterday}), "snoozed_until"),
+                (lambda: shop.Rule.create([{"product": shop.product("Shade").id, "snoozed_until": yesterday}]),
+                 "snoozed_until"),
+                (lambda: shop.Rule.snooze([rule], "next week"), "until")):   # the method's parameter
             with pytest.raises(errors.ValidationError) as info:
                 refused()
-            assert "snoozed_until" in info.value.errors
+            assert field in info.value.errors
         assert "stock.reorder.rule" in str(info.value)
         assert (rule.snoozed_until, rule.max_quantity, shop.Rule.search_count()) == (None, 12.0, 1)
 
