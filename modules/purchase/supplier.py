@@ -54,6 +54,10 @@ class ProductSupplier(Model):
                 raise errors.ValidationError(f"{supplier.rec_name} of {supplier.product.name}: {detail}",
                                              problems, supplier.rec_name)
 
+    def valid_at(self, date):
+        """Whether this record may be bought from at ``date`` (its validity dates are inclusive)."""
+        return (self.start_date is None or self.start_date <= date) and (self.end_date is None or date <= self.end_date)
+
     # -- who supplies, and at what price ---------------------------------------------------
     @classmethod
     def choose(cls, requests):

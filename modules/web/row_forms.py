@@ -23,7 +23,7 @@ def vendor_choices(env, rows):
     suppliers = {}
     products = sorted({row["product"].id for row in rows})
     for supplier in env["purchase.product_supplier"].search([("product", "in", products)]) if rows else []:
-        if _supplies_today(supplier):
+        if supplier.valid_at(today()):
             suppliers.setdefault(supplier.product.id, {}).setdefault(supplier.party.id, supplier.party)
     for row in rows:
         own = [row["vendor"]] if row["vendor"] else []
@@ -69,16 +69,9 @@ def vendor(env, rule, party):
         return None
     with env.with_user(None):
         record, = env["stock.reorder.rule"].browse([rule])
-        allowed = {s.party.id for s in record.product.product_suppliers if _supplies_today(s)} | (
+        allowed = {s.party.id for s in record.product.product_suppliers if s.valid_at(today())} | (
             {record.vendor.id} if record.vendor else set())
     if party not in allowed:
         raise Problem(422, "Invalid data", f"party {party} does not supply {record.product.name} today: pick one "
                       f"of its suppliers", errors={"vendor": ["One of the product's suppliers."]})
     return party
-
-
-def _supplies_today(supplier):
-    """Whether a ``purchase.product_supplier`` record is valid today."""
-    day = today()
-    return (supplier.start_date is None or supplier.start_date <= day) and (
-        supplier.end_date is None or day <= supplier.end_date)
