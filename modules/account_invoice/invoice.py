@@ -432,7 +432,7 @@ class InvoiceLine(OrderLine, Model):
                 else Tax.line_amount(line.taxes, line.amount, product_quantity(line)) for line in lines}
 
     @classmethod
-    def default_prices(cls, products, units, parents):
+    def default_prices(cls, products, units, parents, quantities=None):
         """The list price on a customer invoice, the cost price on a supplier one (in the line's unit)."""
         invoices = {i.id: i for i in cls.env["account.invoice"].browse(
             {getattr(p, "id", p) for p in parents if p is not None})}

@@ -209,8 +209,12 @@ class OrderLine:
         return {line.id: (Decimal(repr(line.quantity)) * line.unit_price).quantize(CENT) for line in lines}
 
     @classmethod
-    def default_prices(cls, products, units, parents):
-        """The default unit price of each line: the product's list price in the line's unit."""
+    def default_prices(cls, products, units, parents, quantities=None):
+        """The default unit price of each line: the product's list price in the line's unit.
+
+        ``quantities`` (each line's quantity in its unit, when known) are for
+        prices that depend on them (a supplier's price breaks).
+        """
         return [cls._price_in_unit(product.list_price, product, unit) for product, unit in zip(products, units)]
 
     @classmethod

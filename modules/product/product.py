@@ -26,6 +26,8 @@ class Product(Model):
     list_price = fields.Numeric("List price", digits=4, required=True, default=0)
     cost_price = fields.Numeric("Cost price", digits=4, help="Empty: the cost is unknown (not zero).")
     active = fields.Boolean("Active", default=True)
+    category = fields.Many2One("product.category", "Category", ondelete="set null",
+                               help="Its family: price lists may price a whole category and its subcategories.")
 
     @classmethod
     def validate(cls, records):

@@ -306,7 +306,7 @@ class KitLine:
         products = {p.id: p for p in env["product.product"].browse({r[1] for r in requests})}
         units = {u.id: u for u in env["product.uom"].browse({r[3] for r in requests})}
         return cls.default_prices([products[r[1]] for r in requests], [units[r[3]] for r in requests],
-                                  [r[0] for r in requests])
+                                  [r[0] for r in requests], quantities=[r[2] for r in requests])
 
     @classmethod
     def price_kits(cls, kits):

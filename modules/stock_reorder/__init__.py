@@ -8,6 +8,12 @@ due later is left for later runs.  Auto rules are ordered by the scheduler
 and as soon as a sale takes the product below its minimum; manual rules wait
 in the replenishment report.  Products supplied on order are bought when a
 sale of them is confirmed, and the goods received are kept for that sale.
+
+Every purchase made here buys from the first supplier valid today (or the
+vendor given) at its price for the quantity, its price breaks included;
+a proposal below the supplier's minimum is raised to it.  A planner may
+archive a rule (``active``), snooze it until a date (``Rule.snooze``), or
+order it with another quantity or vendor (``Rule.order``).
 """
 from . import exception, hooks, sale
 from .cli import cli_commands

@@ -38,11 +38,12 @@ def write_report(rows, out):
         out.write("nothing to reorder now\n")
         return
     header = ("product", "warehouse", "on hand", "forecast", "forecasted date", "lead times", "to order",
-              "from", "trigger")
+              "unit price", "amount", "from", "trigger")
     table = [header] + [(
         r["product"].name, _site(r["warehouse"]), f"{r['on_hand']:g}", f"{r['forecast']:g}",
         str(r["forecasted_date"]), "+".join(str(v) for v in r["lead_times"].values()),
-        "EXCEPTION" if r["exception"] else f"{r['to_order']:g}", _source(r), r["trigger"]) for r in rows]
+        "EXCEPTION" if r["exception"] else f"{r['to_order']:g} {r['unit'].symbol}", _money(r["unit_price"]),
+        _money(r["amount"]), _source(r), r["trigger"]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
@@ -50,6 +51,10 @@ def write_report(rows, out):
         out.write(f"- {r['product'].name}: {r['explanation']}\n")
         if r["exception"]:
             out.write(f"  exception: {r['exception']}\n")
+
+
+def _money(value):
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _source(row):

@@ -2,7 +2,8 @@
 
 
 def demo(database, out):
-    """Reordering rules and make to order, from the sale to the delivery."""
+    """Reordering rules and make to order, from the sale to the delivery; a price break, a snoozed rule."""
+    import datetime
     from decimal import Decimal
 
     from .cli import write_report
@@ -17,7 +18,8 @@ def demo(database, out):
              "supply_on_sale": True, "product_suppliers": [
                  {"party": supplier.id, "lead_time": 5, "unit_price": Decimal("250")}]},
             {"name": "Chair", "code": "CHAIR", "default_uom": unit, "list_price": Decimal("90"),
-             "product_suppliers": [{"party": supplier.id, "lead_time": 2, "unit_price": Decimal("40")}]}])
+             "product_suppliers": [{"party": supplier.id, "lead_time": 2, "unit_price": Decimal("40"),
+                                    "prices": [{"min_quantity": 24, "unit_price": Decimal("36")}]}]}])
         Location = env["stock.location"]
         central, shop = Location.warehouse(), Location.search([("code", "=", "SHOP")])[0]
         Rule.create([{"product": chair.id, "min_quantity": 5, "max_quantity": 20, "multiple": 4},
@@ -25,7 +27,18 @@ def demo(database, out):
                       "transfer_lead_time": 1, "min_quantity": 2, "max_quantity": 6}])
         out.write(f"rules: keep 5 to 20 chairs in {central.code}, in multiples of 4, bought; keep 2 to 6 in "
                   f"{shop.code}, refilled from {central.code}; the desk is bought on order\n")
-        write_report(Rule.needs(), out)
+        rows = Rule.needs()
+        write_report(rows, out)
+        bought = next(row for row in rows if row["route"] == "buy")
+        out.write(f"{supplier.name} sells a chair 40.00, 36.00 from 24: the proposal of {bought['to_order']:g} is "
+                  f"priced {bought['unit_price']:.2f} ({bought['price_reason']}), {bought['amount']} in all\n")
+        lamp, = Product.create([{"name": "Floor lamp", "code": "FLAMP", "default_uom": unit, "product_suppliers": [
+            {"party": supplier.id, "lead_time": 3, "unit_price": Decimal("55")}]}])
+        lamp_rule, = Rule.create([{"product": lamp.id, "min_quantity": 1, "max_quantity": 3, "trigger": "manual"}])
+        before = len(Rule.needs())
+        Rule.snooze([lamp_rule], datetime.date.today() + datetime.timedelta(days=7))
+        out.write(f"a floor lamp rule would add a row ({before} rows); snoozed until {lamp_rule.snoozed_until}, "
+                  f"the report is back to {len(Rule.needs())} rows and the scheduler leaves it alone\n")
         ordered = Rule.run_scheduler()
         out.write("scheduler: " + ", ".join(
             f"{r.quantity:g} {r.product.name} " + (f"bought for {r.purchase.warehouse.code}" if r._name == "purchase.line"

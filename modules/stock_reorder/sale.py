@@ -51,10 +51,11 @@ class Sale:
         """Buy the goods of confirmed or processing ``sales``; return the purchases made or added to.
 
         Each goods line (each goods component of a kit line) is bought from
-        ``vendor``, else from its product's first supplier, with the line as
-        the purchase line's origin; only what is neither allocated (its
-        assigned or shipped moves) nor already bought (by a purchase not
-        cancelled) is bought.  To the warehouse: added to the
+        ``vendor``, else from its product's first supplier valid today, at
+        the price a purchase line would get from it today (its price breaks
+        for the quantity), with the line as the purchase line's origin; only
+        what is neither allocated (its assigned or shipped moves) nor already
+        bought (by a purchase not cancelled) is bought.  To the warehouse: added to the
         vendor's draft purchase of the sale's warehouse (made when missing).
         ``drop_ship``: one draft drop-ship purchase per sale and vendor, whose
         goods go from the supplier straight to the customer; the sale's
@@ -81,7 +82,7 @@ class Sale:
                 if supplier is None and vendor is None:
                     raise errors.UserError(
                         f"cannot buy {item.product.name} for {_sale_of(item).rec_name}: the product has no "
-                        f"supplier; add one to the product or give a vendor")
+                        f"supplier valid today; add one to the product or give a vendor")
             vendors = [vendor or s.party for s in suppliers]
             if not drop_ship:
                 lines = buy(env, [{"vendor": v, "warehouse": _sale_of(i).warehouse, "product": i.product,
@@ -494,7 +495,7 @@ def sale_confirm(env, sales):
 
 
 def raise_no_supplier(item):
-    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier: "
+    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier valid today: "
                            f"add one to the product before confirming")
 
 

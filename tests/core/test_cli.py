@@ -98,6 +98,9 @@ def test_demo_walks_through_the_modules():
     status, out = run("demo")
     assert status == 0
     assert "Activated" in out and "== product ==" in out and out.rstrip().endswith("Done.")
+    # §17: a price break prices the chairs' proposal, a rule snoozed, a discount for a whole category
+    assert "order 28 at 36.00 (supplier price from 24)" in out and "snoozed until" in out
+    assert "9 x Garden chair: gross 100.00 (garden list price), discount 5% (garden season)" in out
 
 
 def test_demo_refuses_a_database_in_use(url, capsys):
