@@ -232,4 +232,7 @@ class Database:
             raise errors.UserError(f"context must be a mapping, not {type(context).__name__}")
         pool = self.pool
         with self._connect() as connection, connection.begin():
-            yield Environment(self, pool, connection, context, user=user)
+            env = Environment(self, pool, connection, context, user=user)
+            yield env
+        for callback in env._after_commit:   # committed: the jobs queued in it run now (core.queue)
+            callback()
