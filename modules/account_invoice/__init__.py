@@ -7,7 +7,7 @@ posting numbers invoices without gaps; cancelling one makes its quantities
 invoiceable again.  ``Invoice.render_pdf`` draws them, ``Invoice.send``
 queues them as mail to the party.
 """
-from . import order
+from . import order, tasks
 from .cli import cli_commands
 from .demo import demo
 from .invoice import Invoice, InvoiceLine, Product
@@ -19,3 +19,4 @@ def register(module):
     module.add_models(Invoice, InvoiceLine, Product)
     module.add_models(order.Sale, order.SaleLine, extra="sale")
     module.add_models(order.Purchase, order.PurchaseLine, extra="purchase")
+    module.add_hooks(tasks, extra="sale")

@@ -7,9 +7,11 @@ and tries the failed ones again on its next run.
 """
 from .cli import cli_commands
 from .message import Message
+from . import tasks
 
 __all__ = ["cli_commands", "register"]
 
 
 def register(module):
     module.add_models(Message)
+    module.add_hooks(tasks)
