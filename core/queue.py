@@ -427,6 +427,7 @@ class PostgreSQLJobs:
 
     def __init__(self, database):
         import procrastinate   # only for a PostgreSQL database: it needs psycopg
+        quiet_procrastinate()
         self.database = database
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database.engine)))
 
@@ -454,6 +455,24 @@ class PostgreSQLJobs:
     def retry(self, env, ids):
         for job_id in ids:
             env.execute(sa.text("SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"), {"id": job_id})
+
+
+class _PerJobLines(logging.Filter):
+    """procrastinate's own line per job names its arguments: Kitwork logs its own, without them."""
+
+    ACTIONS = {"start_job", "job_success", "job_error", "job_error_retry", "job_aborted", "job_aborted_retry",
+               "loaded_job_info", "finish_task", "about_to_defer_jobs", "jobs_deferred"}
+
+    def filter(self, record):
+        return getattr(record, "action", None) not in self.ACTIONS
+
+
+def quiet_procrastinate():
+    """Keep procrastinate's per-job lines (with the jobs' arguments) out of the logs."""
+    for name in ("procrastinate.worker", "procrastinate.worker.worker", "procrastinate.jobs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _PerJobLines) for f in logger.filters):
+            logger.addFilter(_PerJobLines())
 
 
 def conninfo(engine):

@@ -121,7 +121,7 @@ class Worker:
             app.task(name=found.name, queue=found.queue, pass_context=True, retry=strategy)(self._job(found))
         loop = asyncio.get_running_loop()
         loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(self.concurrency + 2))
-        _quiet_procrastinate()
+        queue.quiet_procrastinate()
         async with app.open_async():
             await asyncio.to_thread(self._safely, self.housekeeping)
             keeper = None if self.once else asyncio.create_task(self._keep_house())
@@ -182,23 +182,6 @@ def _retry_strategy():
                 return RetryDecision(retry_in={"seconds": queue.backoff(job.attempts + 1)})
             return None
     return Retry()
-
-
-class _PerJobLines(logging.Filter):
-    """procrastinate's own line per job names its arguments: Kitwork logs its own, without them."""
-
-    ACTIONS = {"start_job", "job_success", "job_error", "job_error_retry", "job_aborted", "job_aborted_retry",
-               "loaded_job_info", "finish_task", "about_to_defer_jobs", "jobs_deferred"}
-
-    def filter(self, record):
-        return getattr(record, "action", None) not in self.ACTIONS
-
-
-def _quiet_procrastinate():
-    for name in ("procrastinate", "procrastinate.worker", "procrastinate.jobs"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _PerJobLines) for f in logger.filters):
-            logger.addFilter(_PerJobLines())
 
 
 # -- periodic tasks and stalled jobs -------------------------------------------------------------

@@ -1,10 +1,4 @@
 """A probe module with tasks whose effects the tests count, and real ``kitwork worker`` processes."""
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import pytest
 
 PROBE_INIT = '''
@@ -143,61 +137,5 @@ def jobs(database, **domain):
         return env["queue.job"].search([(k, "=", v) for k, v in domain.items()])
 
 
-def wait_for(condition, timeout=120, what="the condition"):
-    """Poll ``condition()`` until it is true; fail after ``timeout`` seconds (generous: a loaded machine)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def postgresql(database):
     return database.engine.dialect.name == "postgresql"
-
-
-class Workers:
-    """``kitwork worker`` processes on a database; stopped (SIGTERM, then SIGKILL) at the end of the test."""
-
-    def __init__(self, site, tmp_path):
-        self.site, self.tmp_path, self.processes = site, tmp_path, []
-
-    def start(self, database, *arguments, smtp_url=None):
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(self.site) if self.site else "", environment.get("PYTHONPATH", "")) if p)
-        if smtp_url:
-            environment["KITWORK_SMTP_URL"] = smtp_url
-        log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "worker", "--db", database.url, *arguments],
-            stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
-        process.log_path = log.name
-        self.processes.append(process)
-        return process
-
-    def output(self, process):
-        with open(process.log_path) as handle:
-            return handle.read()
-
-    def stop(self):
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def workers(tmp_path, request):
-    site = request.getfixturevalue("probe") if "probe" in request.fixturenames else None
-    running = Workers(site, tmp_path)
-    yield running
-    running.stop()
