@@ -53,6 +53,7 @@ class Worker:
         self.stalled_after = float(stalled_after)
         self.tick = float(tick)
         self.stopping = threading.Event()
+        self.ran = 0   # jobs run so far
 
     def run(self):
         if self.database.engine.dialect.name == "postgresql":
@@ -126,11 +127,15 @@ class Worker:
             await asyncio.to_thread(self._safely, self.housekeeping)
             keeper = None if self.once else asyncio.create_task(self._keep_house())
             try:
-                await app.run_worker_async(
-                    queues=self.queues, concurrency=self.concurrency, wait=not self.once, listen_notify=True,
-                    fetch_job_polling_interval=min(self.tick, 5.0), delete_jobs="never",
-                    update_heartbeat_interval=max(0.2, self.stalled_after / 5),
-                    stalled_worker_timeout=self.stalled_after, install_signal_handlers=True)
+                while True:   # with once: again while the jobs run queue more (a fan-out, a chain)
+                    ran = self.ran
+                    await app.run_worker_async(
+                        queues=self.queues, concurrency=self.concurrency, wait=not self.once, listen_notify=True,
+                        fetch_job_polling_interval=min(self.tick, 5.0), delete_jobs="never",
+                        update_heartbeat_interval=max(0.2, self.stalled_after / 5),
+                        stalled_worker_timeout=self.stalled_after, install_signal_handlers=True)
+                    if not self.once or self.ran == ran:
+                        break
             finally:
                 if keeper is not None:
                     keeper.cancel()
@@ -149,6 +154,7 @@ class Worker:
             user = kwargs.pop(queue.USER_KEY, None)
             clear = (lambda env: env.execute(sa.text("DELETE FROM queue_job_error WHERE job_id = :id"),
                                              {"id": job.id})) if job.attempts else None
+            self.ran += 1
             try:
                 queue.execute(database, found, kwargs, user, before_commit=clear)
             except Exception as exc:
