@@ -224,7 +224,10 @@ class Database:
         user's rights (:meth:`Environment.has_access
         <core.environment.Environment.has_access>`), a refused one raises
         :class:`~core.errors.AccessError`; without it the transaction acts for
-        the system, which may do anything.
+        the system, which may do anything.  Once it has committed, the
+        callbacks registered with :meth:`Environment.after_commit
+        <core.environment.Environment.after_commit>` run (on SQLite, the
+        background jobs queued in it: :mod:`core.queue`).
         """
         if not self.active_modules:
             raise errors.ModuleError(f"no module is active in {self!r}: activate one first")

@@ -39,4 +39,5 @@ def invoice(env, sales, post=False, batch=BATCH, done=0, total=None):
 
 @hookimpl
 def core_tasks():
+    """The module's task: account_invoice.invoice, invoicing in batches."""
     return [invoice]

@@ -11,7 +11,7 @@ from .message import URL_VARIABLE, Server
 RETRIES = 5   # a failed message is sent again by the periodic run until it was tried this often
 
 
-@task("mail.send", cron="* * * * *")
+@task("mail.send", cron="* * * * *", queue="mail")
 def send(env, message=None):
     """Send ``message`` (an id) over SMTP; without it, queue a job for each message waiting to go.
 
@@ -56,4 +56,5 @@ def send_later(env, messages):
 
 @hookimpl
 def core_tasks():
+    """The module's task: mail.send, delivering the mail queue one message per job."""
     return [send]

@@ -51,4 +51,5 @@ def stock_moves_done(env, moves):
 
 @hookimpl
 def core_tasks():
+    """The module's tasks: sale_automation.check (some sales) and .sweep (the watch list)."""
     return [check, sweep]

@@ -35,4 +35,5 @@ def replenish(env, warehouse=None):
 
 @hookimpl
 def core_tasks():
+    """The module's task: stock_reorder.replenish, the reordering scheduler per warehouse."""
     return [replenish]
