@@ -70,7 +70,7 @@ def background(database, out):
     from decimal import Decimal
 
     with database.transaction() as env:
-        Product, Sale, Location = env["product.product"], env["sale.sale"], env["stock.location"]
+        Product, Sale = env["product.product"], env["sale.sale"]
         unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
         lamp, = Product.create([{"name": "Brass lamp", "code": "LAMP-B", "default_uom": unit,
                                  "list_price": Decimal("70")}])

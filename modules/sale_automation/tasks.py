@@ -26,7 +26,7 @@ def sweep(env):
     """Check again every sale on the watch list (what ``kitwork automate`` does for the watched sales)."""
     watches = env["sale.automation.watch"].table
     watched = list(env.execute(sa.select(watches.c.sale).distinct().order_by(watches.c.sale)).scalars())
-    return check(env, watched)
+    return check(env, sales=watched)
 
 
 @hookimpl

@@ -7,13 +7,11 @@ import subprocess
 import sys
 
 import pytest
-import sqlalchemy as sa
 
 from core import cli
 
 from .conftest import effects, jobs, postgresql
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
 def only_postgresql(database):
@@ -26,6 +24,14 @@ def registered_workers(database):
         return connection.exec_driver_sql("SELECT count(*) FROM procrastinate_workers").scalar()
 
 
+def start(workers, wait_for, database, count, *arguments):
+    """``count`` workers on ``database`` (PostgreSQL only), once all are registered and listening."""
+    only_postgresql(database)
+    started = [workers.start(database, *arguments) for _ in range(count)]
+    wait_for(lambda: registered_workers(database) == count, what=f"{count} workers registered")
+    return started
+
+
 def states(database):
     with database.transaction() as env:
         found = {}
@@ -35,10 +41,7 @@ def states(database):
 
 
 def test_two_workers_apply_each_of_a_thousand_jobs_exactly_once(probe_db, workers, wait_for):
-    only_postgresql(probe_db)
-    for _ in range(2):
-        workers.start(probe_db, "--concurrency", "4")
-    wait_for(lambda: registered_workers(probe_db) == 2, what="two workers registered")
+    start(workers, wait_for, probe_db, 2, "--concurrency", "4")
     with probe_db.transaction() as env:
         for i in range(1000):
             env.defer("probe.touch", key=f"k{i}")
@@ -51,9 +54,7 @@ def test_two_workers_apply_each_of_a_thousand_jobs_exactly_once(probe_db, worker
 
 
 def test_a_job_of_a_worker_killed_mid_job_completes_on_the_other_once(probe_db, workers, wait_for, tmp_path):
-    only_postgresql(probe_db)
-    started = [workers.start(probe_db, "--stalled-after", "4") for _ in range(2)]
-    wait_for(lambda: registered_workers(probe_db) == 2, what="two workers registered")
+    started = start(workers, wait_for, probe_db, 2, "--stalled-after", "6")
     marker = tmp_path / "running"
     with probe_db.transaction() as env:
         job_id = env.defer("probe.touch", key="k", marker=str(marker), sleep=3600)
@@ -69,10 +70,7 @@ def test_a_job_of_a_worker_killed_mid_job_completes_on_the_other_once(probe_db, 
 
 
 def test_three_workers_run_a_periodic_task_once_per_period(probe_db, workers, wait_for):
-    only_postgresql(probe_db)
-    for _ in range(3):
-        workers.start(probe_db, "--tick", "0.1")
-    wait_for(lambda: registered_workers(probe_db) == 3, what="three workers registered")
+    start(workers, wait_for, probe_db, 3, "--tick", "0.1")
     with probe_db.transaction() as env:
         schedule, = env["queue.schedule"].search([("task", "=", "probe.periodic")])
         assert schedule.cron == "0 0 1 1 *" and schedule.next_run.month == 1 and schedule.next_run.day == 1

@@ -64,5 +64,22 @@ def test_a_second_check_finds_nothing_to_do(database, shop, run_jobs):
     if postgresql(database):
         run_jobs(database)
     with database.transaction() as env:
-        assert [(j.state, j.error) for j in env["queue.job"].search([])] == [("succeeded", None)] * 2
+        assert [(j.state, j.error) for j in env["queue.job"].search([("task", "=", "sale_automation.check")])] == [
+            ("succeeded", None)] * 2
         assert [log.outcome for log in env["sale.automation.log"].search([])] == ["applied"]
+
+
+def test_the_periodic_sweep_checks_the_watch_list(database, shop, run_jobs):
+    with database.transaction() as env:
+        s = shop(env)
+        s.stock(s.lamp, 5)
+        sale = s.sale(state="confirmed")
+        s.rule([{"type": "fulfil"}], name="ship")   # no event: only runs check it
+        assert [log.outcome for log in run(env)] == ["watching"]   # confirmed: nothing to ship yet
+        env["sale.sale"].process([sale])   # now it could ship, and no goods arrive to wake it
+    assert state_of(database, sale.id) == "processing"
+    with database.transaction() as env:
+        env.defer("sale_automation.sweep")
+    if postgresql(database):
+        run_jobs(database)
+    assert state_of(database, sale.id) == "done"
