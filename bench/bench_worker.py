@@ -65,9 +65,9 @@ MIGRATION = '''
 from alembic import op
 import sqlalchemy as sa
 
-revision = "bench_worker_0001"
+revision = "bench_jobs_0001"
 down_revision = None
-branch_labels = ("bench_worker",)
+branch_labels = ("bench_jobs",)
 depends_on = None
 
 
@@ -80,15 +80,15 @@ def upgrade():
 
 def write_module(site):
     """The bench's module, visible through a ``kitwork.modules`` entry point from ``site``."""
-    package = site / "bench_worker"
+    package = site / "bench_jobs"
     (package / "migrations").mkdir(parents=True)
     (package / "__init__.py").write_text(MODULE)
-    (package / "manifest.toml").write_text('name = "bench_worker"\nversion = "1.0.0"\ndepends = ["queue"]\n')
-    (package / "migrations" / "bench_worker_0001.py").write_text(MIGRATION)
-    info = site / "bench_worker-1.0.dist-info"
+    (package / "manifest.toml").write_text('name = "bench_jobs"\nversion = "1.0.0"\ndepends = ["queue"]\n')
+    (package / "migrations" / "bench_jobs_0001.py").write_text(MIGRATION)
+    info = site / "bench_jobs-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bench_worker\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[kitwork.modules]\nbench_worker = bench_worker\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bench_jobs\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[kitwork.modules]\nbench_jobs = bench_jobs\n")
     sys.path.insert(0, str(site))
 
 
@@ -153,7 +153,7 @@ def stamps_one(database, n):
 def run_postgresql(url, site, args):
     from core import Database
     database = Database(url)
-    database.activate("bench_worker")
+    database.activate("bench_jobs")
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     workers = [subprocess.Popen([sys.executable, "-m", "core.cli", "worker", "--db", url,
                                  "--concurrency", str(args.concurrency)],
@@ -180,7 +180,7 @@ def run_postgresql(url, site, args):
 def run_sqlite(url, args):
     from core import Database
     database = Database(url)
-    database.activate("bench_worker")
+    database.activate("bench_jobs")
     try:
         return measure(database, args.jobs, args.latency, sqlite=True)
     finally:

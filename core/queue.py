@@ -79,8 +79,8 @@ class Task:
     attempts: int = DEFAULT_ATTEMPTS
     module: str = None
 
-    def __call__(self, env, **kwargs):
-        return self.function(env, **kwargs)
+    def __call__(self, env, *args, **kwargs):
+        return self.function(env, *args, **kwargs)
 
     @property
     def parameters(self):
@@ -168,10 +168,16 @@ def backoff(attempts):
 
 # -- errors ----------------------------------------------------------------------------------
 def is_transient(exc):
-    """Whether ``exc`` (or what caused it) is a database error that trying again may cure."""
+    """Whether ``exc`` (or what caused it) is a database error that trying again may cure.
+
+    A serialization failure, a deadlock, a lock not granted in time, a
+    locked SQLite file, or a connection the server dropped (restarted, say).
+    """
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
+        if getattr(exc, "connection_invalidated", False):   # the server went away: a new connection may do
+            return True
         orig = getattr(exc, "orig", None) or exc
         if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
             return True
@@ -432,18 +438,23 @@ class PostgreSQLJobs:
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database.engine)))
 
     def defer(self, env, found, args, user, lock, queueing_lock, delay):
-        from procrastinate import exceptions
+        from procrastinate import exceptions, jobs
         payload = dict(args)
         if user is not None:
             payload[USER_KEY] = user
-        options = {"lock": lock, "queueing_lock": queueing_lock, "queue": found.queue,
-                   "connection": env.connection.connection.driver_connection}
-        if delay is not None:
-            options["schedule_in"] = {"seconds": delay}
+        scheduled = None if delay is None else (
+            datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=delay))
+        # The job manager's own call (what Task.configure(connection=...).defer does, without
+        # building the log lines of every job): the INSERT runs on the caller's connection.
+        job = jobs.Job(queue=found.queue, lock=lock, queueing_lock=queueing_lock, task_name=found.name,
+                       task_kwargs=payload, scheduled_at=scheduled)
+        connection = env.connection.connection.driver_connection
+        if queueing_lock is None:   # nothing the insert can be refused for
+            return self.app.job_manager.defer_job(job, connection=connection).id
         for _ in range(3):
             try:
                 with env.connection.begin_nested():   # a refused insert must not end the caller's transaction
-                    return self.app.configure_task(found.name, **options).defer(**payload)
+                    return self.app.job_manager.defer_job(job, connection=connection).id
             except exceptions.AlreadyEnqueued:
                 waiting = env.execute(sa.text(
                     "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :key AND status = 'todo'"),

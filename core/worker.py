@@ -110,11 +110,11 @@ class Worker:
     async def _run_postgresql(self):
         import procrastinate
         database = self.database
-        # One connection per job running at once, plus the housekeeping's; checked before use
-        # (a worker outlives database restarts).
+        # One connection per job running at once, plus the housekeeping's.  A connection the server
+        # dropped (a restart) fails its job with an error that is retried, on a new connection.
         url = database.engine.url
         database.engine.dispose()
-        database.engine = sa.create_engine(url, pool_size=self.concurrency + 2, max_overflow=2, pool_pre_ping=True)
+        database.engine = sa.create_engine(url, pool_size=self.concurrency + 2, max_overflow=2)
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(
             conninfo=queue.conninfo(database.engine), min_size=1, max_size=self.concurrency + 3))
         strategy = _retry_strategy()
