@@ -390,38 +390,44 @@ class SQLiteJobs:
             return list(connection.execute(query.order_by(table.c.id).limit(limit)).scalars())
 
     def run(self, job_id):
-        """Claim, run and complete job ``job_id`` in one transaction; its new state, or None if not due."""
+        """Claim, run and complete job ``job_id`` in one transaction; its new state, or None if not due.
+
+        The claim is the transaction's first statement, a write: SQLite makes
+        it the one writer before it reads anything, so it never has to give
+        way half-way (a reader turning writer may be refused).
+        """
         database = self.database
         table = self.table()
-        with database.engine.connect() as connection:
-            job = connection.execute(sa.select(table).where(table.c.id == job_id)).first()
         now = utcnow()
-        if job is None or job.state != "todo" or job.scheduled_at > now:
-            return None
-        found = tasks(database.pool).get(job.task)
-        unchanged = [table.c.id == job.id, table.c.state == "todo", table.c.attempts == job.attempts]
+        job = found = None
         try:
-            if found is None:
-                raise errors.UserError(f"task {job.task} is not a task of the active modules")
-            with database.transaction(user=job.user) as env:
-                claimed = env.execute(table.update().where(*unchanged).values(
-                    state="doing", started_at=now, attempts=job.attempts + 1)).rowcount
-                if not claimed:   # another process ran it meanwhile
+            with database.transaction() as env:
+                claimed = env.execute(table.update().where(
+                    table.c.id == job_id, table.c.state == "todo", table.c.scheduled_at <= now).values(
+                    state="doing", started_at=now, attempts=table.c.attempts + 1)).rowcount
+                if not claimed:   # done, failed, not due, or run by another process meanwhile
                     return None
-                found(env, **json.loads(job.args))
+                job = env.execute(sa.select(table).where(table.c.id == job_id)).first()
+                found = tasks(env.pool).get(job.task)
+                if found is None:
+                    raise errors.UserError(f"task {job.task} is not a task of the active modules")
+                with env.with_user(job.user):
+                    found(env, **json.loads(job.args))
                 env.execute(table.update().where(table.c.id == job.id).values(
                     state="succeeded", finished_at=utcnow(), error=None))
         except Exception as exc:
+            if job is None:   # not even claimed (the database locked, say): it stays queued as it was
+                raise
             description = describe(exc)
-            again = found is not None and is_transient(exc) and job.attempts + 1 < found.attempts
-            values = {"attempts": job.attempts + 1, "error": description, "started_at": now}
+            again = found is not None and is_transient(exc) and job.attempts < found.attempts
+            values = {"attempts": job.attempts, "error": description, "started_at": now}
             if again:
-                values.update(state="todo", scheduled_at=utcnow() + datetime.timedelta(
-                    seconds=backoff(job.attempts + 1)))
+                values.update(state="todo", scheduled_at=utcnow() + datetime.timedelta(seconds=backoff(job.attempts)))
             else:
                 values.update(state="failed", finished_at=utcnow())
-            with database.transaction() as env:
-                env.execute(table.update().where(*unchanged).values(**values))
+            with database.transaction() as env:   # the claim was undone with the rest: as it was, then this
+                env.execute(table.update().where(table.c.id == job.id, table.c.state == "todo",
+                                                 table.c.attempts == job.attempts - 1).values(**values))
             log.info("job %s %s %s: %s", job.id, job.task, "to retry" if again else "failed", description)
             return values["state"]
         log.info("job %s %s succeeded", job.id, job.task)
