@@ -115,15 +115,20 @@ class Worker:
         url = database.engine.url
         database.engine.dispose()
         database.engine = sa.create_engine(url, pool_size=self.concurrency + 2, max_overflow=2)
-        app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-            conninfo=queue.conninfo(database.engine), min_size=1, max_size=self.concurrency + 3))
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=queue.conninfo(database.engine)))
         strategy = _retry_strategy()
         for found in queue.tasks(database.pool).values():
             app.task(name=found.name, queue=found.queue, pass_context=True, retry=strategy)(self._job(found))
         loop = asyncio.get_running_loop()
         loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(self.concurrency + 2))
         queue.quiet_procrastinate()
-        async with app.open_async():
+        # procrastinate's own pool checks each connection with a query before every use: two more
+        # round trips a job.  This one is checked only when it fails (psycopg discards broken ones).
+        import psycopg_pool
+        pool = psycopg_pool.AsyncConnectionPool(queue.conninfo(database.engine), min_size=2,
+                                                max_size=self.concurrency + 3, open=False)
+        await pool.open(wait=True)
+        async with app.open_async(pool=pool):
             await asyncio.to_thread(self._safely, self.housekeeping)
             keeper = None if self.once else asyncio.create_task(self._keep_house())
             try:
@@ -139,6 +144,7 @@ class Worker:
             finally:
                 if keeper is not None:
                     keeper.cancel()
+        await pool.close()
 
     async def _keep_house(self):
         while True:
