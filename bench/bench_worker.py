@@ -8,6 +8,9 @@ row stamped with the time just before its transaction commits.
 - throughput: ``--jobs`` jobs queued in one transaction; jobs/s from that
   commit to the last effect committed (goal on PostgreSQL with 2 workers:
   at least 500 jobs/s);
+- CPU ms/job: the Python processes' CPU time (the workers', or on SQLite the
+  bench's own) per job of the throughput run — what the figure would be on
+  an idle machine, where the wall-clock ones follow the load of the others;
 - latency: ``--latency`` jobs, each queued by a transaction of its own, one
   every 20 ms (a queue that is not saturated); p50 and p99 of effect stamp −
   commit time (goal: p50 ≤ 50 ms, p99 ≤ 500 ms).
@@ -122,15 +125,31 @@ def queue_many(database, first, count):
     return committed[0]
 
 
-def measure(database, jobs, latency, sqlite):
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by the processes ``pids`` (Linux), or None."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measure(database, jobs, latency, sqlite, pids=()):
     from core import queue
     queue.tasks(database.pool)   # the pool and its tasks read before the clock starts
     queue_many(database, 0, 20)   # warm-up
     wait_for_effects(database, 20)
+    pids = list(pids) or [os.getpid()]
+    cpu = cpu_seconds(pids)
     start = queue_many(database, 1000, jobs)
     found = wait_for_effects(database, 20 + jobs)
     last = max(found[n] for n in range(1000, 1000 + jobs))
     throughput = jobs / (last - start)
+    after = cpu_seconds(pids)
+    cpu = None if cpu is None or after is None else (after - cpu) / jobs * 1000
     delays = []
     first = 1000 + jobs + 1000
     for n in range(first, first + latency):
@@ -146,7 +165,7 @@ def measure(database, jobs, latency, sqlite):
     delays.sort()
     p50 = statistics.median(delays) * 1000
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000
-    return throughput, p50, p99
+    return throughput, p50, p99, cpu
 
 
 def stamps_one(database, n):
@@ -172,7 +191,7 @@ def run_postgresql(url, site, args):
             if time.monotonic() > deadline:
                 raise SystemExit("the workers did not start")
             time.sleep(0.05)
-        return measure(database, args.jobs, args.latency, sqlite=False)
+        return measure(database, args.jobs, args.latency, sqlite=False, pids=[w.pid for w in workers])
     finally:
         for worker in workers:
             worker.terminate()
@@ -217,9 +236,10 @@ def main():
                 rows.append((f"PostgreSQL, 2 workers x {args.concurrency}", *run_postgresql(make(), site, args)))
         elif not args.sqlite_only:
             print("PostgreSQL skipped: give --pg URL or KITWORK_BENCH_PG_URL")
-    print(f"{'backend':<34} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8}   ({args.jobs} jobs; latency of {args.latency})")
-    for name, throughput, p50, p99 in rows:
-        print(f"{name:<34} {throughput:>8.0f} {p50:>8.1f} {p99:>8.1f}")
+    print(f"{'backend':<34} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/job':>11}   "
+          f"({args.jobs} jobs; latency of {args.latency}; load average {os.getloadavg()[0]:.1f})")
+    for name, throughput, p50, p99, cpu in rows:
+        print(f"{name:<34} {throughput:>8.0f} {p50:>8.1f} {p99:>8.1f} {cpu if cpu is None else round(cpu, 2):>11}")
 
 
 if __name__ == "__main__":

@@ -172,8 +172,13 @@ class Worker:
                 raise (_TryAgain if again else _Failed)(description) from None
             log.info("job %s %s succeeded", job.id, found.name)
 
-        run.__name__ = run.__qualname__ = found.name
-        return run
+        async def run_in_thread(context, **kwargs):
+            # What procrastinate does with a sync task (run it in a thread), without asgiref's
+            # wrapping of each call: a tenth of the worker's time per small job.
+            return await asyncio.get_running_loop().run_in_executor(None, lambda: run(context, **kwargs))
+
+        run_in_thread.__name__ = run_in_thread.__qualname__ = found.name
+        return run_in_thread
 
 
 class _Failed(Exception):
