@@ -3,10 +3,16 @@
 Sales of 5 lines, half of the lines kits of 4 components (one of them fixed),
 go through quote, reset to draft, quote again, then confirm + process
 (shipments and moves), through the public API, on a fresh SQLite file and
-on a fresh PostgreSQL schema.  For each size and phase: lines/s,
-statements and CPU seconds (client plus local server) on each backend, and
-PostgreSQL's time and CPU over SQLite's (goal: within 1.5x).  Each round
-builds its own data; the best round is kept.
+on a fresh PostgreSQL schema, with stock_reorder active (its hooks run at
+confirm and process).  For each size and phase: lines/s, statements and CPU
+seconds (client plus local server) on each backend, and PostgreSQL's time
+and CPU over SQLite's (goal: within 1.5x).  Each round builds its own data;
+the best round is kept.
+
+Confirm + process is also done by a floor: hand-written set-based
+SQLAlchemy Core (``floor_confirm.py``) on a copy of the database made just
+before the phase; every table must then be equal to what Kitwork wrote, and
+the bench prints Kitwork's time over the floor's.
 
 PostgreSQL comes from ``--pg URL`` or ``KITWORK_BENCH_PG_URL``; without
 either, a throw-away cluster is started when PostgreSQL's server programs
@@ -32,9 +38,12 @@ from core import Database, foreign_keys
 
 from bench_kits import Counter, build
 from databases import postgresql_urls, sqlite_urls
+from floor_confirm import confirm_process, copy_database, differing_tables, reflect
 
 PHASES = ("quote", "reset to draft", "quote again", "confirm + process")
+FLOOR = "floor (Core)"
 LINES_PER_SALE = 5
+MODULES = ("sale", "product_kit", "stock", "stock_reorder")
 
 
 def server_cpu(pid):
@@ -47,11 +56,12 @@ def server_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_phases(db, sale_ids, profiler=None):
+def run_phases(db, sale_ids, profiler=None, before_last=None):
     """Time each phase in its own transaction: ``[(seconds, statements, cpu seconds)]`` in PHASES order.
 
     CPU seconds add this process's and, on a local PostgreSQL, its server
     process's: less sensitive than wall time to other work on the machine.
+    ``before_last`` runs (untimed) before the last phase.
     """
     counter = Counter(db.engine)
 
@@ -66,7 +76,9 @@ def run_phases(db, sale_ids, profiler=None):
     actions = (lambda env: env["sale.sale"].quote(sales(env)), lambda env: env["sale.sale"].draft(sales(env)),
                lambda env: env["sale.sale"].quote(sales(env)), confirm_process)
     result = []
-    for action in actions:
+    for position, action in enumerate(actions):
+        if before_last and position == len(actions) - 1:
+            before_last()
         with db.transaction() as env:
             pid = env.execute(sa.text("SELECT pg_backend_pid()")).scalar() if db.engine.name == "postgresql" else None
             cpu = time.process_time() + server_cpu(pid)
@@ -81,14 +93,44 @@ def run_phases(db, sale_ids, profiler=None):
     return result
 
 
-def one_round(url, sales, profiler=None):
+def run_floor(url, sale_ids):
+    """Confirm + process by the floor on ``url``, timed as a phase: ``(seconds, statements, cpu seconds)``."""
+    engine = sa.create_engine(url)
+    try:
+        reflect(engine)
+        counter = Counter(engine)
+        with engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() \
+                if engine.dialect.name == "postgresql" else None
+            connection.rollback()
+            cpu = time.process_time() + server_cpu(pid)
+            start, statements = time.perf_counter(), counter.count
+            with connection.begin():
+                confirm_process(connection, sale_ids)
+            return (time.perf_counter() - start, counter.count - statements,
+                    time.process_time() + server_cpu(pid) - cpu)
+    finally:
+        engine.dispose()
+
+
+def one_round(url, copy_url, sales, profiler=None):
+    """The phases on ``url``, and the floor of the last one on ``copy_url`` (a copy made just before it).
+
+    Returns the phases' figures and the floor's, in that order; refuses a
+    round whose tables differ after the last phase.
+    """
     db = Database(url)
     try:
-        db.activate("sale", "product_kit", "stock")
+        db.activate(*MODULES)
         sale_ids = build(db, sales)
-        return run_phases(db, sale_ids, profiler)
+        result = run_phases(db, sale_ids, profiler, lambda: copy_database(url, copy_url, MODULES))
     finally:
         db.close()
+    result.append(run_floor(copy_url, sale_ids))
+    differing = differing_tables(url, copy_url)
+    if differing:
+        raise SystemExit(f"after confirm + process, Kitwork and the floor differ in {', '.join(differing)}")
+    return result
 
 
 @contextlib.contextmanager
@@ -139,7 +181,7 @@ def may_switch(url):
 def best(rounds):
     """Per phase, the fastest round's seconds, the first round's statements, the least CPU seconds."""
     return [(min(r[i][0] for r in rounds), rounds[0][i][1], min(r[i][2] for r in rounds))
-            for i in range(len(PHASES))]
+            for i in range(len(PHASES) + 1)]
 
 
 def main():
@@ -173,7 +215,7 @@ def main():
         pg_may_switch = backends[-1][0] == "postgresql" and may_switch(backends[-1][1]())
         for sales in args.sales:
             for name, make_url in backends:
-                rounds = [one_round(make_url(), sales, profiler if name == backends[-1][0] else None)
+                rounds = [one_round(make_url(), make_url(), sales, profiler if name == backends[-1][0] else None)
                           for _ in range(args.rounds)]
                 results[sales, name] = best(rounds)
 
@@ -185,7 +227,7 @@ def main():
         if len(names) == 2:
             header += f"{'pg/sqlite time':>16}{'cpu':>7}"
         print(header)
-        for i, phase in enumerate(PHASES):
+        for i, phase in enumerate(PHASES + (FLOOR,)):
             row = f"{phase:<20}"
             for name in names:
                 seconds, statements, cpu = results[sales, name][i]
@@ -194,6 +236,9 @@ def main():
                 (pg_time, _, pg_cpu), (lite_time, _, lite_cpu) = results[sales, names[1]][i], results[sales, names[0]][i]
                 row += f"{pg_time / lite_time:>15.2f}x{pg_cpu / lite_cpu:>6.2f}x"
             print(row)
+        ratios = ", ".join(f"{name} {results[sales, name][3][0] / results[sales, name][4][0]:.2f}x time, "
+                           f"{results[sales, name][3][2] / results[sales, name][4][2]:.2f}x cpu" for name in names)
+        print(f"confirm + process / floor: {ratios} (tables equal after the phase)")
     if "postgresql" in names:
         how = ("per row (--row-checks)" if args.row_checks else
                f"once per batch for inserts of {foreign_keys.THRESHOLD}+ rows" if pg_may_switch else

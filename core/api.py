@@ -9,11 +9,19 @@ front end can check a call's arguments and document them without running it.
 A published method is a door of the model, like ``write``: it runs whole in
 one savepoint, and a transaction acting for a user checks the user's right
 once, when the call comes in (what the method does inside is on the system's
-behalf).
+behalf).  Its parameters are checked by their fields whoever calls it, from
+Python as over HTTP: a value of the wrong type, out of bounds, or a Many2One
+naming no record is a :class:`~core.errors.ValidationError` before the
+method runs.
 """
 import dataclasses
+import inspect
 import types
 
+import marshmallow
+import sqlalchemy as sa
+
+from . import errors, fields
 from .environment import OPERATIONS
 
 
@@ -25,7 +33,8 @@ class Exposed:
     ``write`` or ``delete``); ``records``: whether it takes a list of records
     (or ids) first; ``params``: its keyword parameters, ``{name: field}`` (a
     bound :class:`core.fields.Field` that checks and describes the value);
-    ``doc``: its docstring.
+    ``doc``: its docstring; ``signature``: the method's, which matches
+    positional arguments to parameters when the call is checked.
     """
 
     name: str
@@ -33,6 +42,7 @@ class Exposed:
     records: bool
     params: types.MappingProxyType
     doc: str
+    signature: inspect.Signature = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def expose(access="write", records=True, **params):
@@ -65,5 +75,71 @@ def exposed_of(composed, model_name, owner):
         access, records, params = marked or ("write", True, {})
         bound = {name: field.bind(name, f"{model_name}.{attr}", owner) for name, field in params.items()}
         result[attr] = Exposed(attr, access, records, types.MappingProxyType(bound),
-                               " ".join((method.__doc__ or "").split()))
+                               " ".join((method.__doc__ or "").split()), inspect.signature(method))
     return result
+
+
+def check_arguments(model, exposed, arguments):
+    """``arguments`` (``{parameter: value}``) of a call of ``exposed`` on ``model``, checked by the fields.
+
+    Each declared parameter given a value other than None is converted by
+    its field's schema (a record of a Many2One's target stays the record);
+    a Many2One value must name an existing record (one query each).
+    Returns the arguments to call with; raises ValidationError naming the
+    method and every parameter at fault.
+    """
+    where = f"{model._name}.{exposed.name}"
+    problems, said, result = {}, {}, dict(arguments)
+    for name, field in exposed.params.items():
+        value = arguments.get(name)
+        if value is None:
+            continue
+        try:
+            converted = field.schema_field().deserialize(value)
+        except marshmallow.ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+            problems[name] = [str(m) for m in messages]
+            continue
+        if isinstance(field, fields.Many2One):
+            table = model.env[field.target].table
+            if model.env.execute(sa.select(table.c.id).where(table.c.id == converted)).first() is None:
+                problems[name] = [f"No {field.target} with id {converted}."]
+                said[name] = f"no {field.target} with id {converted}"
+                continue
+            if getattr(value, "_name", None) == field.target:
+                converted = value
+        result[name] = converted
+    if problems:
+        detail = "; ".join(f"{name}: {said.get(name) or ' '.join(messages)}"
+                           for name, messages in sorted(problems.items()))
+        raise errors.ValidationError(f"invalid call of {where}: {detail}", problems, where)
+    return result
+
+
+def checking_arguments(composed, name, exposed):
+    """The door ``name`` of ``composed``, its declared parameters checked first (see :func:`check_arguments`).
+
+    The user's right is checked before the parameters, as the door does
+    (a refusal then tells nothing of which records exist).  Positional
+    arguments are matched to their parameters by the method's signature.
+    """
+    door = getattr(composed, name).__func__
+    signature = exposed.signature
+
+    def checked(cls, *args, **kwargs):
+        env = cls._env
+        if env._user is not None and not env._inside:
+            env.check_access(cls._name, exposed.access)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise errors.UserError(f"{cls._name}.{name}: {exc}") from None
+        given = {key: value for key, value in bound.arguments.items() if key in exposed.params}
+        if given:
+            bound.arguments.update(check_arguments(cls, exposed, given))
+        return door(cls, *bound.args, **bound.kwargs)
+
+    checked.__name__, checked.__qualname__, checked.__doc__ = name, door.__qualname__, door.__doc__
+    if hasattr(door, "_transition_to"):
+        checked._transition_to = door._transition_to
+    return classmethod(checked)

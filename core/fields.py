@@ -480,6 +480,15 @@ class Reference(Field):
         model, _, id_ = value.partition(",")
         return model, int(id_)
 
+    @staticmethod
+    def sql(model, id_column):
+        """SQL: the stored value referring to the record of ``model`` whose id is ``id_column``.
+
+        For set-based statements that join references to the records they
+        name (``"model," || id``), instead of listing every value in Python.
+        """
+        return sa.literal(f"{model},", sa.String) + sa.cast(id_column, sa.String)
+
     def to_sql(self, value):
         if value is None or isinstance(value, str):
             return value

@@ -132,6 +132,9 @@ class Pool:
         doors.update((attr, (exposed.records, exposed.access)) for attr, exposed in composed._exposed.items())
         for attr, (takes_records, access) in doors.items():
             setattr(composed, attr, entry_point(composed, attr, takes_records, access))
+        for attr, exposed in composed._exposed.items():
+            if exposed.params:
+                setattr(composed, attr, api.checking_arguments(composed, attr, exposed))
         self.owners[model_name] = base_owner
         return composed
 

@@ -200,16 +200,20 @@ def free_tcp_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the test: ``.url``, and ``.received`` messages."""
+def serve_smtp(inbox):
+    """Serve ``inbox`` (an aiosmtpd handler) on 127.0.0.1 until the generator is closed; yields it with ``.url``."""
     from aiosmtpd.controller import Controller
-    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_tcp_port())
     controller.start()
     inbox.url = f"smtp://127.0.0.1:{controller.port}?from=shop@example.com"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the test: ``.url``, and ``.received`` messages."""
+    yield from serve_smtp(Inbox())
 
 
 @pytest.fixture

@@ -3,20 +3,22 @@
 ``Sale.invoice`` / ``Purchase.invoice`` put on one draft invoice per order
 what is to invoice and not yet invoiced (``quantity_invoiced`` on the lines
 counts every invoice line of the order line but those of cancelled invoices);
-posting numbers invoices without gaps; cancelling one makes its quantities
-invoiceable again.  ``Invoice.render_pdf`` draws them, ``Invoice.send``
+posting numbers invoices without gaps and freezes their amounts (each
+line's tax, one ``account.invoice.tax`` per tax, the totals: a posted
+invoice never changes); cancelling one makes its quantities invoiceable
+again.  ``Invoice.render_pdf`` draws them, ``Invoice.send``
 queues them as mail to the party.
 """
 from . import order, tasks
 from .cli import cli_commands
 from .demo import demo
-from .invoice import Invoice, InvoiceLine, Product
+from .invoice import Invoice, InvoiceLine, InvoiceTax, Product
 
 __all__ = ["cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Invoice, InvoiceLine, Product)
+    module.add_models(Invoice, InvoiceLine, InvoiceTax, Product)
     module.add_models(order.Sale, order.SaleLine, extra="sale")
     module.add_models(order.Purchase, order.PurchaseLine, extra="purchase")
     module.add_hooks(tasks, extra="sale")

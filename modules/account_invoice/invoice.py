@@ -10,6 +10,8 @@ from core.model import batches, collection_deferred, in_
 from modules.account.order import product_quantity
 from modules.product.order import OrderLine
 
+from .freezing import frozen_amounts
+
 CENT = Decimal("0.01")
 TYPES = [("out", "Customer invoice"), ("in", "Supplier invoice")]
 STATES = [("draft", "Draft"), ("posted", "Posted"), ("cancelled", "Cancelled")]
@@ -48,6 +50,11 @@ class Invoice(Workflow, Model):
     Posting gives the number, from one sequence per type, without gaps
     (``INV0001``…, ``BILL0001``…); only draft invoices change; cancelling a
     draft or posted invoice frees its quantities to be invoiced again.
+
+    What is posted never changes afterwards: posting freezes each line's tax
+    amount, one ``account.invoice.tax`` line per tax (its name, base and
+    amount, as Tryton does) and the invoice's totals, so editing a tax (its
+    rate, type or name) or a unit changes drafts and orders only.
     """
 
     _name = "account.invoice"
@@ -65,12 +72,24 @@ class Invoice(Workflow, Model):
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
     total_amount = fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
                                    "get_amounts")
+    taxes = fields.One2Many("account.invoice.tax", "invoice", "Taxes", readonly=True,
+                            help="One line per tax, made at posting: its name, base and amount then.")
+    untaxed_amount_cache = fields.Numeric("Untaxed amount at posting", digits=2, readonly=True,
+                                          help="Frozen at posting; empty while draft.")
+    tax_amount_cache = fields.Numeric("Tax amount at posting", digits=2, readonly=True,
+                                      help="Frozen at posting; empty while draft.")
+    total_amount_cache = fields.Numeric("Total amount at posting", digits=2, readonly=True,
+                                        help="Frozen at posting; empty while draft.")
 
     @classmethod
     def get_amounts(cls, invoices, name):
-        """Sums of the lines' amounts, each rounded to the cent (as for sales and purchases)."""
-        result = {i.id: Decimal(0) for i in invoices}
-        for line in cls.env["account.invoice.line"].search([("invoice", "in", list(result))]):
+        """Sums of the lines' amounts, each rounded to the cent (as for sales and purchases); frozen once posted."""
+        result = {i.id: getattr(i, f"{name}_cache") for i in invoices}
+        live = [i for i, amount in result.items() if amount is None]
+        if not live:
+            return result
+        result.update((i, Decimal(0)) for i in live)
+        for line in cls.env["account.invoice.line"].search([("invoice", "in", live)]):
             if name in ("untaxed_amount", "total_amount"):
                 result[line.invoice.id] += line.amount
             if name in ("tax_amount", "total_amount"):
@@ -117,6 +136,7 @@ class Invoice(Workflow, Model):
                     raise errors.UserError(
                         f"cannot post {invoice.rec_name}: {line.rec_name} ({line.product.name}) has no account; "
                         f"give it one, or give {line.product.name} a {which} account")
+        totals = cls._freeze(invoices)
         cls.change_state(invoices, "posted", "post")
         today = datetime.date.today()
         rows = []
@@ -125,9 +145,49 @@ class Invoice(Workflow, Model):
             if not of_kind:
                 continue
             numbers = cls.env.next_numbers(f"account.invoice.{kind}", len(of_kind))
-            rows += [{"id": i.id, "number": f"{NUMBER_PREFIX[kind]}{n:04d}", "invoice_date": i.invoice_date or today}
-                     for i, n in zip(of_kind, numbers)]
+            rows += [{"id": i.id, "number": f"{NUMBER_PREFIX[kind]}{n:04d}", "invoice_date": i.invoice_date or today,
+                      **totals[i.id]} for i, n in zip(of_kind, numbers)]
         cls.write_rows(rows)
+
+    @classmethod
+    def _freeze(cls, invoices):
+        """What posting fixes for good; returns ``{invoice id: {cache column: amount}}``.
+
+        Each line's tax amount and one ``account.invoice.tax`` per tax of each
+        invoice are written; the invoice's totals are returned to be written
+        with its number.  Computed as a draft's amounts are (see
+        :mod:`modules.account_invoice.freezing`), so posting changes no figure.
+        """
+        env = cls.env
+        Line, InvoiceTax = env["account.invoice.line"], env["account.invoice.tax"]
+        tables = {"invoice_line": Line.table, "links": Line.fields["taxes"].table, "tax": env["account.tax"].table,
+                  "uom": env["product.uom"].table, "product": env["product.product"].table}
+        by_id = {i.id: i for i in invoices}
+        totals, line_rows, tax_lines = {}, [], []
+        for batch in batches(env, list(by_id)):
+            frozen = frozen_amounts(env.execute, tables, batch)
+            line_rows += [{"id": line_id, "tax_amount_cache": amount} for line_id, amount in frozen.line_taxes.items()]
+            tax_lines += frozen.tax_lines
+            for invoice_id, (untaxed, tax) in frozen.totals.items():
+                totals[invoice_id] = {"untaxed_amount_cache": untaxed, "tax_amount_cache": tax,
+                                      "total_amount_cache": untaxed + tax}
+                for name, amount in totals[invoice_id].items():
+                    cls._check_amount(by_id[invoice_id], cls.fields[name], amount)
+        for entry in tax_lines:
+            cls._check_amount(by_id[entry["invoice"]], InvoiceTax.fields["base"], entry["base"])
+        Line.write_rows(line_rows)
+        InvoiceTax.create_unchecked(tax_lines)
+        return totals
+
+    @classmethod
+    def _check_amount(cls, invoice, field, amount):
+        """An amount to freeze fits its column (``precision − digits`` integer digits), else the post is refused."""
+        limit = field.limits()[1]
+        if abs(amount) > limit:
+            raise errors.ValidationError(
+                f"cannot post {invoice.rec_name}: its {field.string.lower()} {amount} is larger than an amount "
+                f"holds ({limit}); split it into several invoices", {"lines": ["Amounts too large."]},
+                invoice.rec_name)
 
     @classmethod
     @transition("cancelled")
@@ -328,6 +388,8 @@ class InvoiceLine(OrderLine, Model):
                                    "expense (in) account.")
     amount = fields.Function(fields.Numeric("Amount", digits=2), "get_amount")
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_tax_amount")
+    tax_amount_cache = fields.Numeric("Tax amount at posting", digits=2, readonly=True,
+                                      help="Frozen when the invoice is posted; empty while draft.")
 
     _origin_models = {"out": "sale.line", "in": "purchase.line"}
 
@@ -368,8 +430,10 @@ class InvoiceLine(OrderLine, Model):
 
     @classmethod
     def get_tax_amount(cls, lines, name):
+        """The taxes of the line, frozen when its invoice was posted."""
         Tax = cls.env["account.tax"]
-        return {line.id: Tax.line_amount(line.taxes, line.amount, product_quantity(line)) for line in lines}
+        return {line.id: line.tax_amount_cache if line.tax_amount_cache is not None
+                else Tax.line_amount(line.taxes, line.amount, product_quantity(line)) for line in lines}
 
     @classmethod
     def default_prices(cls, products, units, parents):
@@ -405,6 +469,43 @@ class InvoiceLine(OrderLine, Model):
                 line["account"] = account.id if account is not None else None
             completed[id(values)] = line
         return [completed.get(id(values), values) for values in vlist]
+
+
+class InvoiceTax(Model):
+    """A tax of a posted invoice as it was at posting: its name, the amount it was charged on, and its amount.
+
+    As Tryton's ``account.invoice.tax``: made by posting, one per tax of the
+    invoice's lines, and never changed afterwards, whatever becomes of the
+    tax.  ``base`` is the sum of the untaxed amounts of the lines it taxes;
+    ``amount`` the sum of its amount on each line, rounded to the cent per
+    line.
+    """
+
+    _name = "account.invoice.tax"
+    _order = (("invoice", "ASC"), ("sequence", "ASC"), ("id", "ASC"))
+
+    invoice = fields.Many2One("account.invoice", "Invoice", required=True, ondelete="cascade", readonly=True)
+    sequence = fields.Integer("Sequence", readonly=True)
+    tax = fields.Many2One("account.tax", "Tax", ondelete="restrict", readonly=True)
+    description = fields.Char("Description", size=128, required=True, readonly=True,
+                              help="The tax's name when the invoice was posted.")
+    base = fields.Numeric("Base", digits=2, required=True, readonly=True)
+    amount = fields.Numeric("Amount", digits=2, required=True, readonly=True)
+
+    @classmethod
+    def create(cls, vlist):
+        """Refused: posting makes them."""
+        raise errors.AccessError(f"{cls._name} records are made when their invoice is posted, not by hand")
+
+    @classmethod
+    def write(cls, records, values):
+        """Refused: what was posted never changes."""
+        raise errors.AccessError(f"{cls._name} records are the taxes of a posted invoice: they never change")
+
+    @classmethod
+    def delete(cls, records):
+        """Refused: they go with their invoice (a posted one stays)."""
+        raise errors.AccessError(f"{cls._name} records are the taxes of a posted invoice: they cannot be deleted")
 
 
 class Product:

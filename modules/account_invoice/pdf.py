@@ -98,14 +98,20 @@ def render(invoice):
     pdf.use("", 10)
     per_tax = collections.OrderedDict()
     Tax = type(invoice).env["account.tax"]
+    frozen = list(invoice.taxes)   # a posted invoice's taxes as they were at posting
+    names = {t.tax.id: t.description for t in frozen if t.tax is not None}
     for line in invoice.lines:
         cells = (line.product.name, f"{line.quantity:g} {line.unit.symbol}", f"{line.unit_price.normalize():f}",
-                 ", ".join(t.name for t in line.taxes) or "-", f"{line.amount}")
+                 ", ".join(names.get(t.id, t.name) for t in line.taxes) or "-", f"{line.amount}")
         for (label, width, align), value in zip(COLUMNS, cells):
             pdf.cell(width, 7, text(value)[:48], border=1, align=align)
         pdf.ln()
-        for tax in line.taxes:
-            per_tax[tax.name] = per_tax.get(tax.name, Decimal(0)) + Tax.line_amount([tax], line.amount, product_quantity(line))
+        if not frozen:
+            for tax in line.taxes:
+                per_tax[tax.name] = per_tax.get(tax.name, Decimal(0)) + Tax.line_amount(
+                    [tax], line.amount, product_quantity(line))
+    for tax in frozen:
+        per_tax[tax.description] = per_tax.get(tax.description, Decimal(0)) + tax.amount
     pdf.ln(4)
     labels = 153
     pdf.use("", 10)

@@ -182,13 +182,23 @@ class KitLine:
     # -- line types ----------------------------------------------------------------------
     @classmethod
     def _complete(cls, vlist):
+        """Lines get their type from their product, and its commercial alternative when it has only one."""
         vlist = super()._complete(vlist)
         untyped = [v for v in vlist if v.get("line_type") is None and v.get("product") is not None]
-        if not untyped:
+        unchosen = [v for v in vlist if v.get("bom") is None and v.get("product") is not None]
+        if not untyped and not unchosen:
             return vlist
         types = line_types(cls.env, {getattr(v["product"], "id", v["product"]) for v in untyped})
-        typed = {id(v): {**v, "line_type": types[getattr(v["product"], "id", v["product"])]} for v in untyped}
-        return [typed.get(id(v), v) for v in vlist]
+        only = only_alternatives(cls.env, {getattr(v["product"], "id", v["product"]) for v in unchosen})
+        completed = {}
+        for values in untyped + unchosen:
+            product = getattr(values["product"], "id", values["product"])
+            line = completed.setdefault(id(values), dict(values))
+            if values.get("line_type") is None:
+                line["line_type"] = types[product]
+            if values.get("bom") is None and product in only:
+                line["bom"] = only[product]
+        return [completed.get(id(v), v) for v in vlist]
 
     @classmethod
     def _create(cls, vlist):
@@ -217,11 +227,19 @@ class KitLine:
 
     @classmethod
     def _write(cls, lines, values):
+        """A new product retypes the lines; a ``bom`` that is none of its alternatives goes (its only one comes)."""
         super()._write(lines, values)
         if "product" in values:
-            top = [line for line in cls.browse([line.id for line in lines]) if line.component_parent is None]
+            lines = cls.browse([line.id for line in lines])
+            top = [line for line in lines if line.component_parent is None]
             types = line_types(cls.env, {line.product.id for line in top})
             cls.write_rows([{"id": line.id, "line_type": types[line.product.id]} for line in top])
+            if "bom" not in values:
+                codes = alternative_codes(cls.env, {line.product.id for line in lines})
+                only = {product: found[0] for product, found in codes.items() if len(found) == 1}
+                cls.write_rows([{"id": line.id, "bom": only.get(line.product.id)} for line in lines
+                                if line.bom not in codes.get(line.product.id, ())
+                                and line.bom != only.get(line.product.id)])
 
     # -- prices ------------------------------------------------------------------------------
     @classmethod
@@ -310,6 +328,24 @@ def _check_propagate(Line, propagate):
         raise errors.ValidationError(
             f"{Line._name}: propagate must be True, False or not given, not {propagate!r}",
             {"propagate": ["Must be True or False."]}, Line._name)
+
+
+def alternative_codes(env, product_ids):
+    """``{product id: [codes]}``: the commercial alternatives of the products that have some, set-based."""
+    table = env["product.component"].table
+    result = collections.defaultdict(list)
+    for batch in batches(env, sorted(product_ids)):
+        for product, code in env.execute(
+                sa.select(table.c.parent_product, table.c.bom).distinct()
+                .where(in_(table.c.parent_product, batch), table.c.bom.is_not(None))
+                .order_by(table.c.parent_product, table.c.bom)):
+            result[product].append(code)
+    return dict(result)
+
+
+def only_alternatives(env, product_ids):
+    """``{product id: code}`` of the products with exactly one commercial alternative: a line takes it (§9)."""
+    return {product: codes[0] for product, codes in alternative_codes(env, product_ids).items() if len(codes) == 1}
 
 
 def line_types(env, product_ids):
@@ -585,10 +621,14 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
     while lines:
         catalog = catalog or Catalog(env, {line.product for line in lines})
         components, children, parents, kits = [], [], [], {}
-        problems, dropped = [], []
+        problems, dropped, taken = [], [], []
         for line in lines:
             if not catalog.of.get(line.product):
                 continue
+            codes = catalog.alternatives(line.product)
+            if line.bom is None and len(codes) == 1:   # taken automatically (§9), and said on the line
+                line = line._replace(bom=codes[0])
+                taken.append({"id": line.id, "bom": line.bom})
             kit = catalog.is_kit(line.product)
             mode = catalog.products[line.product].component_lines
             if kit and not quoting or not kit and (line.component_lines is not None
@@ -645,6 +685,7 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
         if problems and quoting:
             _refuse(Line, problems)
         _warn_rounded_away(env, Line, catalog, dropped)
+        Line.write_rows(taken)
         LineComponent.create_unchecked(components)
         Line.write_rows(parents)
         if kits:

@@ -6,14 +6,20 @@ component (its origin), priced so that the component moves of a line add up
 to the line's amount, and counts as shipped (received) in proportion to the
 least-shipped component.
 """
+import collections
 import math
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from core import fields, hookimpl
+from core.fields import Reference
+from core.model import batches, in_
 
 from .line import Catalog
 
 CENT = Decimal("0.01")
+Part = collections.namedtuple("Part", "id product quantity unit list_price default_uom")
 
 
 class Location:
@@ -57,7 +63,36 @@ def _whole_kits(catalog, kit, available):
     different variants draw on different stock, so a group allows the sum of
     what each variant allows); options are extras a kit can do without.
     The best alternative gives the answer.
+
+    A component that nested kits share with their parent (a bulb in the
+    chandelier and in its pack of bulbs) counts once per kit it is needed
+    for: each component alone gives an upper bound, and the answer is the
+    most kits whose components can all be taken from the same stock at once
+    (checked by taking them, largest count first, then by bisection).
     """
+    most = _bound(catalog, kit, available)
+    if most <= 0:
+        return 0
+    stock = {product: available.get(product, 0.0) for product in _leaves(catalog, kit)}
+    if _make(catalog, kit, most, dict(stock)):   # nothing shared: the bound is the answer
+        return most
+    return _largest(most, lambda count: _make(catalog, kit, count, dict(stock)))
+
+
+def _largest(limit, possible):
+    """The largest count from 0 to ``limit`` that is ``possible`` (0 always is; what one is, fewer are)."""
+    low, high = 0, limit + 1   # low is possible, high is not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if possible(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _bound(catalog, kit, available):
+    """What each component alone allows, the fewest of them (each taken from all the stock)."""
     best = 0
     for code in catalog.alternatives(kit) or [None]:
         limits = []
@@ -86,6 +121,72 @@ def _allows(catalog, component, available):
     return math.floor(have / need + 1e-9) if need > 0 else math.inf
 
 
+def _leaves(catalog, kit):
+    """The products (not kits) ``kit`` may be made of, at any depth."""
+    found, todo, seen = set(), [kit], set()
+    while todo:
+        product = todo.pop()
+        if product in seen:
+            continue
+        seen.add(product)
+        for component in catalog.of.get(product, ()):
+            (todo.append if catalog.is_kit(component.product) else found.add)(component.product)
+    return found
+
+
+def _make(catalog, kit, count, stock):
+    """Take from ``stock`` what ``count`` kits need (the first alternative that can); False if none can."""
+    if count <= 0:
+        return True
+    for code in catalog.alternatives(kit) or [None]:
+        trial = dict(stock)
+        if _make_with(catalog, kit, code, count, trial):
+            stock.update(trial)
+            return True
+    return False
+
+
+def _make_with(catalog, kit, code, count, stock):
+    """Take what ``count`` kits of alternative ``code`` need: normal components, then each variant group."""
+    groups = {}
+    for component in catalog.of[kit]:
+        if component.bom != code or component.kind == "option":
+            continue
+        if component.kind == "variant":
+            groups.setdefault(component.group, []).append(component)
+        elif not _take(catalog, component, count, stock):
+            return False
+    for variants in groups.values():   # kits of one variant, then the next: as many of each as there is
+        left = count
+        for component in variants:
+            made = _most(catalog, component, left, stock)
+            if made:
+                _take(catalog, component, made, stock)
+                left -= made
+        if left > 0:
+            return False
+    return True
+
+
+def _take(catalog, component, count, stock):
+    """Take from ``stock`` what ``count`` kits need of ``component``; False if it is not there."""
+    product = component.product
+    need = catalog.convert(component.quantity, component.unit, product)
+    total = need if component.fixed else need * count
+    if catalog.is_kit(product):
+        return _make(catalog, product, math.ceil(total - 1e-9), stock)
+    have = stock.get(product, 0.0)
+    if have + 1e-9 < total:
+        return False
+    stock[product] = have - total
+    return True
+
+
+def _most(catalog, component, limit, stock):
+    """The most kits, up to ``limit``, that ``stock`` has ``component`` for."""
+    return _largest(limit, lambda count: _take(catalog, component, count, dict(stock)))
+
+
 class KitStockLine:
     """Extension mixin of an order line with stock: kit lines move as their components."""
 
@@ -101,21 +202,59 @@ class KitStockLine:
         return [moves + [m for c in line.components for m in of_component[c.id]] for line, moves in zip(lines, own)]
 
     @classmethod
-    def move_specs(cls, lines):
-        kits = [line for line in lines if line.components]
-        specs = super().move_specs([line for line in lines if not line.components])
-        locations = cls.move_locations({getattr(line, cls._parent_field) for line in kits}) if kits else {}
-        for line in kits:
-            order = getattr(line, cls._parent_field)
-            source, destination = locations[order.id]
-            prices = _spread(line)
-            for component, price in zip(line.components, prices):
-                specs.append({"order": order.id, "product": component.product.id,
-                              "quantity": component.quantity, "unit": component.unit.id, "unit_price": price,
-                              "from_location": source.id, "to_location": destination.id,
-                              "planned_date": cls.planned_date(line),
-                              "origin": f"{component._name},{component.id}"})
+    def move_origins(cls, where):
+        """A line's own moves, and those of its line components."""
+        line, component = cls.table, cls.env[cls._component_model].table
+        return super().move_origins(where).union_all(
+            sa.select(line.c[cls._parent_field], line.c.id, Reference.sql(cls._component_model, component.c.id))
+            .join_from(component, line, line.c.id == component.c.line).where(where))
+
+    @classmethod
+    def row_move_specs(cls, rows, locations):
+        """A kit line ships as its components, each priced by :func:`_spread`; the other lines as usual."""
+        parts, units = cls._kit_parts([row.id for row in rows])
+        specs = super().row_move_specs([row for row in rows if row.id not in parts], locations)
+        kits = [row for row in rows if row.id in parts]
+        if not kits:
+            return specs
+        Uom = cls.env["product.uom"]
+        units = {u.id: u for u in Uom.browse(units)}
+        amounts = cls.get_amount(cls.browse([row.id for row in kits]), "amount")
+        spread = {}   # kit lines alike (same quantity, amount and components) share their prices
+        for row in kits:
+            source, destination = locations[row.order]
+            key = (row.quantity, amounts[row.id], tuple(part[1:] for part in parts[row.id]))
+            if key not in spread:
+                spread[key] = _spread(Uom, row.quantity, amounts[row.id], parts[row.id], units)
+            for part, price in zip(parts[row.id], spread[key]):
+                specs.append({"order": row.order, "product": part.product,
+                              "quantity": part.quantity, "unit": part.unit, "unit_price": price,
+                              "from_location": source, "to_location": destination,
+                              "planned_date": row.planned_date,
+                              "origin": f"{cls._component_model},{part.id}"})
         return specs
+
+    @classmethod
+    def _kit_parts(cls, line_ids):
+        """``{line id: [Part]}`` of the lines with components (kit lines), in the components' order, and their units.
+
+        A :data:`Part` carries what pricing the component's move needs: its
+        product's list price and default unit.  One query per batch of lines.
+        """
+        env = cls.env
+        Component = env[cls._component_model]
+        component, product = Component.table, env["product.product"].table
+        query = (sa.select(component.c.id, component.c.product, component.c.quantity, component.c.unit,
+                           product.c.list_price, product.c.default_uom, component.c.line)
+                 .join_from(component, product, product.c.id == component.c.product)
+                 .order_by(*Component.sql_order()))
+        parts, units = collections.defaultdict(list), set()
+        for batch in batches(env, line_ids):
+            for row in env.execute(query.where(in_(component.c.line, batch))).all():
+                part = Part._make(row[:6])
+                parts[row[6]].append(part)
+                units.update((part.unit, part.default_uom))
+        return parts, units
 
     @classmethod
     def get_quantity_moved(cls, lines, name):
@@ -143,24 +282,24 @@ class KitStockLine:
         return result
 
 
-def _spread(line):
+def _spread(Uom, quantity, amount, components, units):
     """Unit prices of a kit line's components, in proportion to their list prices.
 
-    A component weighs its list price times its quantity per kit (a fixed one:
-    its quantity divided by the line quantity); the last price absorbs the
-    rounding, so the moves add up to the line's amount.
+    ``quantity`` and ``amount`` are the kit line's, ``components`` its
+    :data:`Part` rows, ``units`` the
+    ``product.uom`` records by id.  A component weighs its list price times
+    its quantity per kit (a fixed one: its quantity divided by the line
+    quantity); the last price absorbs the rounding, so the moves add up to
+    the line's amount.
     """
-    components = list(line.components)
-    Uom = type(line).env["product.uom"]
     weights = []
     for component in components:
-        per_line = Uom.compute_quantity(component.unit, component.quantity, component.product.default_uom,
+        per_line = Uom.compute_quantity(units[component.unit], component.quantity, units[component.default_uom],
                                         round=False)
-        weights.append(component.product.list_price * Decimal(repr(per_line / line.quantity)))
+        weights.append(component.list_price * Decimal(repr(per_line / quantity)))
     total = sum(weights)
     if not total:
         weights, total = [Decimal(1)] * len(components), Decimal(len(components))
-    amount = line.amount
     prices, spent = [], Decimal(0)
     for component, weight in zip(components[:-1], weights[:-1]):
         share = (amount * weight / total).quantize(CENT)

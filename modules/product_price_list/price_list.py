@@ -47,7 +47,8 @@ class PriceListLine(Model):
     price_type = fields.Selection([("fixed", "Fixed price"), ("list_price", "List price"),
                                    ("cost_price", "Cost price")], "Price type", required=True, default="fixed")
     price = fields.Numeric("Price", digits=4, required=True, default=0,
-                           help="The fixed price per unit of the product, or the factor of the list or cost price.")
+                           help="The fixed price per unit of the product, or the factor of the list or cost price "
+                                "(a cost price line is skipped for a product of unknown cost).")
     reason = fields.Char("Reason", size=128, help="Why this price: shown on the sale line.")
     discounts = fields.One2Many("product.price_list.discount", "line", "Discounts and charges")
     free_product = fields.Many2One("product.product", "Free product", ondelete="restrict")
@@ -167,16 +168,23 @@ def search(env, requests):
         key = (request.unit, request.product)
         if key not in ratios:
             ratios[key] = _ratio(Uom, units[request.unit], products[request.product])
-    chosen = []
+    chosen, skipped = [], []
     for request in requests:
         quantity = request.quantity * ratios[request.unit, request.product]
         rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
-        chosen.append(min((row for row in rows if _matches(row, quantity, request.date)),
-                          key=lambda row: (row.sequence, row.id), default=None))
+        matching = sorted((row for row in rows if _matches(row, quantity, request.date)),
+                          key=lambda row: (row.sequence, row.id))
+        # an unknown cost is never 0 (as for the margin control): a cost-based line cannot price the product
+        unknown_cost = products[request.product].cost_price is None
+        passed = [row for row in matching if unknown_cost and row.price_type == "cost_price"]
+        chosen.append(next((row for row in matching if row not in passed), None))
+        skipped.append(passed)
     discounts = _discounts(env, {row.id for row in chosen if row is not None})
     result = []
-    for request, row in zip(requests, chosen):
+    for request, row, passed in zip(requests, chosen, skipped):
         product, ratio = products[request.product], Decimal(repr(ratios[request.unit, request.product]))
+        if passed:
+            _warn_unknown_cost(env, product, passed, row)
         if row is None:
             gross = product.list_price * ratio
             result.append(Price(gross, gross, "list price", [], None, None))
@@ -203,6 +211,16 @@ def search(env, requests):
         result.append(Price(gross.quantize(PRICE), max(net, Decimal(0)).quantize(PRICE),
                             row.reason or "price list", applied, free, row.id))
     return result
+
+
+def _warn_unknown_cost(env, product, passed, row):
+    """Say that the cost-based lines ``passed`` could not price ``product`` (its cost is unknown), and what did."""
+    names = ", ".join(repr(line.reason) if line.reason else f"product.price_list.line {line.id}" for line in passed)
+    instead = "its list price" if row is None else repr(row.reason) if row.reason else \
+        f"product.price_list.line {row.id}"
+    env.warn("product_price_list.unknown_cost",
+             f"{product.name} has no cost price: price-list line {names} (a factor of the cost price) cannot price "
+             f"it and was skipped; priced by {instead} instead — give {product.name} a cost price", product)
 
 
 _CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "min_quantity", "start_date", "end_date",

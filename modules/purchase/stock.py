@@ -27,8 +27,9 @@ class PurchaseLine(StockLine):
         return {purchase.id: (supplier, purchase.warehouse.storage_location) for purchase in purchases}
 
     @classmethod
-    def planned_date(cls, line):
-        return line.delivery_date
+    def planned_date_sql(cls, table, order):
+        """The line's own delivery date."""
+        return table.c.delivery_date
 
 
 @hookimpl

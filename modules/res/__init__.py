@@ -15,16 +15,19 @@ SHA-256 digest is stored (``res.user.key``).  A slow, salted hash (scrypt,
 PBKDF2) protects low-entropy passwords against guessing; a 256-bit random key
 cannot be guessed, so a plain digest is as safe, lets a request find its key
 by an indexed equality lookup, and costs microseconds instead of the tens of
-milliseconds a slow hash would add to every request.
+milliseconds a slow hash would add to every request.  A browser signed in to
+a page holds a session id instead (``ir.session``, stored as its digest too,
+expiring; revoking a user's keys ends their sessions).
 """
 from . import hooks
 from .cli import cli_commands
 from .demo import demo
+from .session import Session
 from .user import Access, AuthenticationError, Group, User, UserKey
 
 __all__ = ["AuthenticationError", "cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Group, User, UserKey, Access)
+    module.add_models(Group, User, UserKey, Access, Session)
     module.add_hooks(hooks)

@@ -50,8 +50,10 @@ def revoke(args, out):
     with _database(args).transaction() as env:
         user = _user(env, args.login)
         count = len(user.keys)
+        sessions = env["ir.session"].search_count([("user", "=", user.id)])
         env["res.user"].revoke([user])
-        out.write(f"revoked {count} API key(s) of {user.login}\n")
+        out.write(f"revoked {count} API key(s) of {user.login}"
+                  + (f" and ended {sessions} browser session(s)" if sessions else "") + "\n")
 
 
 def list_users(args, out):

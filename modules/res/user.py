@@ -114,10 +114,11 @@ class User(Model):
 
     @classmethod
     def revoke(cls, users):
-        """Delete every API key of ``users``: requests with them are refused from now on."""
+        """Delete every API key and browser session of ``users``: requests with them are refused from now on."""
         cls.env.check_access(cls._name, "write")
-        keys = cls.env["res.user.key"]
-        keys.delete_where([("user", "in", [u.id for u in users])])
+        ids = [u.id for u in users]
+        cls.env["res.user.key"].delete_where([("user", "in", ids)])
+        cls.env["ir.session"].delete_where([("user", "in", ids)])
 
     @classmethod
     def authenticate(cls, key):

@@ -33,8 +33,9 @@ class SaleLine(StockLine):
         return {sale.id: (sale.warehouse.storage_location, customer) for sale in sales}
 
     @classmethod
-    def planned_date(cls, line):
-        return line.sale.delivery_date
+    def planned_date_sql(cls, table, order):
+        """The sale's delivery date: when the customer wants the goods."""
+        return order.c.delivery_date
 
 
 @hookimpl

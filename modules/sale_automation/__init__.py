@@ -9,7 +9,7 @@ automate``) tries it again.  Every applied action is recorded under a
 database-unique key, so no retried or concurrent run applies it twice.
 """
 from . import sale
-from .automation import Action, Application, Log, Rule, Watch
+from .automation import Action, Application, CustomField, Log, Rule, Watch
 from .cli import cli_commands
 from .demo import demo
 from . import tasks
@@ -18,6 +18,6 @@ __all__ = ["cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Rule, Action, Application, Watch, Log, sale.Sale)
+    module.add_models(Rule, Action, Application, Watch, Log, CustomField, sale.Sale)
     module.add_hooks(sale)
     module.add_hooks(tasks)

@@ -11,6 +11,9 @@ of the rule for those sales.
 """
 import collections
 import datetime
+import decimal
+
+import sqlalchemy as sa
 
 from core import errors
 
@@ -647,25 +650,50 @@ class SetCustomField(Kind):
         return {}
 
     def apply(self, env, action, sales):
+        """Set the value once per record; add ``increment`` once per sale (three sales of a customer: three).
+
+        An increment reads the current values after locking the records, so
+        that concurrent transactions incrementing the same customer take
+        turns and none loses the other's addition.
+        """
         definition = action.custom_field
         name = definition.name
         on_party = definition.model == "party.party"
         Model = env[definition.model]
-        records = list({s.party for s in sales}) if on_party else list(sales)
-        if action.increment is None:
-            Model.write(records, {"custom": {name: action.value}})
-            new = {r.id: action.value for r in records}
-        else:
-            step = int(action.increment) if definition.type == "integer" else action.increment
-            groups = collections.defaultdict(list)
-            for record in records:
-                groups[(record.custom.get(name) or 0) + step].append(record)
-            for value, group in groups.items():
-                Model.write(group, {"custom": {name: value}})
-            new = {r.id: value for value, group in groups.items() for r in group}
         owner = (lambda s: s.party.id) if on_party else (lambda s: s.id)
         whose = "customer's " if on_party else ""
-        return {s.id: f"{whose}{name} set to {new[owner(s)]}" for s in sales}
+        ids = sorted({owner(s) for s in sales})
+        if action.increment is None:
+            Model.write(Model.browse(ids), {"custom": {name: action.value}})
+            return {s.id: f"{whose}{name} set to {action.value}" for s in sales}
+        step = int(action.increment) if definition.type == "integer" else action.increment
+        values = locked_values(Model, ids, definition)
+        details = {}
+        for sale in sales:
+            values[owner(sale)] += step
+            details[sale.id] = f"{whose}{name} set to {values[owner(sale)]}"
+        groups = collections.defaultdict(list)
+        for record_id, value in values.items():
+            groups[value].append(record_id)
+        for value, group in groups.items():
+            Model.write(Model.browse(group), {"custom": {name: value}})
+        return details
+
+
+def locked_values(Model, ids, definition):
+    """``{id: number}``: the custom number ``definition`` of the records ``ids`` (empty: 0), locked first and
+    read from the database, not from what this transaction read before."""
+    Model.lock(ids)
+    table = Model.table
+    values = {}
+    for start in range(0, len(ids), 1000):
+        for record_id, document in Model.env.execute(
+                sa.select(table.c.id, table.c.custom).where(table.c.id.in_(ids[start:start + 1000]))):
+            value = (document or {}).get(definition.name)
+            if value is None:
+                value = 0
+            values[record_id] = int(value) if definition.type == "integer" else decimal.Decimal(str(value))
+    return values
 
 
 # -- purchases ----------------------------------------------------------------------------------

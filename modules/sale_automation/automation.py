@@ -24,12 +24,14 @@ a rule never applies twice to a sale within one cascade.
 """
 import datetime
 import decimal
+import logging
 import weakref
 
 import sqlalchemy as sa
 
 from core import Model, errors, fields
 from core.model import in_
+from modules.custom_field.values import CustomValues
 
 from .actions import KINDS, Never
 from .json_field import Json
@@ -41,6 +43,7 @@ MAX_CASCADE = 5
 OUTCOMES = [("applied", "Applied"), ("watching", "Watching"), ("dropped", "Dropped")]
 
 _passes = weakref.WeakKeyDictionary()   # environment -> the automation pass running in it
+log = logging.getLogger("kitwork.sale_automation")
 
 
 def untaxed_amount_clause(Sale, operator, value):
@@ -140,6 +143,24 @@ class Rule(Model):
                 plain.append(tuple(clause))
         return list(Sale.sql_where(plain)) + computed
 
+    # -- what rules refer to ---------------------------------------------------------
+    @classmethod
+    def custom_fields_used(cls, rules):
+        """``{(model, custom field name): [(rule, where)]}``: the custom fields the rules' conditions, line
+        domains and ``set_custom_field`` actions name (``where`` says which of them)."""
+        env = cls.env
+        used = {}
+        for rule in rules:
+            for model, name in custom_paths(env, "sale.sale", rule.conditions):
+                used.setdefault((model, name), []).append((rule, "conditions"))
+            for action in rule.actions:
+                for model, name in custom_paths(env, "sale.line", action.line_domain):
+                    used.setdefault((model, name), []).append((rule, f"{action.type} lines"))
+                if action.custom_field is not None:
+                    used.setdefault((action.custom_field.model, action.custom_field.name), []).append(
+                        (rule, action.type))
+        return used
+
     # -- running -------------------------------------------------------------------
     @classmethod
     def run(cls, sales=None):
@@ -196,15 +217,19 @@ class Rule(Model):
             env.check_access(cls._name, "write")
             with env.with_user(None):
                 return cls.preview(sales)
-        found = []
+        found, skipped = [], []
         try:
             with cls.env.atomic():
-                for log in cls.run(sales):
-                    found.append({"rule": log.rule.name if log.rule else None, "sale": log.sale.rec_name,
-                                  "outcome": log.outcome, "detail": log.detail})
+                for log_entry in cls.run(sales):
+                    found.append({"rule": log_entry.rule.name if log_entry.rule else None,
+                                  "sale": log_entry.sale.rec_name, "outcome": log_entry.outcome,
+                                  "detail": log_entry.detail})
+                skipped = [w for w in env.warnings if w.key == "sale_automation.rule_skipped"]
                 raise Undo
         except Undo:
             pass
+        for warning in skipped:   # the undo took back the warnings; a rule that cannot run is still worth saying
+            env.warn(warning.key, warning.message, warning.record)
         return found
 
     @classmethod
@@ -226,6 +251,47 @@ class Rule(Model):
             automation.queue.append((event, ids, 0))
             automation.drain()
             return automation.logs
+
+
+def custom_paths(env, model_name, domain):
+    """The ``(model, custom field name)`` pairs that the paths of ``domain`` (over ``model_name``) reach."""
+    if not isinstance(domain, list):
+        return
+    for clause in domain:
+        if not (isinstance(clause, (list, tuple)) and clause and isinstance(clause[0], str)):
+            continue
+        model, parts = env[model_name], clause[0].split(".")
+        for position, part in enumerate(parts):
+            field = model.fields.get(part)
+            if isinstance(field, CustomValues):
+                if position + 1 < len(parts):
+                    yield model._name, parts[position + 1]
+                break
+            target = getattr(field, "target", None)
+            if target is None or target not in env:
+                break
+            model = env[target]
+
+
+class CustomField:
+    """Custom fields that automation rules use stay: deleting one would leave the rules unable to run."""
+
+    _name = "custom.field"
+
+    @classmethod
+    def delete(cls, definitions_):
+        """Refused while a rule (active or not) names one of them; the message names the rules."""
+        Rule = cls.env["sale.automation.rule"]
+        used = Rule.custom_fields_used(Rule.search([]))   # inactive rules too: they may run again
+        for definition in definitions_:
+            users = used.get((definition.model, definition.name))
+            if users:
+                names = ", ".join(dict.fromkeys(f"{rule.name!r} ({where})" for rule, where in users))
+                raise errors.ValidationError(
+                    f"cannot delete custom field {definition.model}.{definition.name}: automation rule(s) "
+                    f"{names} use it; change or delete those rules first",
+                    {"id": ["Used by automation rules."]}, definition.rec_name)
+        super().delete(definitions_)
 
 
 class Action(Model):
@@ -455,14 +521,29 @@ class Pass:
 
     # -- one rule ---------------------------------------------------------------------
     def clauses(self, rule):
+        """The SQL conditions of ``rule``, or None (said once) when they can no longer be evaluated."""
         if rule.id not in self._clauses:
-            self._clauses[rule.id] = rule.condition_clauses(rule.conditions)
+            try:
+                self._clauses[rule.id] = rule.condition_clauses(rule.conditions)
+            except errors.UserError as exc:
+                self._clauses[rule.id] = None
+                self.skip(rule, exc)
         return self._clauses[rule.id]
+
+    def skip(self, rule, exc):
+        """A rule that cannot be evaluated is skipped, never blocking the sale's operation: logged and warned."""
+        message = (f"automation rule {rule.name!r} cannot be evaluated and was skipped: {exc}; "
+                   f"fix its conditions (or deactivate it)")
+        log.warning("%s", message)
+        self.env.warn("sale_automation.rule_skipped", message, rule)
 
     def evaluate(self, rule, scope, open_only):
         """Apply ``rule`` to the sales of ``scope`` (ids; None: every sale) that match it, or watch them."""
         env = self.env
         if not rule.actions:   # its last action was deleted: nothing to apply
+            return
+        clauses = self.clauses(rule)
+        if clauses is None:
             return
         Sale, App, Watch_ = env["sale.sale"], env["sale.automation.application"], env["sale.automation.watch"]
         sales, apps = Sale.table, App.table
@@ -474,7 +555,6 @@ class Pass:
             where.append(sa.or_(sales.c.state.in_(OPEN_STATES), sa.and_(
                 sales.c.state != "cancelled",
                 sales.c.id.in_(sa.select(watches.c.sale).where(watches.c.rule == rule.id)))))
-        clauses = self.clauses(rule)
         if rule.repeat:   # sales seen not matching: a later match is a new one
             matching = sa.select(sales.c.id).where(*where, *clauses)
             stale = [apps.c.rule == rule.id, apps.c.current.is_(True), apps.c.sale.not_in(matching)]

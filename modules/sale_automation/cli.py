@@ -16,6 +16,9 @@ def automate(args, out):
                         "outcome": log.outcome, "detail": log.detail} for log in Rule.run()]
         for entry in entries:
             out.write(f"{entry['outcome']}: {entry['sale']}: {entry['detail']}\n")
+        for warning in env.warnings:
+            if warning.key == "sale_automation.rule_skipped":
+                out.write(f"skipped: {warning.message}\n")
         counts = {o: sum(1 for e in entries if e["outcome"] == o) for o in ("applied", "watching", "dropped")}
         summary = ", ".join(f"{n} {o}" for o, n in counts.items())
         out.write(f"dry run: nothing changed; would be {summary}\n" if args.dry_run else f"{summary}\n")

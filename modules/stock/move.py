@@ -1,7 +1,10 @@
 import datetime
 import math
 
+import sqlalchemy as sa
+
 from core import Model, Workflow, errors, fields, transition
+from core.model import batches, in_
 from modules.product.product import refuse_unit_category_change
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
@@ -45,23 +48,54 @@ class Move(Workflow, Model):
     # -- quantities in the product's unit -----------------------------------------
     @classmethod
     def _complete(cls, vlist):
+        """Each move's unit (default: its product's), its quantity rounded to it and ``internal_quantity``.
+
+        The products' units come from one query per batch and the few units
+        are read once, each pair of units converting the same way: a
+        shipment of thousands of moves reads no product record.
+        """
         vlist = cls._from_internal_shipments(super()._complete(vlist))
         wanted = [v for v in vlist if v.get("product") is not None]
         if not wanted:
             return vlist
-        Uom = cls.env["product.uom"]
-        products = cls.env["product.product"].browse([v["product"] for v in wanted])
-        units = {u.id: u for u in Uom.browse({v["unit"] for v in wanted if v.get("unit") is not None})}
+        env = cls.env
+        product = env["product.product"].table
+        default_uom = {}
+        for batch in batches(env, sorted({getattr(v["product"], "id", v["product"]) for v in wanted})):
+            default_uom.update(env.execute(sa.select(product.c.id, product.c.default_uom)
+                                           .where(in_(product.c.id, batch))).all())
+        converters = {}
         completed = {}
-        for values, product in zip(wanted, products):
-            unit = units[values["unit"]] if values.get("unit") is not None else product.default_uom
-            line = {**values, "unit": unit.id}
-            if values.get("quantity") is not None and unit.category.id == product.default_uom.category.id:
-                line["quantity"] = Uom.round(values["quantity"], unit.rounding)
-                line["internal_quantity"] = Uom.compute_quantity(unit, line["quantity"], product.default_uom,
-                                                                 round=False)
+        for values in wanted:
+            target = default_uom[getattr(values["product"], "id", values["product"])]
+            unit = values.get("unit")
+            unit = target if unit is None else getattr(unit, "id", unit)
+            line = {**values, "unit": unit}
+            if values.get("quantity") is not None:
+                key = (unit, target)
+                if key not in converters:
+                    converters[key] = cls._converter(*key)
+                if converters[key] is not None:
+                    line["quantity"], line["internal_quantity"] = converters[key](values["quantity"])
             completed[id(values)] = line
         return [completed.get(id(values), values) for values in vlist]
+
+    @classmethod
+    def _converter(cls, unit, target):
+        """A function of a quantity in ``unit``: the quantity rounded to the unit, and in the ``target`` unit.
+
+        None when the units measure different things: ``validate`` refuses the move.
+        """
+        Uom = cls.env["product.uom"]
+        unit, target = Uom.browse([unit, target])
+        if unit.category.id != target.category.id:
+            return None
+        rounding = unit.rounding
+
+        def convert(quantity):
+            quantity = Uom.round(quantity, rounding)
+            return quantity, Uom.compute_quantity(unit, quantity, target, round=False)
+        return convert
 
     @classmethod
     def _from_internal_shipments(cls, vlist):
@@ -97,19 +131,43 @@ class Move(Workflow, Model):
 
     @classmethod
     def validate(cls, moves):
+        """Quantities above zero, units of the product's category, two places: one query finds the first offender.
+
+        The units are compared once per pair of product and unit among the
+        moves (a few), not once per move.
+        """
         super().validate(moves)
-        for move in moves:
-            if move.quantity <= 0:
-                raise errors.ValidationError(f"{move.rec_name}: quantity must be greater than zero",
-                                             {"quantity": ["Must be greater than zero."]}, move.rec_name)
-            if move.unit.category.id != move.product.default_uom.category.id:
-                raise errors.ValidationError(
-                    f"{move.rec_name}: unit {move.unit.name} does not measure {move.product.name}",
-                    {"unit": [f"Must be a unit of {move.product.default_uom.category.name}."]}, move.rec_name)
-            if move.from_location.id == move.to_location.id:
-                raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
-                                             {"to_location": ["Must differ from the origin location."]},
-                                             move.rec_name)
+        env = cls.env
+        table, product = cls.table, env["product.product"].table
+        move_unit, product_unit = env["product.uom"].table.alias(), env["product.uom"].table.alias()
+        for batch in batches(env, [move.id for move in moves]):
+            pairs = sa.select(table.c.product, table.c.unit).where(in_(table.c.id, batch)).distinct().subquery()
+            mismatched = (sa.select(pairs.c.product, pairs.c.unit).select_from(
+                pairs.join(product, product.c.id == pairs.c.product)
+                .join(product_unit, product_unit.c.id == product.c.default_uom)
+                .join(move_unit, move_unit.c.id == pairs.c.unit))
+                .where(move_unit.c.category != product_unit.c.category))
+            bad = env.execute(
+                sa.select(table.c.id)
+                .where(in_(table.c.id, batch),
+                       sa.or_(table.c.quantity <= 0, table.c.from_location == table.c.to_location,
+                              sa.tuple_(table.c.product, table.c.unit).in_(mismatched)))
+                .order_by(table.c.id).limit(1)).scalar()
+            if bad is not None:
+                cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def _refuse(cls, move):
+        """Raise the ValidationError naming what is wrong with ``move``."""
+        if move.quantity <= 0:
+            raise errors.ValidationError(f"{move.rec_name}: quantity must be greater than zero",
+                                         {"quantity": ["Must be greater than zero."]}, move.rec_name)
+        if move.unit.category.id != move.product.default_uom.category.id:
+            raise errors.ValidationError(
+                f"{move.rec_name}: unit {move.unit.name} does not measure {move.product.name}",
+                {"unit": [f"Must be a unit of {move.product.default_uom.category.name}."]}, move.rec_name)
+        raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
+                                     {"to_location": ["Must differ from the origin location."]}, move.rec_name)
 
     # -- history is read-only --------------------------------------------------------
     @classmethod

@@ -5,15 +5,22 @@ warehouse; processing it creates one shipment from (to) that warehouse with a
 move per goods line (product_kit replaces a kit line by its components); the
 order is done once all its moves are done or cancelled; cancelling it cancels
 the moves not yet done.
+
+Processing works on every order at once: the lines are read as rows, the
+shipments and their moves created in one call, and whether an order is done
+is one query for all of them, not a walk through each line's moves.
 """
 import collections
 
 import sqlalchemy as sa
 
 from core import errors, fields
-from core.model import batches, in_
+from core.fields import Reference
+from core.model import batches, collection_deferred, in_
 
 from modules.product.order import Order
+
+MoveRow = collections.namedtuple("MoveRow", "id order product type quantity unit unit_price planned_date")
 
 
 class StockOrder:
@@ -32,9 +39,20 @@ class StockOrder:
 
     @classmethod
     def validate(cls, orders):
+        """The warehouse is one: one query finds the first order whose warehouse is another kind of location.
+
+        Every state change validates its orders: a thousand processed
+        together are checked at once, not read one by one.
+        """
         super().validate(orders)
-        for order in orders:
-            if order.warehouse.type != "warehouse":
+        env = cls.env
+        table, location = cls.table, env["stock.location"].table
+        for batch in batches(env, [order.id for order in orders]):
+            bad = env.execute(
+                sa.select(table.c.id).join_from(table, location, location.c.id == table.c.warehouse)
+                .where(in_(table.c.id, batch), location.c.type != "warehouse").order_by(table.c.id).limit(1)).scalar()
+            if bad is not None:
+                order = cls.browse([bad])[0]
                 raise errors.ValidationError(
                     f"{order.rec_name}: {order.warehouse.rec_name} is not a warehouse",
                     {"warehouse": ["Must be a stock.location of type warehouse."]}, order.rec_name)
@@ -59,30 +77,46 @@ class StockOrder:
 
     @classmethod
     def get_pending(cls, orders):
+        """The orders with a move neither done nor cancelled among their lines' moves.
+
+        One query per batch of orders, through the lines' move origins (see
+        :meth:`StockLine.move_origins`), instead of reading every move.
+        """
         pending = super().get_pending(orders)
-        Line = cls.env[cls.fields["lines"].target]
-        lines = cls._lines_of(orders)
-        for line, moves in zip(lines, Line.moves_of(lines)):
-            if any(m.state not in ("done", "cancelled") for m in moves):
-                pending.add(getattr(line, Line._parent_field).id)
+        env = cls.env
+        Line = env[cls.fields["lines"].target]
+        parent, move = Line.table.c[Line._parent_field], env["stock.move"].table
+        for batch in batches(env, [o.id for o in orders if o.id not in pending]):
+            origins = Line.move_origins(in_(parent, batch)).subquery()
+            pending.update(env.execute(
+                sa.select(origins.c.order).distinct()
+                .join_from(origins, move, move.c.origin == origins.c.origin)
+                .where(move.c.state.not_in(["done", "cancelled"]))).scalars())
         return pending
 
     @classmethod
     def create_shipments(cls, orders):
-        """One shipment per order, waiting, with the moves its lines ship as."""
+        """One shipment per order, waiting, with the moves its lines ship as.
+
+        Thousands of lines make tens of thousands of objects that all
+        survive: the garbage collector waits until they are made (see
+        ``core.model.collection_deferred``).
+        """
         Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
-        moves = collections.defaultdict(list)
-        for spec in Line.move_specs(lines):
-            moves[spec.pop("order")].append({**spec, "state": "waiting"})
-        if not moves:
-            return []
-        Shipment = cls.env[cls._shipment_model]
-        by_id = {o.id: o for o in orders}
-        return Shipment.create_unchecked([{
-            "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
-            "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
-            "moves": order_moves} for order_id, order_moves in moves.items()])
+        with collection_deferred(len(lines)):
+            moves = collections.defaultdict(list)
+            for spec in Line.move_specs(lines):   # fresh dicts: completed in place
+                spec["state"] = "waiting"
+                moves[spec.pop("order")].append(spec)
+            if not moves:
+                return []
+            Shipment = cls.env[cls._shipment_model]
+            by_id = {o.id: o for o in orders}
+            return Shipment.create_unchecked([{
+                "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
+                "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
+                "moves": order_moves} for order_id, order_moves in moves.items()])
 
     @classmethod
     def cancel_moves(cls, orders):
@@ -114,6 +148,45 @@ class StockLine:
         raise TypeError(f"{cls._name} must say where its moves go")
 
     @classmethod
+    def planned_date_sql(cls, table, order):
+        """SQL: when a line's goods are to move, from the line's row (``table``) and its order's (``order``)."""
+        raise TypeError(f"{cls._name} must say when its moves are planned")
+
+    @classmethod
+    def move_rows(cls, lines):
+        """``{line id: MoveRow}``: what making the moves of ``lines`` reads, in one joined query per batch.
+
+        Read as rows, not through the records: a thousand orders processed
+        together read their lines once, with their products' types and their
+        planned dates.
+        """
+        env = cls.env
+        table, product = cls.table, env["product.product"].table
+        order = env[cls.fields[cls._parent_field].target].table
+        query = (sa.select(table.c.id, table.c[cls._parent_field].label("order"), table.c.product, product.c.type,
+                           table.c.quantity, table.c.unit, table.c.unit_price,
+                           cls.planned_date_sql(table, order).label("planned_date"))
+                 .select_from(table.join(product, product.c.id == table.c.product)
+                              .join(order, order.c.id == table.c[cls._parent_field])))
+        rows = {}
+        for batch in batches(env, [getattr(line, "id", line) for line in lines]):
+            rows.update((row[0], MoveRow(*row)) for row in env.execute(query.where(in_(table.c.id, batch))).all())
+        return rows
+
+    @classmethod
+    def move_origins(cls, where):
+        """SQL ``(order, line, origin)``: the ``origin`` of the moves that ship each line matching ``where``.
+
+        ``where`` is a condition on the line model's :attr:`table`.  The
+        set-based counterpart of :meth:`moves_of`, for the questions asked
+        of many orders at once (is anything left to move?); a module whose
+        lines move otherwise extends both (product_kit: by their components).
+        """
+        table = cls.table
+        return sa.select(table.c[cls._parent_field].label("order"), table.c.id.label("line"),
+                         Reference.sql(cls._name, table.c.id).label("origin")).where(where)
+
+    @classmethod
     def moves_of(cls, lines):
         """The moves of each line (in order): those whose origin is the line."""
         Move = cls.env["stock.move"]
@@ -129,18 +202,37 @@ class StockLine:
 
     @classmethod
     def move_specs(cls, lines):
-        """The moves each line ships as: one per goods line, in the line's unit, at its price."""
+        """The moves ``lines`` ship as (dicts of move values, with their ``order``), read set-based.
+
+        The lines' rows (:meth:`move_rows`) and their orders' locations are
+        read once for all of them; :meth:`row_move_specs` makes the moves.
+        """
+        if not lines:
+            return []
+        rows = cls.move_rows(lines)
+        rows = [rows[getattr(line, "id", line)] for line in lines]
+        Order = cls.env[cls.fields[cls._parent_field].target]
+        locations = {order: (source.id, destination.id) for order, (source, destination)
+                     in cls.move_locations(Order.browse(sorted({row.order for row in rows}))).items()}
+        return cls.row_move_specs(rows, locations)
+
+    @classmethod
+    def row_move_specs(cls, rows, locations):
+        """One move per goods line, in the line's unit, at its price.
+
+        ``rows`` are the lines' :class:`MoveRow` in order, ``locations``
+        ``{order id: (from id, to id)}``.  A module whose lines move
+        otherwise overrides it (product_kit: a kit line as its components).
+        """
         specs = []
-        locations = cls.move_locations({getattr(line, cls._parent_field) for line in lines})
-        for line in lines:
-            if line.product.type != "goods":
+        for row in rows:
+            if row.type != "goods":
                 continue
-            order = getattr(line, cls._parent_field)
-            source, destination = locations[order.id]
-            specs.append({"order": order.id, "product": line.product.id,
-                          "quantity": line.quantity, "unit": line.unit.id, "unit_price": line.unit_price,
-                          "from_location": source.id, "to_location": destination.id,
-                          "planned_date": cls.planned_date(line), "origin": f"{cls._name},{line.id}"})
+            source, destination = locations[row.order]
+            specs.append({"order": row.order, "product": row.product,
+                          "quantity": row.quantity, "unit": row.unit, "unit_price": row.unit_price,
+                          "from_location": source, "to_location": destination,
+                          "planned_date": row.planned_date, "origin": f"{cls._name},{row.id}"})
         return specs
 
     @classmethod

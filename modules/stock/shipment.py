@@ -158,14 +158,21 @@ class CustomerSupplierShipment(Shipment):
 
 
 class Outgoing:
-    """What shipments taking goods out of a warehouse's storage share: reserving them first."""
+    """What shipments taking goods out of a warehouse's storage share: reserving them first.
+
+    Assigning an assigned shipment does nothing, as in Tryton and Odoo: its
+    goods are reserved already (a caller assigning a batch need not sort
+    out the ones done by an earlier run).
+    """
+
+    _transitions = Shipment._transitions | {("assigned", "assigned")}
 
     @classmethod
     @transition("assigned")
     def assign(cls, shipments):
-        """Reserve what the warehouse has; a shipment is assigned once all its moves are."""
-        cls._check_open(shipments, "assign", ("draft", "waiting"))
-        cls._assign(shipments)
+        """Reserve what the warehouse has; a shipment is assigned once all its moves are (assigned ones stay)."""
+        cls._check_open(shipments, "assign", ("draft", "waiting", "assigned"))
+        cls._assign([s for s in shipments if s.state != "assigned"])
 
 
 class ShipmentOut(Outgoing, CustomerSupplierShipment, Model):

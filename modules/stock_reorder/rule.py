@@ -202,12 +202,25 @@ class Rule(Model):
         rows of the others would take from it; ``warehouse`` (a record or an
         id) keeps the rows of one warehouse.
         """
+        warehouse = cls._warehouse_of(warehouse)
         if rules is None:
             plans = cls._plans([])
         else:
             ids = [getattr(r, "id", r) for r in rules]
             plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
-        return cls._report(plans, getattr(warehouse, "id", warehouse))
+        return cls._report(plans, warehouse)
+
+    @classmethod
+    def _warehouse_of(cls, warehouse):
+        """The id of ``warehouse`` (a record or id of an existing location), refused unless it is a warehouse."""
+        if warehouse is None:
+            return None
+        location = cls.env["stock.location"].browse([getattr(warehouse, "id", warehouse)])[0]
+        if location.type != "warehouse":
+            raise errors.ValidationError(
+                f"{cls._name}: warehouse: {location.rec_name} is not a warehouse (it is a {location.type} "
+                f"location); give a warehouse, or none for every one", {"warehouse": ["Must be a warehouse."]})
+        return location.id
 
     @classmethod
     def _plans(cls, domain):
@@ -386,7 +399,8 @@ class Rule(Model):
         """
         with cls.env.atomic():
             cls.env["stock.reorder.configuration"].lock()
-            return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), getattr(warehouse, "id", warehouse)))
+            warehouse = cls._warehouse_of(warehouse)
+            return cls._supply(cls._report(cls._plans([("trigger", "=", "auto")]), warehouse))
 
     @classmethod
     def _supply(cls, rows):

@@ -1,7 +1,17 @@
-"""stock_reorder with sale: make to order, and auto rules reacting to confirmed sales."""
+"""stock_reorder with sale: make to order, and auto rules reacting to confirmed sales.
+
+Confirming and processing many sales at once asks the database one
+question per hook (which lines are supplied on order, which auto rules
+the products sold have, which moves wait for goods bought on order);
+most sales have none of these, and then nothing else is read.
+"""
 import math
 
+import sqlalchemy as sa
+
 from core import errors, fields, hookimpl
+from core.fields import Reference
+from core.model import batches, in_
 
 from modules.sale.stock import MAX_ID
 
@@ -15,12 +25,11 @@ class Sale:
 
     @classmethod
     def _origins(cls, sales):
-        """``"model,id"`` of every line and line component of ``sales``."""
-        lines = cls.env["sale.line"].search([("sale", "in", [s.id for s in sales])])
-        origins = {f"sale.line,{line.id}": line.sale.id for line in lines}
-        if "sale.line.component" in cls.env:
-            for component in cls.env["sale.line.component"].search([("line", "in", [l.id for l in lines])]):
-                origins[f"sale.line.component,{component.id}"] = component.line.sale.id
+        """``{"model,id": sale id}`` of every line and line component of ``sales`` (one query per batch)."""
+        env = cls.env
+        origins = {}
+        for batch in batches(env, [s.id for s in sales]):
+            origins.update((origin, sale) for sale, origin in env.execute(_item_origins(env, batch)))
         return origins
 
     @classmethod
@@ -147,14 +156,21 @@ class Sale:
 
     @classmethod
     def get_pending(cls, sales):
-        """A sale waits for its drop-ship purchases too, until they are received (or cancelled)."""
+        """A sale waits for its drop-ship purchases too, until they are received (or cancelled).
+
+        Asked only of the sales nothing else keeps waiting (just processed,
+        most wait for their moves): one query per batch of them.
+        """
         pending = super().get_pending(sales)
-        origins = cls._origins(sales)
-        if origins:
-            for line in cls.env["purchase.line"].search([("origin", "in", list(origins)),
-                                                         ("purchase.drop_ship", "=", True),
-                                                         ("purchase.state", "not in", ["done", "cancelled"])]):
-                pending.add(origins[f"{line.origin._name},{line.origin.id}"])
+        env = cls.env
+        bought, purchase = env["purchase.line"].table, env["purchase.purchase"].table
+        for batch in batches(env, [s.id for s in sales if s.id not in pending]):
+            items = _item_origins(env, batch).subquery()
+            pending.update(env.execute(
+                sa.select(items.c.sale).distinct()
+                .select_from(items.join(bought, bought.c.origin == items.c.origin)
+                             .join(purchase, purchase.c.id == bought.c.purchase))
+                .where(purchase.c.drop_ship.is_(True), purchase.c.state.not_in(["done", "cancelled"]))).scalars())
         return pending
 
 
@@ -199,20 +215,44 @@ class DropShipMoves:
                 result[item.id] = Uom.round((result.get(item.id) or 0.0) + extra[item.id], item.unit.rounding)
         return result
 
-    @classmethod
-    def move_specs(cls, items):
-        """No outgoing move for what a drop-ship purchase delivers (a sale processed after its purchase)."""
-        specs = super().move_specs(items)
-        origins = [spec["origin"] for spec in specs]
-        if not origins:
-            return specs
-        dropped = {f"{line.origin._name},{line.origin.id}" for line in cls.env["purchase.line"].search(
-            [("origin", "in", origins), ("purchase.drop_ship", "=", True), ("purchase.state", "!=", "cancelled")])}
-        return [spec for spec in specs if spec["origin"] not in dropped]
-
 
 class SaleLine(DropShipMoves):
     _name = "sale.line"
+
+    @classmethod
+    def move_origins(cls, where):
+        """The drop-ship moves bought for a line (or its components) ship it too: their origin is the purchase line."""
+        env = cls.env
+        items = super().move_origins(where).subquery()
+        bought, purchase = env["purchase.line"].table, env["purchase.purchase"].table
+        return sa.union_all(
+            sa.select(items.c.order, items.c.line, items.c.origin),
+            sa.select(items.c.order, items.c.line, Reference.sql("purchase.line", bought.c.id))
+            .select_from(items.join(bought, bought.c.origin == items.c.origin)
+                         .join(purchase, purchase.c.id == bought.c.purchase))
+            .where(purchase.c.drop_ship.is_(True)))
+
+    @classmethod
+    def move_specs(cls, lines):
+        """No outgoing move for what a drop-ship purchase delivers (a sale processed after its purchase).
+
+        One query per batch of lines finds what drop-ship purchases (not
+        cancelled) buy for them or their components.
+        """
+        specs = super().move_specs(lines)
+        if not specs:
+            return specs
+        env = cls.env
+        table, bought, purchase = cls.table, env["purchase.line"].table, env["purchase.purchase"].table
+        dropped = set()
+        for batch in batches(env, [line.id for line in lines]):
+            items = super().move_origins(in_(table.c.id, batch)).subquery()
+            dropped.update(env.execute(
+                sa.select(bought.c.origin)
+                .select_from(items.join(bought, bought.c.origin == items.c.origin)
+                             .join(purchase, purchase.c.id == bought.c.purchase))
+                .where(purchase.c.drop_ship.is_(True), purchase.c.state != "cancelled")).scalars())
+        return [spec for spec in specs if spec["origin"] not in dropped]
 
 
 class SaleLineComponent(DropShipMoves):
@@ -244,13 +284,100 @@ def _bought(env, items):
     return [origin in bought for origin in origins]
 
 
-def _on_order(env, sales):
-    """The sale lines and line components of ``sales`` whose product is supplied on sale."""
-    lines = env["sale.line"].search([("sale", "in", [s.id for s in sales])])
-    items = [line for line in lines if not getattr(line, "components", None)]
+def _item_origins(env, sales):
+    """SQL ``(sale, origin)``: the reference of every line and line component of ``sales`` (a list of ids).
+
+    What the purchase lines bought for a sale name as their origin.
+    """
+    line = env["sale.line"].table
+    query = sa.select(line.c.sale, Reference.sql("sale.line", line.c.id).label("origin")).where(in_(line.c.sale, sales))
     if "sale.line.component" in env:
-        items += [c for line in lines for c in line.components]
-    return [item for item in items if item.product.supply_on_sale and item.product.type == "goods"]
+        component = env["sale.line.component"].table
+        query = query.union_all(
+            sa.select(line.c.sale, Reference.sql("sale.line.component", component.c.id))
+            .join_from(component, line, line.c.id == component.c.line).where(in_(line.c.sale, sales)))
+    return query
+
+
+def _on_order(env, sales):
+    """The sale lines (without components) and line components of ``sales`` whose goods are supplied on sale.
+
+    One query per batch of sales finds them (most sales have none); only
+    those are read as records, the lines in their order, then the
+    components in their lines' order.
+    """
+    Line = env["sale.line"]
+    found = []
+    for batch in batches(env, [s.id for s in sales]):
+        found += env.execute(_on_order_items(env, batch)).all()
+    found.sort(key=lambda row: (row.sequence, row.line, row.id))
+    items = Line.browse([row.id for row in found if row.model == Line._name])
+    if "sale.line.component" in env:   # read together, as the lines are
+        items += env["sale.line.component"].browse([row.id for row in found if row.model != Line._name])
+    return items
+
+
+def _on_order_items(env, sales):
+    """SQL ``(model, id, sequence, line)`` of the lines (without components) and line components of ``sales``
+    (a list of ids) whose goods are supplied on sale; ``sequence`` and ``line`` are the line's."""
+    line, product = env["sale.line"].table, env["product.product"].table
+    on_order = sa.and_(product.c.supply_on_sale.is_(True), product.c.type == "goods")
+    query = (sa.select(sa.literal("sale.line").label("model"), line.c.id, line.c.sequence, line.c.id.label("line"))
+             .join_from(line, product, product.c.id == line.c.product).where(in_(line.c.sale, sales), on_order))
+    if "sale.line.component" not in env:
+        return query
+    component = env["sale.line.component"].table
+    return query.where(~sa.exists().where(component.c.line == line.c.id)).union_all(
+        sa.select(sa.literal("sale.line.component"), component.c.id, line.c.sequence, line.c.id)
+        .join_from(component, line, line.c.id == component.c.line)
+        .join(product, product.c.id == component.c.product).where(in_(line.c.sale, sales), on_order))
+
+
+def _auto_rules(env, sales):
+    """The auto rules of the products sold (lines and line components) in the sales' warehouses.
+
+    One query per batch of sales, from what they sell to the rules.
+    """
+    Rule = env["stock.reorder.rule"]
+    rule, line, sale = Rule.table, env["sale.line"].table, env["sale.sale"].table
+    found = set()
+    for batch in batches(env, [s.id for s in sales]):
+        sold = (sa.select(sale.c.warehouse, line.c.product).join_from(line, sale, sale.c.id == line.c.sale)
+                .where(in_(line.c.sale, batch)))
+        if "sale.line.component" in env:
+            component = env["sale.line.component"].table
+            sold = sold.union_all(
+                sa.select(sale.c.warehouse, component.c.product)
+                .join_from(component, line, line.c.id == component.c.line).join(sale, sale.c.id == line.c.sale)
+                .where(in_(line.c.sale, batch)))
+        sold = sold.subquery()
+        found.update(env.execute(
+            sa.select(rule.c.id).distinct()
+            .join_from(sold, rule, sa.and_(rule.c.product == sold.c.product, rule.c.warehouse == sold.c.warehouse))
+            .where(rule.c.trigger == "auto")).scalars())
+    return Rule.search([("id", "in", sorted(found))]) if found else []
+
+
+def _on_order_moves(env, sales):
+    """The moves of goods supplied on order in the shipments of ``sales``.
+
+    Sought only for the sales selling goods supplied on order: one query
+    per batch of sales, two when some do.
+    """
+    Move = env["stock.move"]
+    move, product = Move.table, env["product.product"].table
+    shipped = move.alias("shipped")
+    found = set()
+    for batch in batches(env, [s.id for s in sales]):
+        if not env.execute(sa.select(_on_order_items(env, batch).exists())).scalar():
+            continue   # nothing these sales sell is supplied on order: the usual case, one cheap question
+        items = _item_origins(env, batch).subquery()
+        shipments = sa.select(shipped.c.shipment_out).join_from(items, shipped, shipped.c.origin == items.c.origin)
+        found.update(env.execute(
+            sa.select(move.c.id).join_from(move, product, product.c.id == move.c.product)
+            .where(move.c.shipment_out.in_(shipments), product.c.supply_on_sale.is_(True),
+                   sa.or_(move.c.origin.like("sale.line,%"), move.c.origin.like("sale.line.component,%")))).scalars())
+    return Move.browse(sorted(found))
 
 
 def _drop_ship_purchases(env, sales, states):
@@ -293,7 +420,10 @@ def sale_cancel(env, sales):
 
 @hookimpl
 def sale_confirm(env, sales):
-    """Buy what is supplied on order; let auto rules react to the new demand."""
+    """Buy what is supplied on order; let auto rules react to the new demand.
+
+    Each is one question to the database first: most sales have neither.
+    """
     items = _on_order(env, sales)
     if items:
         Supplier = env["purchase.product_supplier"]
@@ -306,16 +436,9 @@ def sale_confirm(env, sales):
                    "quantity": i.quantity, "delivery_date": _add_days(sale_of(i).sale_date, s.lead_time),
                    "origin": i, "explanation": f"bought on order for {sale_of(i).rec_name}"}
                   for i, s in zip(items, suppliers)], merge=False)
-    Rule = env["stock.reorder.rule"]
-    lines = env["sale.line"].search([("sale", "in", [s.id for s in sales])])
-    sold = {(line.sale.warehouse.id, line.product.id) for line in lines}
-    if "sale.line.component" in env:
-        sold |= {(line.sale.warehouse.id, c.product.id) for line in lines for c in line.components}
-    rules = [rule for rule in Rule.search([("trigger", "=", "auto"), ("product", "in", sorted({p for _, p in sold})),
-                                           ("warehouse", "in", sorted({w for w, _ in sold}))])
-             if (rule.warehouse.id, rule.product.id) in sold]
+    rules = _auto_rules(env, sales)
     if rules:
-        Rule.order(rules)
+        env["stock.reorder.rule"].order(rules)
 
 
 def raise_no_supplier(item):
@@ -397,9 +520,10 @@ def stock_moves_done(env, moves):
 @hookimpl(trylast=True)
 def sale_process(env, sales):
     """Goods bought on order and already received are reserved as soon as the delivery exists."""
-    moves = [m for s in sales for shipment in s.shipments for m in shipment.moves if _is_on_order(m)]
-    reserve_on_order(env, moves)
-    _update_shipments(env, moves)
+    moves = _on_order_moves(env, sales)
+    if moves:
+        reserve_on_order(env, moves)
+        _update_shipments(env, moves)
 
 
 def _update_shipments(env, moves):

@@ -19,6 +19,7 @@ try:
 except ImportError:   # not POSIX: SQLite's busy timeout alone queues the writers
     fcntl = None
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -26,8 +27,8 @@ from starlette.routing import Mount, Route
 from core import Database, errors
 from modules.res import AuthenticationError
 
-from . import openapi, problems
-from .problems import Problem, bearer
+from . import openapi, problems, security
+from .problems import Problem, bearer, read_body
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
 DEFAULT_LIMIT = 100
@@ -73,14 +74,15 @@ class Api:
         self._documents = {}
 
     # -- plumbing --------------------------------------------------------------------
-    def act(self, key, work, write):
-        """Run ``work(env)`` in one transaction acting for the user of API key ``key``."""
-        if key is None:
+    def act(self, key, work, write, session=None):
+        """Run ``work(env)`` in one transaction acting for the user of API key ``key`` (or of the browser
+        ``session`` id, for pages)."""
+        if key is None and session is None:
             raise AuthenticationError("authentication required: give 'Authorization: Bearer <key>'")
         if write and self.sqlite:
             with self.writer():
-                return self._act(key, work, write)
-        return self._act(key, work, write)
+                return self._act(key, work, write, session)
+        return self._act(key, work, write, session)
 
     @contextlib.contextmanager
     def writer(self):
@@ -102,11 +104,11 @@ class Api:
             finally:
                 fcntl.flock(self.lock_file, fcntl.LOCK_UN)
 
-    def _act(self, key, work, write):
+    def _act(self, key, work, write, session=None):
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
-            user = env["res.user"].authenticate(key)
+            user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
             with env.with_user(user.login):
                 return work(env)
 
@@ -252,9 +254,15 @@ def respond(function, *args, status=200):
     return JSONResponse(result, status_code=status)
 
 
-def create_app(url):
-    """The Starlette application serving the database at ``url``."""
+def create_app(url, secret=None):
+    """The Starlette application serving the database at ``url``.
+
+    ``secret`` signs the pages' session cookies and CSRF tokens: default
+    ``KITWORK_SECRET_KEY``, else a new random one (the sessions it signed
+    end with the application).
+    """
     api = Api(url)
+    signer = security.Signer(secret or security.secret_from_environment() or security.new_secret())
 
     async def body_of(request):
         """The request's body, or the problem response refusing it (too large, not sent as JSON)."""
@@ -262,12 +270,10 @@ def create_app(url):
         if media_type and media_type != "application/json" and not media_type.endswith("+json"):
             return problems.response(Problem(415, "Unsupported media type", f"the body is sent as "
                                              f"{media_type[:60]!r}: send JSON, with 'Content-Type: application/json'"))
-        too_large = problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return too_large
-        body = await request.body()
-        return too_large if len(body) > MAX_BODY else body
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return problems.response(Problem(413, "Request too large", f"the body exceeds {MAX_BODY} bytes"))
+        return body
 
     async def run(function, *args, status=200):
         return await run_in_threadpool(respond, function, *args, status=status)
@@ -320,8 +326,9 @@ def create_app(url):
     ]
     if "stock_reorder" in api.database.active_modules:
         from . import page
-        routes.append(Mount("/", routes=page.routes(api)))
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+        routes.append(Mount("/", routes=page.routes(api, signer)))
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
+                    middleware=[Middleware(security.SecurityHeaders)])
     app.state.api = api
     return app
 

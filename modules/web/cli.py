@@ -8,7 +8,7 @@ def serve(args, out):
     try:
         import uvicorn   # noqa: F401  (the web extra)
 
-        from . import app
+        from . import app, security
     except ImportError as exc:
         raise errors.UserError(f"kitwork serve needs the web extra ({exc.name} is missing): "
                                f"pip install 'kitwork[web]'") from None
@@ -24,6 +24,8 @@ def serve(args, out):
               f"(OpenAPI: http://{args.host}:{args.port}/api/openapi.json), {args.workers} worker(s)\n")
     out.flush()
     os.environ[app.URL_VARIABLE] = url   # the workers build their app from it
+    if not os.environ.get(security.SECRET_VARIABLE):   # one secret for every worker, new at each start
+        os.environ[security.SECRET_VARIABLE] = security.new_secret()
     uvicorn.run(f"{app.__name__}:from_environment", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="warning", access_log=False)
 

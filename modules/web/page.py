@@ -4,11 +4,15 @@ Server-rendered (Jinja2), usable without JavaScript: a warehouse picker, one
 row per rule that needs ordering with its explanation, a button to order one
 rule or every auto rule, and per row a ``<details>`` holding the projected
 stock chart as inline SVG.  A browser signs in with its API key at
-``/login`` (kept in an HTTP-only, same-site cookie, so other sites cannot
-post the forms); programs send the Bearer header.  The user needs the rights
-of the calls behind it: read on ``stock.reorder.rule`` to see the report
-(its rows' names are then read for the user), write to order.
+``/login`` and then holds a session (a signed, expiring, HTTP-only,
+``SameSite=Lax`` cookie of a session id, never the key; see
+:mod:`modules.web.security`); every form that changes something carries a
+CSRF token and a POST from another origin is refused.  Programs send the
+Bearer header instead (no cookie, no token).  The user needs the rights of
+the calls behind it: read on ``stock.reorder.rule`` to see the report (its
+rows' names are then read for the user), write to order.
 """
+import secrets
 import urllib.parse
 
 import jinja2
@@ -16,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import chart
-from .problems import COOKIE, Problem, bearer, problem_of
+from . import chart, security
+from .problems import Problem, bearer, problem_of, read_body
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
 MAX_FORM = 64 * 1024
@@ -45,22 +49,50 @@ def _ids(value):
     return [i for i in (_id(v, "ordered") for v in (value or "").split(",")[:200]) if i]
 
 
-def _key(request):
-    return bearer(request, cookie=True)
+def html(template, status=200, **values):
+    """A page: ``template`` rendered with a fresh nonce for its inline style, under the page policy."""
+    nonce = secrets.token_urlsafe(16)
+    response = HTMLResponse(templates.get_template(template).render(nonce=nonce, **values), status_code=status)
+    response.headers["content-security-policy"] = security.page_policy(nonce)
+    return response
 
 
 def _error_page(exc):
     problem = problem_of(exc)
     if problem.status == 401:
-        return RedirectResponse(f"/login?error={urllib.parse.quote(problem.detail)}", status_code=303)
-    html = templates.get_template("error.html").render(problem=problem)
-    return HTMLResponse(html, status_code=problem.status)
+        response = RedirectResponse(f"/login?error={urllib.parse.quote(problem.detail)}", status_code=303)
+        response.delete_cookie(security.SESSION_COOKIE, path="/")
+        return response
+    return html("error.html", status=problem.status, problem=problem)
 
 
-def routes(api):
-    """The page's routes, working on ``api`` (a :class:`modules.web.app.Api`)."""
+def routes(api, signer):
+    """The page's routes, working on ``api`` (a :class:`modules.web.app.Api`); ``signer`` signs the cookies."""
 
-    def report(env, warehouse, ordered):
+    def credentials(request):
+        """``{"key": …}`` (Bearer header) or ``{"session": …}`` (the signed cookie); 401 without either."""
+        key = bearer(request)
+        if key is not None:
+            return {"key": key}
+        session = signer.unsign(request.cookies.get(security.SESSION_COOKIE))
+        if session is None:
+            return {"key": None}   # refused by api.act: back to the sign-in form
+        return {"session": session}
+
+    def act(request, work, write):
+        who = credentials(request)
+        return api.act(who.get("key"), work, write, session=who.get("session"))
+
+    def check_form(request, form):
+        """A form posted by a browser comes from this site and, with a session, carries its CSRF token."""
+        if not security.same_origin(request):
+            raise Problem(403, "Cross-site request refused", "this form was posted from another site")
+        session = credentials(request).get("session")
+        if session is not None and not signer.check_csrf(session, form.get(security.CSRF_FIELD)):
+            raise Problem(403, "Missing CSRF token", "the form's CSRF token is missing or wrong: reload the page "
+                          "and try again")
+
+    def report(env, warehouse, ordered, csrf):
         can_order = env.has_access("stock.reorder.rule", "write")
         any_purchase = env.has_access("purchase.line", "read")
         Rule = env["stock.reorder.rule"]
@@ -79,17 +111,19 @@ def routes(api):
             lines = env["purchase.line"].search([("id", "in", ordered)]) if ordered else []
             if not any_purchase:   # ?ordered= takes any ids: without the right, only what rules ordered
                 lines = [line for line in lines if getattr(line.origin, "_name", None) == "stock.reorder.rule"]
-            return templates.get_template("replenishment.html").render(
-                rows=rows, warehouses=warehouses, warehouse=warehouse, ordered=lines, can_order=can_order)
+            return html("replenishment.html", rows=rows, warehouses=warehouses, warehouse=warehouse, ordered=lines,
+                        can_order=can_order, csrf=csrf)
 
     def show(request):
         warehouse = _id(request.query_params.get("warehouse"), "warehouse")
         ordered = _ids(request.query_params.get("ordered"))
-
-        return HTMLResponse(api.act(_key(request), lambda env: report(env, warehouse, ordered), write=False))
+        session = credentials(request).get("session")
+        csrf = signer.csrf(session) if session else ""
+        return act(request, lambda env: report(env, warehouse, ordered, csrf), write=False)
 
     def order(request, body):
         form = _form(body)
+        check_form(request, form)
         warehouse = _id(form.get("warehouse"), "warehouse")
         rule = _id(form.get("rule"), "rule")
         if rule is None and form.get("all") != "1":
@@ -102,37 +136,63 @@ def routes(api):
             else:
                 ordered = Rule.run_scheduler(warehouse=warehouse)
             return [r.id for r in ordered if r._name == "purchase.line"]
-        lines = api.act(_key(request), work, write=True)
+        lines = act(request, work, write=True)
         query = urllib.parse.urlencode({k: v for k, v in (("warehouse", warehouse or ""),
                                                           ("ordered", ",".join(map(str, lines)))) if v})
         return RedirectResponse(f"/replenishment?{query}", status_code=303)
 
     def login(request, body):
+        """The key signs the browser in: a new session, its signed id in the cookie (the key is not kept)."""
         form = _form(body)
+        if not security.same_origin(request) or not signer.check_csrf(
+                signer.unsign(request.cookies.get(security.LOGIN_COOKIE), "login"), form.get(security.CSRF_FIELD),
+                "login"):
+            raise Problem(403, "Missing CSRF token", "the sign-in form is stale or was posted from another site: "
+                          "open /login again")
         key = (form.get("key") or "").strip()
 
-        api.act(key or None, lambda env: None, write=False)   # refuses a wrong key (401: back to the form)
+        def start(env):   # the key's user (a wrong key: 401, back to the form) gets a session
+            login = env.user
+            with env.with_user(None):   # recorded by the system, for the user the key names
+                user, = env["res.user"].search([("login", "=", login)])
+                return env["ir.session"].start(user, security.SESSION_LIFETIME)
+        session = api.act(key or None, start, write=True)
         response = RedirectResponse("/replenishment", status_code=303)
-        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/")
+        security.set_cookie(response, request, security.SESSION_COOKIE, signer.sign(session),
+                            security.SESSION_LIFETIME)
+        response.delete_cookie(security.LOGIN_COOKIE, path="/login")
+        return response
+
+    def logout(request, body):
+        form = _form(body)
+        check_form(request, form)
+        session = credentials(request).get("session")
+        if session is not None:
+            api.act(None, lambda env: env["ir.session"].end(session), write=True, session=session)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(security.SESSION_COOKIE, path="/")
         return response
 
     async def page(request):
         try:
             if request.method == "GET":
                 return await run_in_threadpool(show, request)
-            body = await request.body()
-            handler = order if request.url.path.endswith("/order") else login
+            body = await read_body(request, MAX_FORM)
+            if body is None:
+                raise Problem(413, "Request too large", "the form is too large")
+            path = request.url.path
+            handler = order if path.endswith("/order") else logout if path.endswith("/logout") else login
             return await run_in_threadpool(handler, request, body)
         except Exception as exc:   # a page shows errors as pages
             return _error_page(exc)
 
     async def login_form(request):
+        """The sign-in form, with a CSRF token bound to a cookie of its own (there is no session yet)."""
         error = request.query_params.get("error", "")[:300]
-        return HTMLResponse(templates.get_template("login.html").render(error=error))
-
-    async def logout(request):
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
+        value = signer.unsign(request.cookies.get(security.LOGIN_COOKIE), "login") or secrets.token_urlsafe(16)
+        response = html("login.html", error=error, csrf=signer.csrf(value, "login"))
+        security.set_cookie(response, request, security.LOGIN_COOKIE, signer.sign(value, "login"),
+                            security.LOGIN_LIFETIME, path="/login")
         return response
 
     async def chart_svg(request):
@@ -144,7 +204,7 @@ def routes(api):
                 with env.with_user(None):
                     projection["title"] = f"{projection['product'].name} in {projection['warehouse'].name}"
                 return chart.svg(projection)
-            return api.act(_key(request), work, write=False)
+            return act(request, work, write=False)
         try:
             if not 0 < rule < 2 ** 31:
                 raise Problem(404, "No such record", f"no stock.reorder.rule with id {rule}")
@@ -157,5 +217,5 @@ def routes(api):
             Route("/replenishment/chart/{rule:int}.svg", chart_svg, methods=["GET"]),
             Route("/login", login_form, methods=["GET"]),
             Route("/login", page, methods=["POST"]),
-            Route("/logout", logout, methods=["POST"])]
+            Route("/logout", page, methods=["POST"])]
 

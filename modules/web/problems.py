@@ -27,7 +27,6 @@ from core import schema as kschema
 from modules.res import AuthenticationError
 
 MEDIA_TYPE = "application/problem+json"
-COOKIE = "kitwork_key"   # where a browser signed in at /login keeps its key (HTTP-only, same-site)
 MAX_ID = 2 ** 31 - 1
 FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -87,17 +86,37 @@ def parse_json(body):
         raise Problem(400, "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
 
 
-def bearer(request, cookie=False):
-    """The API key of a request: its ``Authorization: Bearer`` header (or, for pages, its cookie)."""
+def bearer(request):
+    """The API key of a request: its ``Authorization: Bearer`` header; None without one.
+
+    The API never reads a page's session cookie: pages read their session
+    with :mod:`modules.web.security`.
+    """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthenticationError("malformed Authorization header: give 'Authorization: Bearer <key>'")
         return key.strip()
-    if cookie:
-        return request.cookies.get(COOKIE)
     return None
+
+
+async def read_body(request, limit):
+    """The request's body, or None as soon as it exceeds ``limit`` bytes (the rest is never read).
+
+    A ``Content-Length`` over the limit is refused before reading anything;
+    a chunked body (no length) is counted as it streams in, so a client
+    cannot make the server hold more than the limit, authenticated or not.
+    """
+    length = request.headers.get("content-length")
+    if length is not None and length.strip().isdigit() and int(length) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def path_id(text):

@@ -10,7 +10,9 @@ either succeed, its records reading back and dumping, or raise a UserError
 that leaves every table as it was, even when the caller catches it and the
 transaction commits.  A call given records must behave as the same call given
 ids.  Every workflow transition is then called from every state, with ids and
-with records of another model.
+with records of another model.  Whatever succeeds, no posted invoice changes:
+its amounts, line taxes and tax lines stay as they were posted, whichever
+door was called (a tax's rate, a unit's factor, a line of the invoice…).
 
 One database per module: every built-in module active, filled by the modules'
 demo chapters.  Examples are derandomized and bounded (``KITWORK_FUZZ_EXAMPLES``
@@ -90,12 +92,33 @@ def world(full_db, snapshot):
         part, = env["product.product"].create([{"name": "Fuzz part", "default_uom": unit.id}])
         env["product.product"].create([{"name": "Fuzz kit", "type": "kit", "default_uom": unit.id,
                                         "components": [{"product": part.id, "quantity": 1}]}])
+    with full_db.transaction() as env:   # a posted invoice with a percentage and a fixed tax, in dozens
+        units = {u.symbol: u.id for u in env["product.uom"].search([])}
+        revenue, = env["account.account"].search([("code", "=", "4000")])
+        vat, eco = env["account.tax"].create([{"name": "Fuzz VAT", "rate": Decimal("0.2")},
+                                              {"name": "Fuzz eco", "type": "fixed", "amount": Decimal("0.5")}])
+        bulb, = env["product.product"].create([{"name": "Fuzz bulb", "default_uom": units["u"],
+                                                "list_price": Decimal("3"), "revenue_account": revenue.id}])
+        party, = env["party.party"].search([], limit=1)
+        invoice, = env["account.invoice"].create([{"party": party.id, "lines": [
+            {"product": bulb.id, "quantity": 2, "unit": units["dz"], "taxes": [vat.id, eco.id]}]}])
+        env["account.invoice"].post([invoice])
     for model_name, methods in TRANSITIONS.items():
         _every_state(full_db, model_name, methods)
     with full_db.transaction() as env:
         ids = {name: [r.id for r in env[name].search([], order=[("id", "ASC")])] for name in MODELS}
         baseline = snapshot(env)
-    return {"db": full_db, "ids": ids, "baseline": baseline, "snapshot": snapshot}
+        posted = posted_invoices(env)
+    assert len(posted) >= 2 and any(len(taxes) == 2 for *_, taxes in posted.values())
+    return {"db": full_db, "ids": ids, "baseline": baseline, "snapshot": snapshot, "posted": posted}
+
+
+def posted_invoices(env, ids=None):
+    """``{invoice id: (untaxed, tax, total, line tax amounts, tax lines)}`` of the posted (numbered) invoices."""
+    Invoice = env["account.invoice"]
+    invoices = Invoice.browse(ids) if ids is not None else Invoice.search([("number", "!=", None)])
+    return {i.id: (i.untaxed_amount, i.tax_amount, i.total_amount, tuple(line.tax_amount for line in i.lines),
+                   tuple((t.description, t.base, t.amount) for t in i.taxes)) for i in invoices}
 
 
 def _copy_values(env, model_name, record, depth=1):
@@ -268,6 +291,8 @@ def outcome(world, call):
                 for record in records or ():
                     Model = env[record._name]
                     Model.dump(Model.browse([record.id]))
+                assert posted_invoices(env, list(world["posted"])) == world["posted"], \
+                    "a posted invoice changed"
                 raise Rollback
     except Rollback:
         return "ok"
@@ -341,6 +366,32 @@ def test_search(world, model_name, data):
                                     st.sampled_from(["ASC", "desc", "up", 1])), max_size=2) | wrong_types}),
         label="options")
     twins(world, lambda env, domain: env[model_name].search(domain, **options)[:5], domain)
+
+
+# What a posted invoice's figures were computed from: writes that succeed here must leave it as posted.
+FIGURES = {
+    "account.tax": st.fixed_dictionaries({}, optional={
+        "type": st.sampled_from(["percentage", "fixed"]), "rate": st.decimals(0, 1, places=6),
+        "amount": st.decimals(0, 100, places=4), "name": st.text("abcVAT %", min_size=1, max_size=12)}),
+    "product.uom": st.fixed_dictionaries({}, optional={
+        "factor": st.floats(0.01, 1000).map(lambda v: round(v, 3)), "rounding": st.sampled_from([0.01, 0.5, 1.0]),
+        "symbol": st.text("abcdz", min_size=1, max_size=4)}),
+    "account.invoice.line": st.fixed_dictionaries({}, optional={
+        "quantity": st.floats(0.5, 50).map(lambda v: round(v, 1)), "unit_price": st.decimals(0, 100, places=2),
+        "taxes": st.just([("set", [])])}),
+}
+
+
+@pytest.mark.parametrize("model_name", sorted(FIGURES))
+@FUZZ
+@given(data=st.data())
+def test_no_write_changes_a_posted_invoice(world, model_name, data):
+    """Plausible writes, many accepted, to every record the posted invoices' figures come from."""
+    targets = data.draw(st.lists(st.sampled_from(world["ids"][model_name]), min_size=1, max_size=3, unique=True),
+                        label="ids")
+    values = data.draw(FIGURES[model_name], label="values")
+    twins(world, lambda env, args: env[model_name].write(*args) or env[model_name].browse(args[0]),
+          ([Id(model_name, i) for i in targets], values))
 
 
 @pytest.mark.parametrize("model_name, method", [(m, t) for m, methods in TRANSITIONS.items() for t in sorted(methods)])

@@ -134,3 +134,100 @@ def test_send_refuses_a_party_without_email_or_an_unposted_invoice(database, pos
         with pytest.raises(errors.ValidationError, match="not an address"):
             Party.write([bob], {"email": "bob at example"})
         assert bob.email is None
+
+
+def test_a_posted_invoice_never_changes_when_its_taxes_do(kitwork_database):
+    """Amounts, tax lines and PDF are frozen at posting (Tryton's account.invoice.tax); drafts follow the taxes."""
+    database = kitwork_database("account_invoice", "sale")
+    with database.transaction() as env:
+        units = {u.symbol: u for u in env["product.uom"].search([])}
+        revenue, = env["account.account"].create([{"code": "4000", "name": "Sales", "type": "revenue"}])
+        vat, eco = env["account.tax"].create([
+            {"name": "VAT 20%", "type": "percentage", "rate": Decimal("0.2")},
+            {"name": "Eco fee", "type": "fixed", "amount": Decimal("0.50")}])
+        bolt, = env["product.product"].create([{"name": "Bolt", "default_uom": units["u"].id,
+                                                "list_price": Decimal("10"), "revenue_account": revenue.id,
+                                                "customer_taxes": [vat.id, eco.id]}])
+        ann, = env["party.party"].create([{"name": "Ann", "email": "ann@example.com"}])
+        Sale, Invoice = env["sale.sale"], env["account.invoice"]
+        sale, = Sale.create([{"party": ann.id, "lines": [{"product": bolt.id, "quantity": 1, "unit": units["dz"].id}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        posted, = Sale.invoice([sale])
+        Invoice.post([posted])
+        draft, = Invoice.create([{"party": ann.id, "lines": [{"product": bolt.id, "quantity": 1}]}])
+        ids = posted.id, draft.id, vat.id, eco.id
+    frozen = (Decimal("120.00"), Decimal("30.00"), Decimal("150.00"))   # 120 + 24 VAT + 12 x 0.50
+
+    def amounts(invoice):
+        return invoice.untaxed_amount, invoice.tax_amount, invoice.total_amount
+
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        posted, draft = Invoice.browse(ids[:2])
+        assert amounts(posted) == frozen and posted.lines[0].tax_amount == Decimal("30.00")
+        assert [(t.description, t.base, t.amount) for t in posted.taxes] == [
+            ("VAT 20%", Decimal("120.00"), Decimal("24.00")), ("Eco fee", Decimal("120.00"), Decimal("6.00"))]
+        before = pdf_text(Invoice.render_pdf([posted])[posted.id])
+        assert amounts(draft) == (Decimal("10.00"), Decimal("2.50"), Decimal("12.50"))
+    with database.transaction() as env:   # the taxes change: rates, types, names
+        Tax = env["account.tax"]
+        vat, eco = Tax.browse(ids[2:])
+        Tax.write([vat], {"rate": Decimal("0.5"), "name": "VAT 50%"})
+        Tax.write([eco], {"type": "percentage", "rate": Decimal("1")})
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        posted, draft = Invoice.browse(ids[:2])
+        assert amounts(posted) == frozen and posted.lines[0].tax_amount == Decimal("30.00")
+        assert [(t.description, t.amount) for t in posted.taxes] == [("VAT 20%", Decimal("24.00")),
+                                                                      ("Eco fee", Decimal("6.00"))]
+        after = pdf_text(Invoice.render_pdf([posted])[posted.id])
+        assert after == before and "VAT 50%" not in after and "150.00" in after
+        assert amounts(draft) == (Decimal("10.00"), Decimal("15.00"), Decimal("25.00"))   # a draft follows
+        message, = Invoice.send([posted])
+        assert "total 150.00" in message.body
+        Invoice.post([draft])
+        assert amounts(draft) == (Decimal("10.00"), Decimal("15.00"), Decimal("25.00"))
+        Invoice.cancel([posted])
+        assert amounts(posted) == frozen   # what was posted stays as it was
+    with database.transaction() as env:   # nothing of a posted invoice changes by hand
+        Invoice, Line, InvoiceTax = env["account.invoice"], env["account.invoice.line"], env["account.invoice.tax"]
+        invoice, = Invoice.browse([ids[1]])
+        line, = invoice.lines
+        for call in (lambda: Line.write([line], {"quantity": 5}), lambda: Line.write([line], {"taxes": [("set", [])]}),
+                     lambda: Line.delete([line]), lambda: Invoice.write([invoice], {"lines": [("delete", [line.id])]}),
+                     lambda: Line.create([{"invoice": invoice.id, "product": line.product.id, "quantity": 1}])):
+            with pytest.raises(errors.WorkflowError, match="it is posted"):
+                call()
+        for call in (lambda: InvoiceTax.write(list(invoice.taxes), {"amount": Decimal(0)}),
+                     lambda: InvoiceTax.delete(list(invoice.taxes)),
+                     lambda: InvoiceTax.create([{"invoice": invoice.id, "description": "x", "base": 1, "amount": 1}])):
+            with pytest.raises(errors.AccessError, match="account.invoice.tax"):
+                call()
+        assert amounts(invoice) == (Decimal("10.00"), Decimal("15.00"), Decimal("25.00"))
+
+
+def test_the_migration_freezes_the_invoices_posted_before_it(database, posted):
+    """account_invoice_0002 on a database holding posted and draft invoices: the posted ones get frozen."""
+    from alembic import command
+
+    from core import migration
+    with database.transaction() as env:
+        invoice, = env["account.invoice"].browse([posted])
+        expected = (invoice.untaxed_amount, invoice.tax_amount, invoice.total_amount,
+                    [(t.description, t.base, t.amount) for t in invoice.taxes])
+        draft, = env["account.invoice"].create([{"party": invoice.party.id, "lines": [
+            {"product": invoice.lines[0].product.id, "quantity": 1}]}])
+    with database.engine.begin() as connection:   # back to the revision before, with the rows in place
+        command.downgrade(migration.config(connection, database.available_modules()), "account_invoice_0001")
+    database.upgrade()
+    with database.transaction() as env:
+        Invoice = env["account.invoice"]
+        invoice, draft_again = Invoice.browse([posted, draft.id])
+        assert (invoice.untaxed_amount_cache, invoice.tax_amount_cache, invoice.total_amount_cache) == expected[:3]
+        assert [line.tax_amount_cache for line in invoice.lines] == [Decimal("15.96"), Decimal("0.00")]
+        assert [(t.description, t.base, t.amount) for t in invoice.taxes] == expected[3] == [
+            ("VAT 20%", Decimal("79.80"), Decimal("15.96"))]
+        assert draft_again.total_amount_cache is None and draft_again.taxes == []
+        env["account.tax"].write(list(invoice.lines[0].taxes), {"rate": Decimal("0.5")})
+        assert (invoice.untaxed_amount, invoice.tax_amount, invoice.total_amount) == expected[:3]

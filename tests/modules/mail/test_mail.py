@@ -1,9 +1,17 @@
 """The mail queue delivered over SMTP to a real server (aiosmtpd) on 127.0.0.1."""
+import asyncio
+import collections
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from core import cli, errors
+from tests.conftest import Inbox, serve_smtp
 
 
 @pytest.fixture
@@ -79,3 +87,67 @@ def test_bad_messages_and_urls_are_clear_errors(database, monkeypatch, capsys):
     assert "set KITWORK_SMTP_URL" in capsys.readouterr().err
     with database.transaction() as env:
         assert [m.state for m in env["mail.message"].search([])] == ["queued"]
+
+
+class SlowInbox(Inbox):
+    """Takes ``delay`` seconds to accept each message (it is received, then accepted)."""
+
+    delay = 0.25
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_smtp_server():
+    yield from serve_smtp(SlowInbox())
+
+
+def mail_send(database, url):
+    """A real ``kitwork mail send`` process."""
+    return subprocess.Popen([sys.executable, "-c", "from core.cli import run; run()", "mail", "send", "--db",
+                             database.url], env={**os.environ, "KITWORK_SMTP_URL": url},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("kill_after", [1, 4])
+def test_a_killed_mail_send_sends_at_most_the_message_in_flight_again(database, slow_smtp_server, kill_after):
+    """SIGKILL after N deliveries: N (or N - 1, the one in flight) are recorded sent; the next run sends the
+    rest, so at most one message reaches its recipient twice (the report saw all N twice)."""
+    with database.transaction() as env:
+        env["mail.message"].create([{"to": f"c{i}@example.com", "subject": f"Invoice {i}"} for i in range(8)])
+    process = mail_send(database, slow_smtp_server.url)
+    deadline = time.monotonic() + 60
+    while len(slow_smtp_server.received) < kill_after:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    received = [mail["Subject"] for _, _, mail in slow_smtp_server.received]
+    with database.transaction() as env:
+        recorded = [m.subject for m in env["mail.message"].search([("state", "=", "sent")])]
+        assert all(m.attempts == (1 if m.state == "sent" else 0) for m in env["mail.message"].search([]))
+    assert set(recorded) <= set(received) and len(received) - len(recorded) <= 1
+    assert len(recorded) >= kill_after - 1
+    again = mail_send(database, slow_smtp_server.url)
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert out.endswith(f"{8 - len(recorded)} sent, 0 failed\n")
+    counts = collections.Counter(mail["Subject"] for _, _, mail in slow_smtp_server.received)
+    assert sorted(counts) == [f"Invoice {i}" for i in range(8)]
+    assert sum(counts.values()) - 8 == len(received) - len(recorded) <= 1   # the one in flight, if any
+    with database.transaction() as env:
+        assert {m.state for m in env["mail.message"].search([])} == {"sent"}
+
+
+def test_two_mail_sends_at_once_send_each_message_once(database, slow_smtp_server):
+    with database.transaction() as env:
+        env["mail.message"].create([{"to": f"c{i}@example.com", "subject": f"Invoice {i}"} for i in range(6)])
+    processes = [mail_send(database, slow_smtp_server.url) for _ in range(2)]
+    results = [p.communicate(timeout=120) for p in processes]
+    counts = collections.Counter(mail["Subject"] for _, _, mail in slow_smtp_server.received)
+    assert sorted(counts.values()) == [1] * 6, results
+    with database.transaction() as env:
+        assert {m.state for m in env["mail.message"].search([])} == {"sent"}

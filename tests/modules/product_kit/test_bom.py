@@ -128,10 +128,38 @@ def test_an_unknown_bom_code_is_refused(bom_db, catalog):
 
 
 def test_a_single_alternative_is_taken_without_asking(bom_db, catalog):
+    """§9: the line's ``bom`` is taken automatically (and says so) when the product has one alternative."""
     with bom_db.transaction() as env:
+        Order, Line = env[catalog.order_model], env[catalog.line_model]
         order = catalog.order(env, [{"product": catalog.stool, "quantity": 2}])
-        env[catalog.order_model].quote([order])
+        assert order.lines[0].bom == "STD"
+        Order.quote([order])
         assert components(order.lines[0]) == [("Leg", 6.0, "kit_component")]
+        assert order.lines[0].bom == "STD"
+        # a line made before its product had alternatives takes its only one at quote
+        bench = catalog.product(env, "Bench", "kit", [{"product": catalog.leg, "quantity": 2}])
+        later = catalog.order(env, [{"product": bench, "quantity": 1}])
+        assert later.lines[0].bom is None
+        Component = env["product.component"]
+        Component.write(Component.search([("parent_product", "=", bench)]), {"bom": "BASIC"})
+        Order.quote([later])
+        assert later.lines[0].bom == "BASIC" and components(later.lines[0]) == [("Leg", 2.0, "kit_component")]
+        # another product: the alternative of the old one goes, the new one's only one comes
+        draft = catalog.order(env, [{"product": catalog.stool, "quantity": 1}])
+        Line.write(draft.lines, {"product": catalog.office})
+        assert draft.lines[0].bom is None
+        Line.write(draft.lines, {"product": bench})
+        assert draft.lines[0].bom == "BASIC"
+        Line.write(draft.lines, {"product": catalog.desk})   # two alternatives: the user chooses
+        assert draft.lines[0].bom is None
+        Line.write(draft.lines, {"bom": "PRO"})
+        Line.write(draft.lines, {"product": catalog.stool, "bom": "STD"})
+        assert draft.lines[0].bom == "STD"
+        # a child line of a BOM parent takes its product's only alternative too
+        bundle = catalog.product(env, "Bundle", "goods", [{"product": catalog.stool, "quantity": 2}])
+        parent = catalog.order(env, [{"product": bundle, "quantity": 1}])
+        Order.quote([parent])
+        assert [(line.product.name, line.bom) for line in parent.lines] == [("Bundle", None), ("Stool", "STD")]
 
 
 # -- variants -----------------------------------------------------------------------------------

@@ -117,6 +117,43 @@ def test_whole_kits_take_the_best_alternative(stock_db):
         assert env["stock.location"].quantities([bench], env["stock.location"].warehouse())[bench.id] == 3.0
 
 
+def test_a_component_shared_by_nested_kits_counts_once_per_kit_it_is_needed_for(stock_db):
+    """Contract §16: a chandelier (1 bulb and a pack of 4 bulbs) needs 5 bulbs, not 4."""
+    with stock_db.transaction() as env:
+        unit, leg, oak, walnut, lamp, desk, workstation, choice = desk_catalog(env)
+        Product, Location = env["product.product"], env["stock.location"]
+        bulb, = Product.create([{"name": "Bulb", "default_uom": unit.id}])
+        pack, = Product.create([{"name": "Bulb pack", "type": "kit", "default_uom": unit.id,
+                                 "components": [{"product": bulb.id, "quantity": 4}]}])
+        chandelier, = Product.create([{"name": "Chandelier", "type": "kit", "default_uom": unit.id, "components": [
+            {"product": bulb.id, "quantity": 1}, {"product": pack.id, "quantity": 1}]}])
+        ceiling, = Product.create([{"name": "Ceiling set", "type": "kit", "default_uom": unit.id, "components": [
+            {"product": chandelier.id, "quantity": 1}, {"product": bulb.id, "quantity": 2}]}])
+        # a desk of two variants, one of them sharing the legs: 4 legs + an oak top, or 4 legs + a leg pack of 4
+        legs, = Product.create([{"name": "Leg pack", "type": "kit", "default_uom": unit.id,
+                                 "components": [{"product": leg.id, "quantity": 4}]}])
+        sturdy, = Product.create([{"name": "Sturdy desk", "type": "kit", "default_uom": unit.id, "components": [
+            {"product": leg.id, "quantity": 4},
+            {"product": oak.id, "quantity": 1, "kind": "variant", "group": "top"},
+            {"product": legs.id, "quantity": 1, "kind": "variant", "group": "top"}]}])
+        warehouse = Location.warehouse()
+
+        def available():
+            found = Location.quantities([chandelier, ceiling, pack, sturdy], warehouse)
+            by_site = Location.quantities_by_warehouse([chandelier, ceiling, pack, sturdy])
+            assert {p: sites[warehouse.id] for p, sites in by_site.items()} == found
+            return [found[p.id] for p in (chandelier, ceiling, pack, sturdy)]
+
+        receive(env, [(bulb, 4), (leg, 12)])
+        assert available() == [0.0, 0.0, 1.0, 1.0]   # 12 legs: one desk with a leg pack (8), not 3
+        receive(env, [(bulb, 1), (oak, 1)])
+        assert available() == [1.0, 0.0, 1.0, 2.0]   # 5 bulbs; 4 legs + oak, then 8 legs
+        receive(env, [(bulb, 4)])
+        assert available() == [1.0, 1.0, 2.0, 2.0]   # 9 bulbs: a ceiling set needs 7
+        receive(env, [(bulb, 5)])
+        assert available() == [2.0, 2.0, 3.0, 2.0]   # 14 bulbs
+
+
 def test_a_kit_ships_its_chosen_components_only(stock_db):
     with stock_db.transaction() as env:
         unit, leg, oak, walnut, lamp, desk, workstation, choice = desk_catalog(env)

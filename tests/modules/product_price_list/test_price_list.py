@@ -120,7 +120,8 @@ def test_dates_factors_and_any_product(database):
         sale = shop.sale({"product": shop.a.id, "quantity": 1}, {"product": shop.b.id, "quantity": 1})
         a, b = sale.lines
         assert (a.unit_price, a.price_reason) == (D("100"), "cost plus")     # 80 x 1.25
-        assert (b.unit_price, b.price_reason) == (D("0"), "cost plus")       # B has no cost
+        assert (b.unit_price, b.price_reason) == (D("5"), "list price")     # B has no cost: never 0
+        assert [w.key for w in env.warnings] == ["product_price_list.unknown_cost"]
         env["sale.sale"].write([sale], {"sale_date": TODAY - datetime.timedelta(days=3)})
         assert (a.unit_price, a.price_reason) == (D("50"), "last year")      # re-priced with the sale date
 

@@ -184,3 +184,37 @@ def test_free_per_and_quantity_are_checked_without_a_free_product_too(database, 
         with pytest.raises(errors.ValidationError):
             Line.write([line], values)
         assert [(l.free_per, l.free_quantity) for l in Line.search([])] == [(None, 0.0)]
+
+
+def test_a_cost_price_line_skips_a_product_of_unknown_cost_and_says_so(database):
+    """An unknown cost is never taken as 0 (as the margin control): the next line, else the list price, prices it."""
+    with database.transaction() as env:
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        bolt, nut = env["product.product"].create([
+            {"name": "Bolt", "default_uom": unit, "list_price": D("10")},
+            {"name": "Nut", "default_uom": unit, "list_price": D("10"), "cost_price": D("4")}])
+        cost_plus, layered = env["product.price_list"].create([
+            {"name": "Cost plus", "lines": [{"sequence": 1, "price_type": "cost_price", "price": D("2"),
+                                            "reason": "cost plus 100%"}]},
+            {"name": "Layered", "lines": [
+                {"sequence": 1, "price_type": "cost_price", "price": D("2"), "reason": "cost plus 100%"},
+                {"sequence": 2, "price_type": "list_price", "price": D("0.9"), "reason": "trade"}]}])
+        customer, = env["party.party"].create([{"name": "Customer"}])
+        Sale = env["sale.sale"]
+        sale, other = Sale.create([
+            {"party": customer.id, "price_list": cost_plus.id,
+             "lines": [{"product": bolt.id, "quantity": 3}, {"product": nut.id, "quantity": 3}]},
+            {"party": customer.id, "price_list": layered.id, "lines": [{"product": bolt.id, "quantity": 1}]}])
+        bolts, nuts = sale.lines
+        assert (bolts.unit_price, bolts.price_reason) == (D("10"), "list price")
+        assert (nuts.unit_price, nuts.price_reason) == (D("8"), "cost plus 100%")
+        assert (other.lines[0].unit_price, other.lines[0].price_reason) == (D("9"), "trade")
+        warnings = [w for w in env.warnings if w.key == "product_price_list.unknown_cost"]
+        assert [w.record for w in warnings] == [bolt, bolt]
+        assert "Bolt has no cost price" in warnings[0].message and "cost plus 100%" in warnings[0].message
+        assert "list price" in warnings[0].message and "trade" in warnings[1].message
+        del env.warnings[:]
+        env["sale.line"].write([bolts], {"quantity": 5})   # searched again: said again
+        assert (bolts.unit_price, [w.key for w in env.warnings]) == (D("10"), ["product_price_list.unknown_cost"])
+        Sale.quote([sale])
+        assert sale.untaxed_amount == D("74.00")

@@ -1,10 +1,11 @@
 """Rules and actions are checked when saved: a bad domain, event or parameter is refused, nothing saved."""
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 
-from core import errors
+from core import cli, errors
 
 
 def count(env, model):
@@ -125,3 +126,57 @@ def test_conditions_over_fields_and_paths(database, shop, conditions, matching):
         assert names == matching
         assert all(log.outcome == "applied" for log in logs)
         assert Decimal(sales["big"].untaxed_amount) == Decimal("600.00")
+
+
+def test_a_custom_field_a_rule_uses_cannot_be_deleted(database, shop):
+    """Its conditions (on the sale, through the customer), a line domain and set_custom_field name it."""
+    with database.transaction() as env:
+        s, Field = shop(env), env["custom.field"]
+        prio, vip, zone, orders, spare = Field.create([
+            {"model": "sale.sale", "name": "prio", "type": "integer"},
+            {"model": "party.party", "name": "vip", "type": "boolean"},
+            {"model": "sale.sale", "name": "zone", "type": "char"},
+            {"model": "party.party", "name": "orders", "type": "integer"},
+            {"model": "sale.sale", "name": "spare", "type": "char"}])
+        s.rule([{"type": "tag_customer", "tag": s.vip.id}], conditions=[["custom.prio", ">", 1]], name="urgent")
+        s.rule([{"type": "tag_customer", "tag": s.vip.id}], conditions=[["party.custom.vip", "=", True]],
+               name="vip customers", active=False)
+        s.rule([{"type": "advanced_fulfil", "method": "ship", "line_domain": [["sale.custom.zone", "=", "north"]]}],
+               name="north first")
+        s.rule([{"type": "set_custom_field", "custom_field": orders.id, "increment": 1}], name="count orders")
+        sale = s.sale(custom={"prio": 3, "zone": "north", "spare": "x"})
+        for definition, rule in ((prio, "urgent"), (vip, "vip customers"), (zone, "north first"),
+                                 (orders, "count orders")):
+            with pytest.raises(errors.ValidationError, match=f"cannot delete custom field {definition.model}."
+                                                             f"{definition.name}: .*'{rule}'"):
+                Field.delete([definition])
+            with pytest.raises(errors.ValidationError, match=f"'{rule}'"):
+                Field.delete([spare, definition])
+        assert len(Field.search([])) == 5 and sale.custom == {"prio": 3, "zone": "north", "spare": "x"}
+        Field.delete([spare])   # no rule uses it
+        assert sale.custom == {"prio": 3, "zone": "north"}
+
+
+def test_a_rule_that_cannot_be_evaluated_is_skipped_and_said_never_blocking_a_sale(database, shop, caplog):
+    """A rule whose custom field went (by the system, below the API): quoting and other rules go on."""
+    with database.transaction() as env:
+        s = shop(env)
+        prio, = env["custom.field"].create([{"model": "sale.sale", "name": "prio", "type": "integer"}])
+        broken = s.rule([{"type": "tag_customer", "tag": s.vip.id}], conditions=[["custom.prio", ">", 1]],
+                        events=["quoted"], name="urgent")
+        s.rule([{"type": "set_status", "status": s.ready.id}], events=["quoted"], name="ready when quoted")
+        env["custom.field"].delete_unchecked([prio])
+        del env.warnings[:]
+        with caplog.at_level("WARNING", logger="kitwork.sale_automation"):
+            sale = s.sale(state="quotation")
+        assert (sale.state, sale.status) == ("quotation", s.ready)   # quoted; the other rule applied
+        assert s.customer.tags == []
+        warning, = [w for w in env.warnings if w.key == "sale_automation.rule_skipped"]
+        assert warning.record == broken and "no custom field 'prio'" in warning.message
+        assert "urgent" in caplog.text and "skipped" in caplog.text
+        logs = env["sale.automation.rule"].run()
+        assert [log.outcome for log in logs] == []
+    for dry_run in ([], ["--dry-run"]):
+        out = io.StringIO()
+        assert cli.main(["automate", "--db", database.url, *dry_run], out=out) == 0
+        assert "0 applied" in out.getvalue() and "skipped: automation rule 'urgent'" in out.getvalue()

@@ -207,3 +207,26 @@ def test_a_moved_product_keeps_its_unit_category(stock_db):
             env["product.product"].write([world.pen], {"default_uom": kg.id})
         assert env["product.product"].browse([world.pen.id])[0].default_uom == world.unit
         env["product.product"].write([world.ink], {"default_uom": world.unit.id})   # never moved: fine
+
+
+def test_assigning_an_assigned_shipment_does_nothing(stock_db):
+    """As in Tryton and Odoo (contract §14): no error, no change; done or cancelled ones are still refused."""
+    with stock_db.transaction() as env:
+        world, Shipment = World(env), env["stock.shipment.out"]
+        world.receive(env, world.pen, 10)
+        shipment, waiting = Shipment.create([{"party": world.party.id, "moves": [
+            {"product": world.pen.id, "quantity": quantity, "from_location": world.storage.id,
+             "to_location": world.customer.id}]} for quantity in (4, 9)])
+        Shipment.assign([shipment])
+        assert shipment.state == "assigned"
+        Shipment.assign([shipment])          # again: nothing to do
+        Shipment.assign([shipment.id, waiting.id])   # with a waiting one: that one gets what is left
+        assert (shipment.state, [(m.quantity, m.state) for m in shipment.moves]) == ("assigned", [(4.0, "assigned")])
+        assert sorted((m.quantity, m.state) for m in waiting.moves) == [(3.0, "waiting"), (6.0, "assigned")]
+        assert env["stock.location"].quantities([world.pen], world.warehouse)[world.pen.id] == 10.0
+        Shipment.ship([shipment])
+        with pytest.raises(errors.WorkflowError, match="it is done"):
+            Shipment.assign([shipment])
+        Shipment.cancel([waiting])
+        with pytest.raises(errors.WorkflowError, match="it is cancelled"):
+            Shipment.assign([waiting])

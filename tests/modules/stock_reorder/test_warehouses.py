@@ -2,6 +2,7 @@
 import datetime
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -265,3 +266,32 @@ def test_concurrent_make_to_order_sales_share_one_draft_purchase(database):
         with database.transaction() as env:
             purchase, = env["purchase.purchase"].search([])
             assert sorted(line.quantity for line in purchase.lines) == [1.0, 2.0]
+
+
+@freeze_time(TODAY)
+def test_a_warehouse_parameter_naming_no_warehouse_is_refused(database):
+    """A published method checks its parameters when called from Python as over HTTP: no empty success."""
+    with database.transaction() as env:
+        sites = Sites(env)
+        sites.rule(sites.lamp, sites.shop, min_quantity=2, max_quantity=10)
+        Rule = env["stock.reorder.rule"]
+        storage = sites.shop.storage_location
+        for call in (lambda: Rule.needs(warehouse=999999), lambda: Rule.needs(999999),
+                     lambda: Rule.run_scheduler(warehouse=999999), lambda: Rule.run_scheduler(999999)):
+            with pytest.raises(errors.ValidationError, match="warehouse: no stock.location with id 999999") as info:
+                call()
+            assert list(info.value.errors) == ["warehouse"]
+        for call in (lambda: Rule.needs(warehouse=storage), lambda: Rule.run_scheduler(warehouse=storage.id)):
+            with pytest.raises(errors.ValidationError, match=re.escape(f"{storage.rec_name} is not a warehouse")):
+                call()
+        for value in ("SHOP", 1.5, True, sites.lamp):
+            with pytest.raises(errors.ValidationError, match="warehouse"):
+                Rule.needs(warehouse=value)
+        with pytest.raises(errors.ValidationError, match="days"):
+            Rule.projection(Rule.search([]), days=10 ** 6)
+        assert ordered(env) == {}
+        assert [row["warehouse"] for row in Rule.needs(warehouse=sites.shop)] == [sites.shop]
+        assert [row["warehouse"] for row in Rule.needs(sites.shop.id)] == [sites.shop]
+        assert ordered(env) == {}
+        Rule.run_scheduler(warehouse=sites.shop)
+        assert ordered(env) == {("SHOP", "Lamp", "buy"): 10.0}

@@ -301,3 +301,26 @@ def test_a_body_not_sent_as_json_is_refused_with_415_and_nothing_saved(database,
     assert count(database, "party.party") == before + 2
     assert ok(http.get(f"/api/party.party/{customer['id']}"))["name"] == "Plain"
     assert "415" in http.get("/api/openapi.json").json()["paths"]["/api/party.party"]["post"]["responses"]
+
+
+def test_a_method_parameter_naming_no_record_is_a_422(database, admin, serve):
+    """As from Python: a warehouse of no location, or of a location that is no warehouse, is refused."""
+    with database.transaction() as env:
+        unit, = env["product.uom"].search([("symbol", "=", "u")])
+        vendor, = env["party.party"].create([{"name": "Vendor"}])
+        lamp, = env["product.product"].create([{"name": "Lamp", "default_uom": unit.id,
+                                                "product_suppliers": [{"party": vendor.id}]}])
+        warehouse = env["stock.location"].warehouse()
+        storage = warehouse.storage_location.id
+        env["stock.reorder.rule"].create([{"product": lamp.id, "warehouse": warehouse.id, "min_quantity": 1,
+                                           "max_quantity": 5}])
+    http = serve(database).client(admin)
+    for method in ("needs", "run_scheduler"):
+        body = problem(http.post(f"/api/stock.reorder.rule/{method}", json={"warehouse": 999999}), 422)
+        assert body["errors"] == {"warehouse": ["No stock.location with id 999999."]}
+        assert "warehouse: no stock.location with id 999999" in body["detail"]
+        body = problem(http.post(f"/api/stock.reorder.rule/{method}", json={"warehouse": storage}), 422)
+        assert "is not a warehouse" in body["detail"] and list(body["errors"]) == ["warehouse"]
+    assert count(database, "purchase.line") == 0
+    rows = ok(http.post("/api/stock.reorder.rule/needs", json={"warehouse": warehouse.id}))["result"]
+    assert [row["to_order"] for row in rows] == [5.0]

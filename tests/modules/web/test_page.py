@@ -1,12 +1,17 @@
 """The replenishment page: over HTTP, and in a real browser (headless Chromium driven by Playwright)."""
 import datetime
+import hashlib
+import io
 import os
 import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
 from freezegun import freeze_time  # noqa: F401  (the page reads today's date: the tests keep the real one)
+
+from core import cli
 
 from .conftest import add_user
 
@@ -51,7 +56,10 @@ def test_the_page_over_http(shop, serve):
     anonymous.follow_redirects = False
     response = anonymous.get("/replenishment")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
-    assert anonymous.post("/login", content=b"key=kw_wrong").headers["location"].startswith("/login?error=")
+    assert anonymous.post("/login", content=b"key=kw_wrong").status_code == 403   # no CSRF token
+    token = csrf_of(anonymous.get("/login").text)
+    assert anonymous.post("/login", data={"key": "kw_wrong", "csrf_token": token}).headers["location"].startswith(
+        "/login?error=")
 
     http = server.client(key)
     page = http.get("/replenishment", params={"warehouse": shop.ids["main"]})
@@ -85,6 +93,126 @@ def test_the_page_over_http(shop, serve):
         assert line.quantity == 24 and line.origin.id == shop.ids["lamp_rule"]
     for bad in ({"rule": "abc"}, {}, {"rule": "999999"}):
         assert http.post("/replenishment/order", data=bad).status_code in (400, 404)
+
+
+def csrf_of(html):
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrf_token" value="([^"]*)"', html).group(1)
+
+
+def sign_in(server, key):
+    """A browser-like client signed in with ``key`` through the form: it holds the session cookie."""
+    browser = server.client()
+    browser.follow_redirects = False
+    token = csrf_of(browser.get("/login").text)
+    response = browser.post("/login", data={"key": key, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/replenishment", response.text
+    return browser, response
+
+
+def test_a_browser_holds_a_signed_expiring_session_never_the_key(shop, serve):
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    browser, response = sign_in(server, key)
+    cookie = response.headers["set-cookie"]
+    value = browser.cookies["kitwork_session"]
+    assert key not in cookie and key[3:] not in value and "kitwork_key" not in cookie
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "max-age", "path", "samesite"} <= attributes and "secure" not in attributes   # plain HTTP
+    assert "samesite=lax" in cookie.lower() and "max-age=28800" in cookie.lower()
+    session_id = value.rsplit(".", 1)[0]
+    with shop.transaction() as env:
+        session, = env["ir.session"].search([])
+        assert session.digest == hashlib.sha256(session_id.encode()).hexdigest() and session.user.login == "buyer"
+        assert session_id not in repr(env["ir.session"].dump([session]))
+    page = browser.get("/replenishment")
+    assert page.status_code == 200 and 'class="need"' in page.text
+    # every form that changes something carries the session's token; the headers forbid framing
+    assert page.text.count('name="csrf_token"') == page.text.count('method="post"') == 4
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    policy = page.headers["content-security-policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy and f'<style nonce="{nonce}">' in page.text
+    api = server.client(key).get("/api/models")
+    assert api.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in api.headers["content-security-policy"]
+    # the cookie is worth nothing tampered with, nor to the API
+    tampered = server.client()
+    tampered.follow_redirects = False
+    tampered.cookies.set("kitwork_session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert tampered.get("/replenishment").headers["location"].startswith("/login")
+    bare = server.client()
+    bare.follow_redirects = False
+    bare.cookies.set("kitwork_session", session_id)   # unsigned
+    assert bare.get("/replenishment").headers["location"].startswith("/login")
+    assert tampered.get("/api/models").status_code == 401
+    cookie_only = server.client()
+    cookie_only.cookies.set("kitwork_session", value)
+    assert cookie_only.get("/api/models").status_code == 401   # the API wants the key
+    # over HTTPS (a proxy on 127.0.0.1 says so) the cookies are Secure (sent back by hand: this client is HTTP)
+    secure = server.client()
+    secure.follow_redirects = False
+    form = secure.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" in form.headers["set-cookie"].lower()
+    login_cookie = form.headers["set-cookie"].split(";")[0]
+    answer = secure.post("/login", data={"key": key, "csrf_token": csrf_of(form.text)},
+                         headers={"X-Forwarded-Proto": "https", "Cookie": login_cookie})
+    assert answer.status_code == 303 and "secure" in answer.headers["set-cookie"].lower()
+    https_cookie = answer.headers["set-cookie"].split(";")[0]
+    # signing out ends the session on the server: a copy of the cookie no longer works
+    copy = server.client()
+    copy.follow_redirects = False
+    copy.cookies.set("kitwork_session", value)
+    assert copy.get("/replenishment").status_code == 200
+    out = browser.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert copy.get("/replenishment").headers["location"].startswith("/login")
+    with shop.transaction() as env:
+        assert [s.user.login for s in env["ir.session"].search([])] == ["buyer"]   # the HTTPS one
+        expired, = env["ir.session"].search([])
+        env["ir.session"].write_rows([{"id": expired.id, "expires": datetime.datetime(2020, 1, 1)}])
+    expired_page = secure.get("/replenishment", headers={"X-Forwarded-Proto": "https", "Cookie": https_cookie})
+    assert "expired" in urllib.parse.unquote(expired_page.headers["location"])
+
+
+def test_forms_need_the_session_s_csrf_token_and_this_site_s_origin(shop, serve):
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    browser, _ = sign_in(server, key)
+    token = csrf_of(browser.get("/replenishment").text)
+    rule = shop.ids["lamp_rule"]
+    for data, headers in (({"rule": rule}, {}), ({"rule": rule, "csrf_token": "forged"}, {}),
+                          ({"rule": rule, "csrf_token": token}, {"Origin": "http://evil.example"}),
+                          ({"rule": rule, "csrf_token": token}, {"Sec-Fetch-Site": "cross-site"}),
+                          ({"all": "1", "csrf_token": token}, {"Origin": "null"})):
+        refused = browser.post("/replenishment/order", data=data, headers=headers)
+        assert refused.status_code == 403, (data, headers)
+        assert refused.headers["x-frame-options"] == "DENY"
+    with shop.transaction() as env:
+        assert env["purchase.line"].search([]) == []
+    other, _ = sign_in(server, key)   # another browser's token is not this one's
+    assert other.post("/replenishment/order", data={"rule": rule, "csrf_token": token}).status_code == 403
+    assert browser.post("/logout", data={}).status_code == 403
+    ordered = browser.post("/replenishment/order", data={"rule": rule, "csrf_token": token},
+                           headers={"Origin": server.url})
+    assert ordered.status_code == 303 and "ordered=" in ordered.headers["location"]
+    with shop.transaction() as env:
+        assert len(env["purchase.line"].search([])) == 1
+    # a program sends its key, no cookie and no token
+    http = server.client(key)
+    http.follow_redirects = False
+    assert http.post("/replenishment/order", data={"rule": rule}).status_code == 303
+    # the sign-in form has its own token, bound to its cookie; other sites cannot post it
+    stranger = server.client()
+    stranger.follow_redirects = False
+    token = csrf_of(stranger.get("/login").text)
+    assert stranger.post("/login", data={"key": key, "csrf_token": token},
+                         headers={"Origin": "http://evil.example"}).status_code == 403
+    fresh = server.client()
+    assert fresh.post("/login", data={"key": key, "csrf_token": token}).status_code == 403   # not its cookie
+    assert stranger.post("/login", content=b"key=" + b"k" * 70000).status_code == 413
+    # revoking the user's keys ends their sessions
+    assert cli.main(["user", "revoke", "buyer", "--db", shop.url], out=io.StringIO()) == 0
+    assert other.get("/replenishment").headers["location"].startswith("/login")
 
 
 def browser():

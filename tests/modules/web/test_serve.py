@@ -14,24 +14,29 @@ from core import cli
 from .conftest import add_user, free_port, httpx
 
 
+def start_serve(database, port, workers):
+    """A real ``kitwork serve`` process on ``port``, and its first answer (the OpenAPI document) once it serves."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
+         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return process, httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                raise AssertionError(process.communicate(timeout=30)[1].decode())
+            time.sleep(0.2)
+
+
 def test_kitwork_serve_with_two_workers(kitwork_database):
     database = kitwork_database("party", "web")
     key = add_user(database, "root", groups=["admin"])
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
-         "--port", str(port), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+    process, response = start_serve(database, port, 2)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode() if process.poll() is not None else "no start")
-                time.sleep(0.2)
         assert response.status_code == 200 and "party.party" in response.json()["components"]["schemas"]
         headers = {"Authorization": f"Bearer {key}"}
         created = httpx.post(f"http://127.0.0.1:{port}/api/party.party", json=[{"name": "Alder"}], headers=headers)
@@ -61,3 +66,61 @@ def test_serve_refuses_a_database_without_web(kitwork_database, capsys):
     database = kitwork_database("party")
     assert cli.main(["serve", "--db", database.url], out=io.StringIO()) == 1
     assert "web is not active" in capsys.readouterr().err
+
+
+def peak_memory(pid):
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def upload(port, chunks, size=2 ** 20, headers=b""):
+    """POST a chunked body of ``chunks`` chunks of ``size`` bytes (a party's name); the status line the server
+    answers (None if it closed without one)."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(b"POST /api/party.party HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n" + headers + b"\r\n")
+        chunk = b"a" * size
+        try:
+            sock.sendall(b'b\r\n[{"name": "\r\n')
+            for _ in range(chunks):
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sock.sendall(b'3\r\n"}]\r\n0\r\n\r\n')
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the server answered and closed before the end: what it should do
+        try:
+            return sock.recv(65536).split(b"\r\n", 1)[0].decode()
+        except ConnectionResetError:
+            return None
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the server's memory from /proc")
+def test_a_chunked_body_over_the_limit_is_refused_while_it_streams(kitwork_database):
+    """A real ``kitwork serve``: 200 MiB sent chunked, without a key, never sit in the server's memory."""
+    database = kitwork_database("party", "web")
+    key = add_user(database, "root", groups=["admin"])
+    port = free_port()
+    process, _ = start_serve(database, port, 1)
+    try:
+        small = upload(port, 4, size=10, headers=f"Authorization: Bearer {key}\r\n".encode())
+        assert small.startswith("HTTP/1.1 201"), small    # a chunked body within the limit is read
+        before = peak_memory(process.pid)
+        answer = upload(port, 200)
+        grown = peak_memory(process.pid) - before
+        assert answer is None or answer.startswith("HTTP/1.1 413"), answer
+        assert grown < 64 * 2 ** 20, f"the server grew by {grown / 2 ** 20:.0f} MiB"   # the report: 397 MiB
+        import socket
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:   # refused before reading
+            sock.sendall(b"POST /api/party.party HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                         b"\r\nContent-Length: %d\r\n\r\n[]" % (200 * 2 ** 20))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 413")
+        assert peak_memory(process.pid) - before < 64 * 2 ** 20
+        assert process.poll() is None
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)
+    with database.transaction() as env:
+        assert [p.name for p in env["party.party"].search([])] == ["a" * 40]
