@@ -289,19 +289,29 @@ def wait_for():
 
 
 @pytest.fixture
-def run_jobs(workers):
-    """``run_jobs(database)``: run what is queued as a worker would, then return.
+def run_jobs(monkeypatch):
+    """``run_jobs(database)``: run what is queued as ``kitwork worker --once`` would, then return.
 
     On SQLite the jobs ran in-process when their transaction committed, so
-    this runs what is left (retries, scheduled jobs) with ``kitwork worker
-    --once``; on PostgreSQL, where the committing process never runs a job,
-    the same command runs them all.  The periodic tasks are switched off
-    first: only what the test queued runs.
+    this runs what is left (retries, scheduled jobs); on PostgreSQL, where
+    the committing process never runs a job, it runs them all.  The worker
+    runs in this process (on a Database object of its own, as a worker
+    process has), which spares a process start per call; the tests of
+    ``tests/modules/queue/test_worker.py`` run real worker processes.  The
+    periodic tasks are switched off first: only what the test queued runs.
     """
-    def run(database, *arguments, smtp_url=None):
+    from core import Database
+    from core.worker import Worker
+
+    def run(database, smtp_url=None, **options):
         with database.transaction() as env:   # a test's database may be older than their next run
             Schedule = env["queue.schedule"]
             Schedule.write(Schedule.search([]), {"active": False})
-        process = workers.start(database, "--once", *arguments, smtp_url=smtp_url)
-        assert process.wait(timeout=300) == 0, workers.output(process)
+        if smtp_url:
+            monkeypatch.setenv("KITWORK_SMTP_URL", smtp_url)
+        own = Database(database.url)
+        try:
+            Worker(own, once=True, **options).run()
+        finally:
+            own.close()
     return run

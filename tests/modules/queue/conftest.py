@@ -56,6 +56,20 @@ def flaky(env, key, times, counter):
     bump(env, key)
 
 
+@task("probe.span")
+def span(env, key, log, sleep):
+    """Sleep ``sleep`` seconds; append ``key start end`` (times) to the file ``log``: when it ran."""
+    start = time.time()
+    time.sleep(sleep)
+    with open(log, "a") as handle:
+        handle.write(f"{key} {start} {time.time()}\\n")
+
+
+@task("probe.elsewhere", queue="elsewhere")
+def elsewhere(env, key):
+    bump(env, key)
+
+
 @task("probe.periodic", cron="0 0 1 1 *")
 def periodic(env):
     bump(env, "periodic")
@@ -71,7 +85,7 @@ def chain(env, left):
 
 @hookimpl
 def core_tasks():
-    return [touch, fail, flaky, periodic, chain]
+    return [touch, fail, flaky, span, elsewhere, periodic, chain]
 
 
 def register(module):
@@ -113,11 +127,15 @@ depends = ["queue", "res"]
 '''
 
 
-@pytest.fixture
-def probe(module_factory):
-    """The probe module written where subprocesses find it; returns the folder to put on PYTHONPATH."""
-    package = module_factory("queue_probe", {"__init__.py": PROBE_INIT, "manifest.toml": PROBE_MANIFEST,
-                                             "migrations/queue_probe_0001.py": PROBE_MIGRATION})
+@pytest.fixture(scope="module")
+def probe(module_factory_for_module):
+    """The probe module written where subprocesses find it; returns the folder to put on PYTHONPATH.
+
+    Written once per test file, so its template (activated once) serves the file's tests.
+    """
+    package = module_factory_for_module("queue_probe", {
+        "__init__.py": PROBE_INIT, "manifest.toml": PROBE_MANIFEST,
+        "migrations/queue_probe_0001.py": PROBE_MIGRATION})
     return package.parent
 
 

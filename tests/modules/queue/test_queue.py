@@ -121,11 +121,14 @@ def test_a_queueing_lock_keeps_one_job_waiting(probe_db):
 
 
 def test_jobs_queued_by_jobs_run_too_without_growing_the_stack(probe_db, run_jobs):
+    # SQLite: run nested, each job's after-commit run inside the previous one's, 200 jobs would pass
+    # Python's recursion limit (six frames a job).  PostgreSQL: a worker with --once runs a chain too.
+    left = 20 if postgresql(probe_db) else 200
     with probe_db.transaction() as env:
-        env.defer("probe.chain", left=300)
+        env.defer("probe.chain", left=left)
     if postgresql(probe_db):
         run_jobs(probe_db)
-    assert effects(probe_db) == {"chain": 301}
+    assert effects(probe_db) == {"chain": left + 1}
     assert {j.state for j in jobs(probe_db)} == {"succeeded"}
 
 
