@@ -13,7 +13,6 @@ from core import cli
 from .conftest import effects, jobs, postgresql
 
 
-
 def only_postgresql(database):
     if not postgresql(database):
         pytest.skip("several workers on one database: PostgreSQL (SQLite runs its jobs in-process)")
@@ -40,7 +39,8 @@ def states(database):
         return found
 
 
-def test_two_workers_apply_each_of_a_thousand_jobs_exactly_once(probe_db, workers, wait_for):
+def test_two_workers_apply_each_of_a_thousand_jobs_exactly_once_and_keep_locks(probe_db, workers, wait_for,
+                                                                                tmp_path):
     start(workers, wait_for, probe_db, 2, "--concurrency", "4")
     with probe_db.transaction() as env:
         for i in range(1000):
@@ -51,6 +51,22 @@ def test_two_workers_apply_each_of_a_thousand_jobs_exactly_once(probe_db, worker
     with probe_db.engine.connect() as connection:
         ran = connection.exec_driver_sql("SELECT count(DISTINCT worker_id) FROM procrastinate_jobs").scalar()
     assert ran == 2   # both took their share
+    # The same workers: jobs of one lock never run at once, jobs of different locks do.
+    log = tmp_path / "spans"
+    with probe_db.transaction() as env:
+        for i in range(3):
+            env.defer("probe.span", key="same", log=str(log), sleep=0.5, lock="one")
+            env.defer("probe.span", key="apart", log=str(log), sleep=0.5, lock=f"own {i}")
+    wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == 6, what="six spans")
+    spans = {"same": [], "apart": []}
+    for line in log.read_text().splitlines():
+        key, began, ended = line.split()
+        spans[key].append((float(began), float(ended)))
+
+    def overlaps(found):
+        found = sorted(found)
+        return any(later[0] < earlier[1] for earlier, later in zip(found, found[1:]))
+    assert not overlaps(spans["same"]) and overlaps(spans["apart"])
 
 
 def test_a_job_of_a_worker_killed_mid_job_completes_on_the_other_once(probe_db, workers, wait_for, tmp_path):
@@ -122,15 +138,38 @@ def test_sqlite_a_job_whose_process_died_after_the_commit_is_run_by_the_worker(p
     assert (job.state, job.attempts) == ("succeeded", 1) and effects(probe_db) == {"orphan": 1}
 
 
-def test_a_running_worker_runs_scheduled_jobs_and_periodic_tasks(probe_db, workers, wait_for):
+def test_a_running_worker_runs_scheduled_jobs_and_periodic_tasks_of_its_queues(probe_db, workers, wait_for,
+                                                                              run_jobs):
     with probe_db.transaction() as env:
         later = env.defer("probe.touch", key="later", schedule_in=1)
+        other = env.defer("probe.elsewhere", key="elsewhere", schedule_in=1)
         table = env["queue.schedule"].table
         env.execute(table.update().where(table.c.task == "probe.periodic").values(
             next_run=datetime.datetime(2020, 1, 1)))
     assert jobs(probe_db, id=later)[0].state == "todo"   # not due yet: not run in-process
-    workers.start(probe_db, "--tick", "0.2")
+    workers.start(probe_db, "--tick", "0.2", "--queue", "default")
     wait_for(lambda: effects(probe_db) == {"later": 1, "periodic": 1}, what="both run by the worker")
+    workers.stop()
+    assert jobs(probe_db, id=other)[0].state == "todo"   # queue 'elsewhere': not this worker's
+    run_jobs(probe_db, queues=["elsewhere"])
+    assert jobs(probe_db, id=other)[0].state == "succeeded" and effects(probe_db)["elsewhere"] == 1
+
+
+def test_sqlite_a_worker_killed_mid_job_leaves_it_queued_and_whole(probe_db, workers, wait_for, tmp_path, run_jobs):
+    if postgresql(probe_db):
+        pytest.skip("SQLite's worker (PostgreSQL: test_a_job_of_a_worker_killed_mid_job_completes_on_the_other_once)")
+    marker = tmp_path / "running"
+    with probe_db.transaction() as env:
+        job_id = env.defer("probe.touch", key="k", marker=str(marker), sleep=3600, schedule_in=0.2)
+    worker = workers.start(probe_db, "--tick", "0.1")
+    wait_for(marker.exists, what="the job to start")
+    worker.send_signal(signal.SIGKILL)   # mid-job: its claim, work and completion are one transaction
+    worker.wait(timeout=30)
+    job, = jobs(probe_db)
+    assert (job.id, job.state, job.attempts, job.started_at) == (job_id, "todo", 0, None) and effects(probe_db) == {}
+    run_jobs(probe_db)
+    job, = jobs(probe_db)
+    assert (job.state, job.attempts) == ("succeeded", 1) and effects(probe_db) == {"k": 1}
 
 
 def test_the_worker_command_refuses_bad_options(probe_db, capsys):
