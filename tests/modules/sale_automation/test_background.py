@@ -83,3 +83,20 @@ def test_the_periodic_sweep_checks_the_watch_list(database, shop, run_jobs):
     if postgresql(database):
         run_jobs(database)
     assert state_of(database, sale.id) == "done"
+
+
+def test_stock_found_by_an_inventory_wakes_the_waiting_sales(database, shop, run_jobs):
+    with database.transaction() as env:
+        s = shop(env)
+        sale = s.sale(state="processing")
+        s.rule([{"type": "fulfil"}], name="ship")
+        assert [log.outcome for log in run(env)] == ["watching"]
+    with database.transaction() as env:   # an inventory's correction: lost and found → storage
+        Move, Location = env["stock.move"], env["stock.location"]
+        storage = Location.browse([s.wh.id])[0].storage_location
+        Move.do(Move.create([{"product": s.lamp.id, "quantity": 5, "to_location": storage.id,
+                              "from_location": Location.by_type("lost_found").id}]))
+    if postgresql(database):
+        run_jobs(database)
+    assert checks(database) == [({"sales": [sale.id]}, "sale_automation.check", None)]
+    assert state_of(database, sale.id) == "done"
