@@ -9,8 +9,9 @@ row stamped with the time just before its transaction commits.
   commit to the last effect committed (goal on PostgreSQL with 2 workers:
   at least 500 jobs/s);
 - CPU ms/job: the Python processes' CPU time (the workers', or on SQLite the
-  bench's own) per job of the throughput run — what the figure would be on
-  an idle machine, where the wall-clock ones follow the load of the others;
+  bench's own) per job of the throughput run, and on PostgreSQL the server's
+  (its backends serving this database) — the cost the wall-clock figures
+  hide on a loaded machine: cores ÷ (both) bounds the jobs/s of an idle one;
 - latency: ``--latency`` jobs, each queued by a transaction of its own, one
   every 20 ms (a queue that is not saturated); p50 and p99 of effect stamp −
   commit time (goal: p50 ≤ 50 ms, p99 ≤ 500 ms).
@@ -137,19 +138,32 @@ def cpu_seconds(pids):
     return total
 
 
+def server_pids(database):
+    """PostgreSQL: the backends serving the bench's database (the workers' connections), but this one."""
+    with database.engine.connect() as connection:
+        return list(connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalars())
+
+
+def cpu_per_job(pids, before, jobs):
+    after = cpu_seconds(pids)
+    return None if before is None or after is None else (after - before) / jobs * 1000
+
+
 def measure(database, jobs, latency, sqlite, pids=()):
     from core import queue
     queue.tasks(database.pool)   # the pool and its tasks read before the clock starts
     queue_many(database, 0, 20)   # warm-up
     wait_for_effects(database, 20)
     pids = list(pids) or [os.getpid()]
-    cpu = cpu_seconds(pids)
+    backends = [] if sqlite else server_pids(database)
+    cpu, server = cpu_seconds(pids), cpu_seconds(backends)
     start = queue_many(database, 1000, jobs)
     found = wait_for_effects(database, 20 + jobs)
     last = max(found[n] for n in range(1000, 1000 + jobs))
     throughput = jobs / (last - start)
-    after = cpu_seconds(pids)
-    cpu = None if cpu is None or after is None else (after - cpu) / jobs * 1000
+    cpu, server = cpu_per_job(pids, cpu, jobs), (None if sqlite else cpu_per_job(backends, server, jobs))
     delays = []
     first = 1000 + jobs + 1000
     for n in range(first, first + latency):
@@ -165,7 +179,7 @@ def measure(database, jobs, latency, sqlite, pids=()):
     delays.sort()
     p50 = statistics.median(delays) * 1000
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000
-    return throughput, p50, p99, cpu
+    return throughput, p50, p99, cpu, server
 
 
 def stamps_one(database, n):
@@ -236,10 +250,14 @@ def main():
                 rows.append((f"PostgreSQL, 2 workers x {args.concurrency}", *run_postgresql(make(), site, args)))
         elif not args.sqlite_only:
             print("PostgreSQL skipped: give --pg URL or KITWORK_BENCH_PG_URL")
-    print(f"{'backend':<34} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/job':>11}   "
+    print(f"{'backend':<34} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/job':>11} {'server':>7}   "
           f"({args.jobs} jobs; latency of {args.latency}; load average {os.getloadavg()[0]:.1f})")
-    for name, throughput, p50, p99, cpu in rows:
-        print(f"{name:<34} {throughput:>8.0f} {p50:>8.1f} {p99:>8.1f} {cpu if cpu is None else round(cpu, 2):>11}")
+    for name, throughput, p50, p99, cpu, server in rows:
+        print(f"{name:<34} {throughput:>8.0f} {p50:>8.1f} {p99:>8.1f} {shown(cpu):>11} {shown(server):>7}")
+
+
+def shown(ms):
+    return "-" if ms is None else f"{ms:.2f}"
 
 
 if __name__ == "__main__":
