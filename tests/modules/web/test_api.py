@@ -303,6 +303,31 @@ def test_a_body_not_sent_as_json_is_refused_with_415_and_nothing_saved(database,
     assert "415" in http.get("/api/openapi.json").json()["paths"]["/api/party.party"]["post"]["responses"]
 
 
+def test_inventories_and_valuation_over_http(database, admin, serve):
+    http = serve(database).client(admin)
+    unit, = ok(http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    warehouse, = ok(http.get("/api/stock.location", params={"domain": json.dumps([["code", "=", "WH"]])}))
+    supplier, = ok(http.get("/api/stock.location", params={"domain": json.dumps([["type", "=", "supplier"]])}))
+    pen, = ok(http.post("/api/product.product", json=[{"name": "Pen", "default_uom": unit["id"],
+                                                       "cost_price": "1.50"}]), 201)
+    move, = ok(http.post("/api/stock.move", json=[{
+        "product": pen["id"], "quantity": 10, "from_location": supplier["id"],
+        "to_location": warehouse["storage_location"]}]), 201)
+    ok(http.post("/api/stock.move/do", json={"ids": [move["id"]]}))
+    inventory, = ok(http.post("/api/stock.inventory", json=[{"warehouse": warehouse["id"]}]), 201)
+    ok(http.post("/api/stock.inventory/complete_lines", json={"ids": [inventory["id"]]}))
+    line, = ok(http.get("/api/stock.inventory.line",
+                        params={"domain": json.dumps([["inventory", "=", inventory["id"]]])}))
+    ok(http.patch(f"/api/stock.inventory.line/{line['id']}", json={"quantity": 8}))
+    ok(http.post("/api/stock.inventory/confirm", json={"ids": [inventory["id"]]}))
+    assert ok(http.get(f"/api/stock.inventory.line/{line['id']}"))["expected_quantity"] == 10
+    problem(http.post("/api/stock.inventory/confirm", json={"ids": [inventory["id"]]}), 409)
+    rows = ok(http.post("/api/stock.location/valuation", json={"warehouse": warehouse["id"]}))["result"]
+    assert rows == [{"product": {"model": "product.product", "id": pen["id"]},
+                     "warehouse": {"model": "stock.location", "id": warehouse["id"]},
+                     "quantity": 8.0, "cost_price": "1.5000", "value": "12.00"}]
+
+
 def test_a_method_parameter_naming_no_record_is_a_422(database, admin, serve):
     """As from Python: a warehouse of no location, or of a location that is no warehouse, is refused."""
     with database.transaction() as env:
