@@ -287,6 +287,8 @@ def retry(env, ids):
     ids = list(dict.fromkeys(ids))
     if not ids or any(type(i) is not int for i in ids):
         raise errors.UserError(f"give the ids of failed jobs to retry, not {ids!r:.80}")
+    if env.connection.dialect.name == "sqlite":
+        env.take_write_lock()   # the states read below stay true until the update
     states = {job.id: job.state for job in env["queue.job"].search([("id", "in", ids)])}
     wrong = [f"job {i} is {states[i]}" if i in states else f"there is no job {i}" for i in ids
              if states.get(i) != "failed"]
@@ -338,9 +340,9 @@ class SQLiteJobs:
     def defer(self, env, found, args, user, lock, queueing_lock, delay):
         table, now = env["queue.job"].table, utcnow()
         if queueing_lock is not None:
-            # The write lock first (an UPDATE of nothing takes it): no other transaction can queue the
-            # same key between the look-up and the insert.
-            env.execute(table.update().where(sa.false()).values(state=table.c.state))
+            # The write lock first: no other transaction can queue the same key between the look-up
+            # and the insert.
+            env.take_write_lock()
             waiting = env.execute(sa.select(table.c.id).where(
                 table.c.queueing_lock == queueing_lock, table.c.state == "todo")).scalar()
             if waiting is not None:

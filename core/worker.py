@@ -211,8 +211,12 @@ def tick(database, now=None):
             return queued
         table = env["queue.schedule"].table
         known = queue.tasks(env.pool)
-        due = env.execute(sa.select(table.c.id, table.c.task, table.c.cron, table.c.next_run).where(
-            table.c.active.is_(True), table.c.next_run <= now).order_by(table.c.next_run)).all()
+        query = sa.select(table.c.id, table.c.task, table.c.cron, table.c.next_run).where(
+            table.c.active.is_(True), table.c.next_run <= now).order_by(table.c.next_run)
+        due = env.execute(query).all()
+        if due and env.connection.dialect.name == "sqlite":
+            env.take_write_lock()   # SQLite refuses a reader turning writer while another writes: wait, read again
+            due = env.execute(query).all()
         for row in due:
             try:
                 following = queue.next_run(row.cron, now)

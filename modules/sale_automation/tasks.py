@@ -31,7 +31,7 @@ def sweep(env):
 
 @hookimpl
 def stock_moves_done(env, moves):
-    """Goods arrived in a warehouse (a receipt, a transfer, stock an inventory found): check the sales waiting.
+    """Goods arrived in a warehouse (a receipt, a transfer, an inventory's gain): check the sales waiting.
 
     A sale waits on the watch list when an action cannot be performed yet
     (fulfil without the stock, say); the check job queued here for the
