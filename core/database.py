@@ -359,7 +359,10 @@ class Database:
         user's rights (:meth:`Environment.has_access
         <core.environment.Environment.has_access>`), a refused one raises
         :class:`~core.errors.AccessError`; without it the transaction acts for
-        the system, which may do anything.
+        the system, which may do anything.  Once it has committed, the
+        callbacks registered with :meth:`Environment.after_commit
+        <core.environment.Environment.after_commit>` run (on SQLite, the
+        background jobs queued in it: :mod:`core.queue`).
         """
         if not self.active_modules:
             raise errors.ModuleError(f"no module is active in {self!r}: activate one first")
@@ -369,4 +372,7 @@ class Database:
             self._check_up_to_date()
         pool = self.pool
         with self._connect() as connection, connection.begin():
-            yield Environment(self, pool, connection, context, user=user)
+            env = Environment(self, pool, connection, context, user=user)
+            yield env
+        for callback in env._after_commit:   # committed: the jobs queued in it run now (core.queue)
+            callback()

@@ -46,6 +46,7 @@ class Environment:
         self._user = None
         self._rights = None    # the user's rights, asked of the modules on the first check
         self._inside = 0       # > 0 while a door runs: what it does is on the system's behalf
+        self._after_commit = []   # run by Database.transaction once the transaction has committed
         if user is not None:
             self._set_user(user)
 
@@ -157,6 +158,29 @@ class Environment:
             raise
         else:
             savepoint.commit()
+
+    def defer(self, task, *, lock=None, queueing_lock=None, schedule_in=None, **kwargs):
+        """Queue a job of ``task`` in this transaction; return its id (see :mod:`core.queue`).
+
+        ``kwargs`` are the task's arguments, JSON values (ids, not records).
+        If the transaction rolls back, no job exists.  ``lock``: no two jobs
+        of one lock run at once; ``queueing_lock``: no second job of that key
+        waits in the queue (the waiting job's id is returned); ``schedule_in``:
+        seconds (or a ``timedelta``) before it may run.  The job runs as the
+        user the transaction acts for, or as the system when module code
+        inside a door queues it.  An unknown task or arguments that are not
+        JSON: :class:`~core.errors.ValidationError`, nothing queued.
+        """
+        from . import queue
+        return queue.defer(self, task, lock=lock, queueing_lock=queueing_lock, schedule_in=schedule_in, args=kwargs)
+
+    def after_commit(self, callback):
+        """Call ``callback()`` once this transaction has committed; never if it rolls back.
+
+        Registered inside a savepoint that is rolled back, it is still called
+        (after the commit): the callback checks what it finds.
+        """
+        self._after_commit.append(callback)
 
     def take_write_lock(self):
         """SQLite: make this transaction the database's one writer, waiting for it (the busy timeout).

@@ -51,3 +51,20 @@ def core_user_rights(env, user):
     answer means no module manages users, and acting as a user is refused.
     ``env`` acts for the system while this runs.
     """
+
+
+@hookspec
+def core_tasks():
+    """The background tasks a module brings: a list of :class:`core.queue.Task`.
+
+    Called once per pool (set of active modules); a module returns the
+    tasks it defines with :func:`core.task`, each a function ``function(env,
+    **kwargs)`` under a dotted name prefixed by the module
+    (``stock_reorder.replenish``).  ``env.defer(name, **kwargs)`` queues a
+    job of one; ``kitwork worker`` (or, on SQLite, the process that
+    committed it) runs it in a transaction of its own.  A task must be
+    idempotent: a job may run twice (a worker killed after the commit), and
+    the second run must find nothing to do.  A task declared with ``cron``
+    gets a ``queue.schedule`` record when its module is activated.  Two
+    modules declaring one name is a ``ModuleError``.  Takes no argument.
+    """

@@ -222,12 +222,21 @@ def batch_reflection_of_one_table():
 
 
 def differences(connection, metadata):
-    """What autogenerate finds between the database and the composed models."""
-    context = MigrationContext.configure(connection, opts={
-        "compare_type": True,
-        "include_object": lambda obj, name, kind, reflected, compare_to: not (
-            kind == "table" and name in IGNORED_TABLES),
-    })
+    """What autogenerate finds between the database and the composed models.
+
+    Tables no model declares (another application's, a library's such as
+    procrastinate's) are left out with their indexes, and so is a model read
+    from a view (its module's migration makes one, as queue's on
+    PostgreSQL): autogenerate knows tables only.
+    """
+    ignored = IGNORED_TABLES | set(sa.inspect(connection).get_view_names())
+    declared = set(metadata.tables)
+
+    def include(obj, name, kind, reflected, compare_to):
+        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table not in ignored and (table is None or table in declared)
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include})
     return compare_metadata(context, metadata)
 
 

@@ -9,7 +9,7 @@ invoice never changes); cancelling one makes its quantities invoiceable
 again.  ``Invoice.render_pdf`` draws them, ``Invoice.send``
 queues them as mail to the party.
 """
-from . import order
+from . import order, tasks
 from .cli import cli_commands
 from .demo import demo
 from .invoice import Invoice, InvoiceLine, InvoiceTax, Product
@@ -21,3 +21,4 @@ def register(module):
     module.add_models(Invoice, InvoiceLine, InvoiceTax, Product)
     module.add_models(order.Sale, order.SaleLine, extra="sale")
     module.add_models(order.Purchase, order.PurchaseLine, extra="purchase")
+    module.add_hooks(tasks, extra="sale")

@@ -329,10 +329,14 @@ class Invoice(Workflow, Model):
         """Queue a ``mail.message`` to each invoice's party with its PDF attached; return the messages.
 
         Only posted invoices go out; a party without an e-mail address is
-        refused, and then nothing is queued.
+        refused, and then nothing is queued.  Each message gets a
+        ``mail.send`` job, run once the transaction commits.
         """
+        from modules.mail.tasks import send_later
         with cls.env.atomic():
-            return cls._queue(records_of(cls, invoices))
+            messages = cls._queue(records_of(cls, invoices))
+            send_later(cls.env, messages)
+            return messages
 
     @classmethod
     def _queue(cls, invoices):

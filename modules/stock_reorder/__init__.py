@@ -15,7 +15,7 @@ a proposal below the supplier's minimum is raised to it.  A planner may
 archive a rule (``active``), snooze it until a date (``Rule.snooze``), or
 order it with another quantity or vendor (``Rule.order``).
 """
-from . import exception, hooks, sale
+from . import exception, hooks, sale, tasks
 from .cli import cli_commands
 from .demo import demo
 from .rule import Configuration, Move, Product, Purchase, PurchaseLine, Rule
@@ -26,6 +26,7 @@ __all__ = ["cli_commands", "demo", "register"]
 def register(module):
     module.add_models(Configuration, Rule, Product, Purchase, PurchaseLine, Move)
     module.add_hooks(hooks)
+    module.add_hooks(tasks)
     module.add_models(sale.Sale, sale.SaleLine, sale.Move, exception.SupplyException, extra="sale")
     module.add_models(sale.SaleLineComponent, extra=("product_kit", "sale"))
     module.add_hooks(sale, extra="sale")

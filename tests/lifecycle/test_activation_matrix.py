@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from core import modules
+from core import modules, queue
 
 AVAILABLE = modules.discover()
 BUILTIN = sorted(name for name, manifest in AVAILABLE.items() if manifest.builtin)
@@ -424,6 +424,13 @@ def flow_stock_reorder(env, facts):
     assert config.security_days == 0
 
 
+def flow_queue(env, facts):
+    from core import errors
+    assert env["queue.job"].search([]) == [] and env["queue.schedule"].search([]) == []   # no module brings tasks
+    with pytest.raises(errors.ValidationError, match="unknown task 'stock_reorder.replenish'"):
+        env.defer("stock_reorder.replenish")
+
+
 def flow_web(env, facts):
     assert env["res.group"].search([("name", "=", "admin")])
 
@@ -486,7 +493,9 @@ def test_module_activated_on_a_populated_database(kitwork_database, name):
         counts = {n: env[n].search_count([]) for n in env.pool.models}
     assert name in database.activate(name)
     with database.transaction() as env:
-        assert {n: env[n].search_count([]) for n in counts} == counts   # nothing lost or added by activating
+        if "queue.schedule" in counts:   # activating a module makes the schedules of its periodic tasks
+            counts["queue.schedule"] += len([t for t in queue.tasks(env.pool).values() if t.cron and t.module == name])
+        assert {n: env[n].search_count([]) for n in counts} == counts   # nothing else lost or added by activating
         check_new_columns_filled(env, env.pool, {f.owner for m in env.pool.models.values()
                                                  for f in m.fields.values()} - old_branches, old_tables)
         FLOWS[name](env, facts)
