@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from core import Model, Workflow, errors, fields, transition
 from core.model import batches, collection_deferred, in_
 from modules.account.order import product_quantity
+from modules.party.codes import CURRENCIES, check_code
+from modules.party.party import PartyAddresses
 from modules.product.order import OrderLine
 
 from .freezing import frozen_amounts
@@ -44,7 +46,7 @@ OrderLineRow = collections.namedtuple(
                     "taxes")
 
 
-class Invoice(Workflow, Model):
+class Invoice(PartyAddresses, Workflow, Model):
     """What a customer owes (``out``) or what is owed to a supplier (``in``): draft, posted, or cancelled.
 
     Posting gives the number, from one sequence per type, without gaps
@@ -55,11 +57,19 @@ class Invoice(Workflow, Model):
     amount, one ``account.invoice.tax`` line per tax (its name, base and
     amount, as Tryton does) and the invoice's totals, so editing a tax (its
     rate, type or name) or a unit changes drafts and orders only.
+
+    An invoice takes its currency from the company, its payment term from
+    the party (customer or supplier term by type), its address from its
+    order (else the party's first invoice address), and its ``reference``
+    (the order's number) from the order; posting dates it and sets
+    ``due_date`` from the term (the last instalment; no term: the invoice
+    date).
     """
 
     _name = "account.invoice"
     _order = (("invoice_date", "DESC"), ("id", "DESC"))
     _transitions = frozenset({("draft", "posted"), ("draft", "cancelled"), ("posted", "cancelled")})
+    _party_addresses = {"invoice_address": "invoice"}
 
     type = fields.Selection(TYPES, "Type", required=True, default="out")
     party = fields.Many2One("party.party", "Party", required=True, ondelete="restrict",
@@ -67,6 +77,15 @@ class Invoice(Workflow, Model):
     number = fields.Char("Number", size=32, readonly=True, unique=True, help="Given when the invoice is posted.")
     invoice_date = fields.Date("Invoice date", help="Default: the day it is posted.")
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+    currency = fields.Char("Currency", size=3, required=True, help="ISO 4217 code; default the company's.")
+    invoice_address = fields.Many2One("party.address", "Invoice address", ondelete="restrict",
+                                      help="Default: the order's, else the party's first invoice address.")
+    payment_term = fields.Many2One("account.payment_term", "Payment term", ondelete="restrict",
+                                   help="Default: the party's customer (out) or supplier (in) payment term.")
+    due_date = fields.Date("Due date", readonly=True,
+                           help="Set at posting: the last instalment's date of the payment term, else the "
+                                "invoice date.")
+    reference = fields.Char("Reference", size=256, help="The numbers of the orders invoiced.")
     lines = fields.One2Many("account.invoice.line", "invoice", "Lines")
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_amounts")
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
@@ -95,6 +114,33 @@ class Invoice(Workflow, Model):
             if name in ("tax_amount", "total_amount"):
                 result[line.invoice.id] += line.tax_amount
         return result
+
+    @classmethod
+    def _complete(cls, vlist):
+        """The company's currency and the party's payment term, read once for the batch."""
+        vlist = super()._complete(vlist)
+        currency = None
+        wanted = [v for v in vlist if v.get("payment_term") is None and v.get("party") is not None]
+        parties = {p.id: p for p in cls.env["party.party"].browse(
+            {getattr(v["party"], "id", v["party"]) for v in wanted})}
+        completed = []
+        for values in vlist:
+            values = dict(values)
+            if values.get("currency") is None:
+                currency = currency or cls.env["company.company"].get().currency
+                values["currency"] = currency
+            if values.get("payment_term") is None and values.get("party") is not None:
+                party = parties[getattr(values["party"], "id", values["party"])]
+                term = party.supplier_payment_term if values.get("type") == "in" else party.customer_payment_term
+                values["payment_term"] = term.id if term is not None else None
+            completed.append(values)
+        return completed
+
+    @classmethod
+    def validate(cls, invoices):
+        super().validate(invoices)
+        for invoice in invoices:
+            check_code(invoice, "currency", CURRENCIES, "ISO 4217 currency")
 
     # -- changes by hand: draft only -------------------------------------------------
     @classmethod
@@ -147,6 +193,12 @@ class Invoice(Workflow, Model):
             numbers = cls.env.next_numbers(f"account.invoice.{kind}", len(of_kind))
             rows += [{"id": i.id, "number": f"{NUMBER_PREFIX[kind]}{n:04d}", "invoice_date": i.invoice_date or today,
                       **totals[i.id]} for i, n in zip(of_kind, numbers)]
+        terms = {t.id: t for t in cls.env["account.payment_term"].browse(
+            {i.payment_term.id for i in invoices if i.payment_term is not None})}
+        term_of = {i.id: terms.get(i.payment_term.id) if i.payment_term is not None else None for i in invoices}
+        for row in rows:
+            term = term_of[row["id"]]
+            row["due_date"] = term.due_date(row["invoice_date"]) if term is not None else row["invoice_date"]
         cls.write_rows(rows)
 
     @classmethod
@@ -257,7 +309,9 @@ class Invoice(Workflow, Model):
         started = {row.order for row in rows if invoiced[row.id] and row.order in new_lines}
         drafts = cls.draft_invoices_of(Line, [(row.id, row.order) for row in rows if row.order in started], type)
         by_id = {o.id: o for o in orders}
-        created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist}
+        created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist,
+                                         "invoice_address": by_id[order_id].invoice_address,
+                                         "reference": by_id[order_id].number}
                                         for order_id, vlist in new_lines.items() if order_id not in drafts])
         InvoiceLine.create_unchecked([{**values, "invoice": drafts[order_id]}
                                       for order_id, vlist in new_lines.items() if order_id in drafts
