@@ -41,6 +41,22 @@ def records_of(model, items):
     return model.browse(ids)
 
 
+def locked_in(model, records, verb, states):
+    """Lock ``records`` (of a workflow ``model``), then refuse those another transaction moved out of ``states``."""
+    records = list(dict.fromkeys(records))   # a record given twice is moved once
+    model.lock(records)
+    table = model.table
+    current = {}
+    for batch in batches(model.env, [r.id for r in records]):
+        current.update(model.env.execute(sa.select(table.c.id, table.c.state).where(in_(table.c.id, batch))).all())
+    for record in records:
+        if current.get(record.id) not in states:
+            raise errors.WorkflowError(
+                f"cannot {verb} {record.rec_name}: it is {current.get(record.id, 'deleted')}; "
+                f"{verb} is allowed from {' or '.join(states)}")
+    return records
+
+
 OrderLineRow = collections.namedtuple(
     "OrderLineRow", "id order product unit rounding unit_price account sequence quantity product_type invoice_method "
                     "taxes")
@@ -249,19 +265,7 @@ class Invoice(PartyAddresses, Workflow, Model):
 
     @classmethod
     def _locked(cls, invoices, verb, states):
-        """Lock ``invoices``, then refuse those another transaction moved out of ``states`` meanwhile."""
-        invoices = list(dict.fromkeys(invoices))   # an invoice given twice is numbered once
-        cls.lock(invoices)
-        table = cls.table
-        current = {}
-        for batch in batches(cls.env, [i.id for i in invoices]):
-            current.update(cls.env.execute(sa.select(table.c.id, table.c.state).where(in_(table.c.id, batch))).all())
-        for invoice in invoices:
-            if current.get(invoice.id) not in states:
-                raise errors.WorkflowError(
-                    f"cannot {verb} {invoice.rec_name}: it is {current.get(invoice.id, 'deleted')}; "
-                    f"{verb} is allowed from {' or '.join(states)}")
-        return invoices
+        return locked_in(cls, invoices, verb, states)
 
     # -- invoicing orders ----------------------------------------------------------------
     @classmethod

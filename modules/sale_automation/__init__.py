@@ -19,3 +19,4 @@ __all__ = ["cli_commands", "demo", "register"]
 def register(module):
     module.add_models(Rule, Action, Application, Watch, Log, CustomField, sale.Sale)
     module.add_hooks(sale)
+    module.add_hooks(sale.Payments, extra="account_payment")
