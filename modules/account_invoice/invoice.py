@@ -107,6 +107,8 @@ class Invoice(PartyAddresses, Workflow, Model):
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
     total_amount = fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
                                    "get_amounts")
+    is_credit_note = fields.Function(fields.Boolean("Credit note", help="Its untaxed amount is below zero (goods "
+                                                    "returned, say): it gives money back."), "get_is_credit_note")
     taxes = fields.One2Many("account.invoice.tax", "invoice", "Taxes", readonly=True,
                             help="One line per tax, made at posting: its name, base and amount then.")
     untaxed_amount_cache = fields.Numeric("Untaxed amount at posting", digits=2, readonly=True,
@@ -157,6 +159,13 @@ class Invoice(PartyAddresses, Workflow, Model):
         super().validate(invoices)
         for invoice in invoices:
             check_code(invoice, "currency", CURRENCIES, "ISO 4217 currency")
+
+    @classmethod
+    def get_is_credit_note(cls, invoices, name):
+        """Below zero, as Tryton has it; an invoice of nothing but returned lines at no price too."""
+        amounts = cls.get_amounts(invoices, "untaxed_amount")
+        return {i.id: amounts[i.id] < 0 or amounts[i.id] == 0 and bool(i.lines) and all(
+            line.quantity < 0 for line in i.lines) for i in invoices}
 
     # -- changes by hand: draft only -------------------------------------------------
     @classmethod
@@ -301,7 +310,7 @@ class Invoice(PartyAddresses, Workflow, Model):
         new_lines = collections.defaultdict(list)
         for row in rows:
             quantity = Uom.round(to_invoice[row.id] - invoiced[row.id], row.rounding)
-            if quantity <= 0:
+            if quantity * row.quantity <= 0:   # nothing new, or a line's sign (a return's below zero) reversed
                 continue
             new_lines[row.order].append({
                 "origin": f"{Line._name},{row.id}", "product": row.product, "quantity": quantity,
@@ -412,8 +421,9 @@ class Invoice(PartyAddresses, Workflow, Model):
 
     @staticmethod
     def title(invoice):
-        """What the document is called: Invoice, or Supplier invoice."""
-        return "Invoice" if invoice.type == "out" else "Supplier invoice"
+        """What the document is called: Invoice, Credit note, Supplier invoice or Supplier credit note."""
+        kind = "Credit note" if invoice.is_credit_note else "Invoice"
+        return kind if invoice.type == "out" else f"Supplier {kind.lower()}"
 
 
 class InvoiceLine(OrderLine, Model):
@@ -446,6 +456,18 @@ class InvoiceLine(OrderLine, Model):
                                       help="Frozen when the invoice is posted; empty while draft.")
 
     _origin_models = {"out": "sale.line", "in": "purchase.line"}
+
+    @classmethod
+    def quantity_refused(cls, table):
+        """Any quantity but zero: a line below zero credits (a credit note's, a returned line's)."""
+        return table.c.quantity == 0
+
+    @classmethod
+    def _refuse(cls, line):
+        if line.quantity == 0:
+            raise errors.ValidationError(f"{line.rec_name} of {line.invoice.rec_name}: quantity must not be zero",
+                                         {"quantity": ["Must not be zero."]}, line.rec_name)
+        super()._refuse(line)
 
     @classmethod
     def validate(cls, lines):

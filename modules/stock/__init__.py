@@ -10,13 +10,15 @@ from . import hooks, hookspecs
 from .demo import demo
 from .location import Location
 from .move import Move, Product
+from .returns import ShipmentInReturn, ShipmentOutReturn
 from .shipment import ShipmentIn, ShipmentInternal, ShipmentOut
 
 __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal, Product)
+    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal, ShipmentOutReturn, ShipmentInReturn,
+                      Product)
     module.add_hookspecs(hookspecs)
     module.add_hooks(hooks)
 
