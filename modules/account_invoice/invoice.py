@@ -386,10 +386,11 @@ class Invoice(PartyAddresses, Workflow, Model):
     # -- documents -------------------------------------------------------------------------
     @classmethod
     def render_pdf(cls, invoices):
-        """``{invoice id: the PDF}``: header, party, lines, taxes and totals of each invoice."""
+        """``{invoice id: the PDF}``: seller and buyer, dates, lines, taxes and totals of each (see ``pdf.render``)."""
         from .pdf import render
         invoices = records_of(cls, invoices)
-        return {invoice.id: render(invoice) for invoice in invoices}
+        company = cls.env["company.company"].get()
+        return {invoice.id: render(invoice, company) for invoice in invoices}
 
     @classmethod
     def send(cls, invoices):
