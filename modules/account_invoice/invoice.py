@@ -102,6 +102,10 @@ class Invoice(PartyAddresses, Workflow, Model):
                            help="Set at posting: the last instalment's date of the payment term, else the "
                                 "invoice date.")
     reference = fields.Char("Reference", size=256, help="The numbers of the orders invoiced.")
+    company_block = fields.Text("Company as printed", readonly=True,
+                                help="The company's name, address, tax id and e-mail when the invoice was posted.")
+    party_block = fields.Text("Party as printed", readonly=True,
+                              help="The party's name, invoice address, tax id and e-mail when the invoice was posted.")
     lines = fields.One2Many("account.invoice.line", "invoice", "Lines")
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_amounts")
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
@@ -221,10 +225,24 @@ class Invoice(PartyAddresses, Workflow, Model):
         terms = {t.id: t for t in cls.env["account.payment_term"].browse(
             {i.payment_term.id for i in invoices if i.payment_term is not None})}
         term_of = {i.id: terms.get(i.payment_term.id) if i.payment_term is not None else None for i in invoices}
+        blocks = cls._identities(invoices)
         for row in rows:
             term = term_of[row["id"]]
             row["due_date"] = term.due_date(row["invoice_date"]) if term is not None else row["invoice_date"]
+            row["company_block"], row["party_block"] = blocks[row["id"]]
         cls.write_rows(rows)
+
+    @classmethod
+    def _identities(cls, invoices):
+        """``{invoice id: (company block, party block)}``: who they are as printed, frozen by posting.
+
+        A posted invoice's PDF never changes: a party that moves later or a
+        company renamed does not rewrite the invoices already issued.
+        """
+        from .pdf import company_lines, party_lines
+        company = "\n".join(company_lines(cls.env["company.company"].get()))
+        parties = {p.id: p for p in cls.env["party.party"].browse({i.party.id for i in invoices})}
+        return {i.id: (company, "\n".join(party_lines(parties[i.party.id], i.invoice_address))) for i in invoices}
 
     @classmethod
     def _freeze(cls, invoices):

@@ -83,8 +83,10 @@ def render(invoice, company=None):
     pdf.set_creator("Kitwork")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    own = _company_block(company)
-    other = _party_block(invoice.party, invoice.invoice_address)
+    # frozen at posting; a draft (or an invoice posted before they were kept) shows them as they are now
+    own = invoice.company_block.splitlines() if invoice.company_block else company_lines(company)
+    other = invoice.party_block.splitlines() if invoice.party_block else party_lines(invoice.party,
+                                                                                      invoice.invoice_address)
     seller, buyer = (own, other) if invoice.type == "out" else (other, own)
     if company is not None and company.logo:
         pdf.image(io.BytesIO(company.logo), x=160, y=10, w=35)
@@ -118,8 +120,8 @@ def render(invoice, company=None):
     return bytes(pdf.output())
 
 
-def _company_block(company):
-    """The company's lines: name, address, tax id, e-mail."""
+def company_lines(company):
+    """The company as printed: name, address, tax id, e-mail (the lines that are set)."""
     if company is None:
         return []
     party = company.party
@@ -129,14 +131,15 @@ def _company_block(company):
         lines += address.lines() if address is not None else []
         lines.append(party.tax_identifier and f"VAT {party.tax_identifier}")
     lines.append(company.email and f"E-mail {company.email}")
-    return lines
+    return [line for line in lines if line]
 
 
-def _party_block(party, address):
-    """The party's lines: name, the invoice's address, tax id, e-mail."""
+def party_lines(party, address):
+    """The party as printed: name, ``address`` (else its first invoice address), tax id, e-mail."""
     address = address if address is not None else _first_invoice_address(party)
-    return [party.name, *(address.lines() if address is not None else []),
-            party.tax_identifier and f"VAT {party.tax_identifier}", party.email]
+    lines = [party.name, *(address.lines() if address is not None else []),
+             party.tax_identifier and f"VAT {party.tax_identifier}", party.email]
+    return [line for line in lines if line]
 
 
 def _first_invoice_address(party):

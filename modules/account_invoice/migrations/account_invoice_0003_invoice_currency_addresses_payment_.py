@@ -5,7 +5,9 @@ Revises: account_invoice_0002
 Create Date: 2026-12-07 23:07:30.686897
 
 Invoices made before it get the company's currency (EUR without one), and
-those posted are due on their invoice date (they had no payment term).
+those posted are due on their invoice date (they had no payment term);
+their company and party blocks stay empty (their PDF prints them as they
+are now).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +45,8 @@ def upgrade():
         batch_op.add_column(sa.Column('payment_term', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('due_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('reference', sa.String(length=256), nullable=True))
+        batch_op.add_column(sa.Column('company_block', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('party_block', sa.Text(), nullable=True))
         batch_op.create_index(batch_op.f('ix_account_invoice_invoice_address'), ['invoice_address'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_invoice_payment_term'), ['payment_term'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_account_invoice_payment_term_account_payment_term'), 'account_payment_term', ['payment_term'], ['id'], ondelete='RESTRICT')
@@ -87,6 +91,8 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_account_invoice_payment_term_account_payment_term'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_account_invoice_payment_term'))
         batch_op.drop_index(batch_op.f('ix_account_invoice_invoice_address'))
+        batch_op.drop_column('party_block')
+        batch_op.drop_column('company_block')
         batch_op.drop_column('reference')
         batch_op.drop_column('due_date')
         batch_op.drop_column('payment_term')

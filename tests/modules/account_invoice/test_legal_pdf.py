@@ -97,6 +97,11 @@ def test_the_invoice_and_credit_note_show_everything_a_legal_invoice_needs(kitwo
         kit_row = text.index("Reading lamp kit")
         assert kit_row < text.index("Lamp base") < text.index("LED bulb") < text.index("Field guide")
         assert b"/Subtype /Image" in data   # the logo
+        # who they were when it was posted: a party that moves, a company renamed, leave the invoice as issued
+        Party.write([customer], {"name": "Someone Else", "tax_identifier": "PL0000000000"})
+        env["party.address"].write(list(customer.addresses), {"city": "Kraków"})
+        Company.write([Company.get()], {"name": "Renamed SA"})
+        assert pdf_text(Invoice.render_pdf([invoice])[invoice.id]) == text
         # the credit note of a returned kit is titled so
         back, = Sale.create_return([sale], {sale.lines[0].id: 1})
         Sale.quote([back])
