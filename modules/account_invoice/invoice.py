@@ -13,6 +13,7 @@ from modules.party.party import PartyAddresses
 from modules.product.order import OrderLine
 
 from .freezing import frozen_amounts
+from .identity import company_lines, party_lines
 
 CENT = Decimal("0.01")
 TYPES = [("out", "Customer invoice"), ("in", "Supplier invoice")]
@@ -239,10 +240,18 @@ class Invoice(PartyAddresses, Workflow, Model):
         A posted invoice's PDF never changes: a party that moves later or a
         company renamed does not rewrite the invoices already issued.
         """
-        from .pdf import company_lines, party_lines
-        company = "\n".join(company_lines(cls.env["company.company"].get()))
-        parties = {p.id: p for p in cls.env["party.party"].browse({i.party.id for i in invoices})}
-        return {i.id: (company, "\n".join(party_lines(parties[i.party.id], i.invoice_address))) for i in invoices}
+        env = cls.env
+        company = "\n".join(company_lines(env["company.company"].get()))
+        table = cls.table
+        rows = {}
+        for batch in batches(env, [i.id for i in invoices]):
+            rows.update((row[0], row[1:]) for row in env.execute(
+                sa.select(table.c.id, table.c.party, table.c.invoice_address).where(in_(table.c.id, batch))).all())
+        parties = {p.id: p for p in env["party.party"].browse(sorted({party for party, _ in rows.values()}))}
+        first = env["party.address"].first_of(parties, "invoice")
+        addresses = {a.id: a for a in env["party.address"].browse(sorted({a for _, a in rows.values() if a}))}
+        return {i: (company, "\n".join(party_lines(parties[party], addresses[address] if address else first[party])))
+                for i, (party, address) in rows.items()}
 
     @classmethod
     def _freeze(cls, invoices):

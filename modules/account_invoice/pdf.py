@@ -17,6 +17,8 @@ from fpdf import FPDF
 
 from modules.account.order import product_quantity
 
+from .identity import company_lines, first_invoice_address, party_lines
+
 COLUMNS = (("Product", 70, "L"), ("Quantity", 25, "R"), ("Unit price", 28, "R"), ("Taxes", 30, "L"),
            ("Amount", 27, "R"))
 
@@ -85,8 +87,8 @@ def render(invoice, company=None):
     pdf.add_page()
     # frozen at posting; a draft (or an invoice posted before they were kept) shows them as they are now
     own = invoice.company_block.splitlines() if invoice.company_block else company_lines(company)
-    other = invoice.party_block.splitlines() if invoice.party_block else party_lines(invoice.party,
-                                                                                      invoice.invoice_address)
+    other = invoice.party_block.splitlines() if invoice.party_block else party_lines(
+        invoice.party, invoice.invoice_address or first_invoice_address(invoice.party))
     seller, buyer = (own, other) if invoice.type == "out" else (other, own)
     if company is not None and company.logo:
         pdf.image(io.BytesIO(company.logo), x=160, y=10, w=35)
@@ -118,32 +120,6 @@ def render(invoice, company=None):
         pdf.cell(labels, 7, label, align="R")
         pdf.cell(27, 7, f"{amount}", align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def company_lines(company):
-    """The company as printed: name, address, tax id, e-mail (the lines that are set)."""
-    if company is None:
-        return []
-    party = company.party
-    lines = [company.name]
-    if party is not None:
-        address = _first_invoice_address(party)
-        lines += address.lines() if address is not None else []
-        lines.append(party.tax_identifier and f"VAT {party.tax_identifier}")
-    lines.append(company.email and f"E-mail {company.email}")
-    return [line for line in lines if line]
-
-
-def party_lines(party, address):
-    """The party as printed: name, ``address`` (else its first invoice address), tax id, e-mail."""
-    address = address if address is not None else _first_invoice_address(party)
-    lines = [party.name, *(address.lines() if address is not None else []),
-             party.tax_identifier and f"VAT {party.tax_identifier}", party.email]
-    return [line for line in lines if line]
-
-
-def _first_invoice_address(party):
-    return next((a for a in party.addresses if a.invoice), None)
 
 
 def _block(pdf, lines, bold_first=False):
