@@ -423,8 +423,8 @@ class Invoice(PartyAddresses, Workflow, Model):
     def send(cls, invoices):
         """Queue a ``mail.message`` to each invoice's party with its PDF attached; return the messages.
 
-        Only posted invoices go out; a party without an e-mail address is
-        refused, and then nothing is queued.
+        Only posted invoices go out (paid ones too: a copy); a party without
+        an e-mail address is refused, and then nothing is queued.
         """
         with cls.env.atomic():
             return cls._queue(records_of(cls, invoices))
@@ -432,7 +432,7 @@ class Invoice(PartyAddresses, Workflow, Model):
     @classmethod
     def _queue(cls, invoices):
         for invoice in invoices:
-            if invoice.state != "posted":
+            if invoice.state in ("draft", "cancelled"):   # posted (or, with payments, paid) ones go out
                 raise errors.WorkflowError(f"cannot send {invoice.rec_name}: it is {invoice.state}; post it first")
             if not invoice.party.email:
                 raise errors.UserError(

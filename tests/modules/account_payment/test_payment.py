@@ -65,6 +65,9 @@ def test_partial_then_full_payment_makes_the_invoice_and_the_order_paid(database
         second = pay(env, books.customer, (invoice, Decimal("70")), amount=Decimal("100"))  # 30 left unallocated
         Payment.post([second])
         assert (invoice.state, invoice.amount_to_pay) == ("paid", Decimal("0.00"))
+        env["party.party"].write([books.customer], {"email": "ann@example.com"})
+        message, = env["account.invoice"].send([invoice])   # a paid invoice still goes out (a copy)
+        assert message.attachment_name == f"{invoice.number}.pdf"
         assert Sale.search([("payment_state", "=", "paid")]) == [sale]
         # posted payments never change; cancelling is their only undoing
         for call in (lambda: Payment.write([second], {"amount": Decimal("1")}), lambda: Payment.delete([second]),
