@@ -58,3 +58,12 @@ def demo(database, out, folder=None):
         message, = Invoice.send([invoice])
         out.write(f"mail queued to {message.to}: {message.subject!r} with {message.attachment_name} attached "
                   f"({message.state}; 'kitwork mail send' delivers it over $KITWORK_SMTP_URL)\n")
+        back, = Sale.create_return([sale], {line.id: 1})   # one fan comes back: received, then credited
+        Sale.quote([back])
+        Sale.confirm([back])
+        Sale.process([back])
+        env["stock.shipment.out.return"].receive(back.shipment_returns)
+        credit, = Sale.invoice([back])
+        Invoice.post([credit])
+        out.write(f"{back.number} returns 1 {fan.name} of {sale.number}: received, {Invoice.title(credit).lower()} "
+                  f"{credit.number}, total {credit.total_amount}\n")

@@ -5,9 +5,10 @@ party's posted invoices by its lines; posting it makes the invoices it
 covers ``paid`` (never beyond what an invoice owes, also with payments
 posted at once), cancelling it reopens them.  Sales and purchases get
 ``payment_state`` (none, partial, paid); a sale becoming paid fires
-``sale_paid`` (sale_automation's ``paid`` event: ship when paid).
+``sale_paid`` (declared by sale; sale_automation's ``paid`` event: ship when
+paid).
 """
-from . import hookspecs, order
+from . import order
 from .demo import demo
 from .payment import Invoice, Payment, PaymentLine
 
@@ -15,7 +16,6 @@ __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_hookspecs(hookspecs)
     module.add_models(Payment, PaymentLine, Invoice)
     module.add_models(order.Sale, extra="sale")
     module.add_models(order.Purchase, extra="purchase")

@@ -119,3 +119,14 @@ def sale_status_changed(env, changes):
     sales whose status really changed.  Called after the write, inside its
     savepoint: raising undoes it.
     """
+
+
+@hookspec
+def sale_paid(env, sales):
+    """Sales became paid: every invoice of each is paid (module account_payment calls it).
+
+    ``sales`` lists the ``sale.sale`` records whose ``payment_state`` has just
+    turned ``paid``, in one batch (a payment posted), inside that
+    transaction.  sale_automation runs the rules listening to ``paid``
+    (ship when paid).  The return value is ignored.
+    """

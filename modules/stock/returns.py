@@ -74,7 +74,7 @@ class ReturnOrder:
         nothing is created.
         """
         with cls.env.atomic():
-            orders = cls._as_records(orders)
+            orders = cls._orders_of(orders)
             cls.lock(orders)
             Line = cls.env[cls.fields["lines"].target]
             lines = [line for order in orders for line in order.lines]
@@ -89,6 +89,22 @@ class ReturnOrder:
                 raise errors.UserError(f"nothing to return of {', '.join(o.rec_name for o in orders)}: nothing "
                                        f"moved that is not returned already")
             return cls.create_unchecked(vlist)   # returned_from is read-only: the system sets it
+
+    @classmethod
+    def _orders_of(cls, orders):
+        """``orders`` (records or ids) as existing records; anything else is a UserError before anything."""
+        if isinstance(orders, (str, bytes, dict)) or not hasattr(orders, "__iter__"):
+            raise errors.UserError(f"{cls._name}.create_return: expected a list of orders or ids, got {orders!r:.80}")
+        ids = [getattr(o, "id", o) if getattr(o, "_name", cls._name) == cls._name else None for o in orders]
+        bad = next((o for o, i in zip(orders, ids) if type(i) is not int or not 0 < i < 2 ** 63), None)
+        if bad is not None:
+            raise errors.UserError(f"{cls._name}.create_return: expected a {cls._name} or its id, got {bad!r:.80}")
+        ids = list(dict.fromkeys(ids))
+        found = {o.id: o for o in cls.search([("id", "in", ids)])} if ids else {}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise errors.UserError(f"{cls._name}.create_return: no {cls._name} with id {missing[0]}")
+        return [found[i] for i in ids]
 
     @classmethod
     def _return_values(cls, order):
