@@ -7,6 +7,7 @@ one line on stderr and exits with status 1.
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from . import errors, modules
 from .database import Database
@@ -115,7 +116,7 @@ def new_module(args, out):
 @command("demo", "walk through what Kitwork does, on a fresh SQLite database", existing_database=False)
 def demo(args, out):
     from .demo import run
-    run(args.db, out)
+    run(args.db, out, Path(args.out) if args.out else Path.cwd())
 
 
 def module_commands():
@@ -156,6 +157,9 @@ def parser():
         elif name == "revision":
             sub.add_argument("module", metavar="MODULE", help="module name, or module+extra for an integration")
             sub.add_argument("-m", "--message", required=True)
+        elif name == "demo":
+            sub.add_argument("--out", metavar="DIR", help="where chapters write the files they make (an invoice's "
+                                                          "PDF); default: the current folder")
     return main_parser
 
 

@@ -271,10 +271,18 @@ class OrderLine:
                     .join(product_unit, product_unit.c.id == product.c.default_uom)
                     .join(line_unit, line_unit.c.id == table.c.unit))
                 .where(in_(table.c.id, batch),
-                       sa.or_(table.c.quantity <= 0, line_unit.c.category != product_unit.c.category))
+                       sa.or_(cls.quantity_refused(table), line_unit.c.category != product_unit.c.category))
                 .order_by(table.c.id).limit(1)).scalar()
             if bad is not None:
                 cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def quantity_refused(cls, table):
+        """SQL on the line's row: its quantity is refused (by default: not above zero).
+
+        Lines that carry goods back (returns, credit notes) override it.
+        """
+        return table.c.quantity <= 0
 
     @classmethod
     def refuse_unit_category_change(cls, products):

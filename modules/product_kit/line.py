@@ -709,16 +709,19 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
                 problems.append((line, problem))
                 continue
             if kit:
-                priced = catalog.products[line.product].kit_pricing == "components"
+                # a returned kit (negative line) comes back as its components, below zero too; it keeps the
+                # price it was sold at
+                sign = -1 if line.quantity < 0 else 1
+                priced = catalog.products[line.product].kit_pricing == "components" and sign > 0
                 wanted, nothing = [], []
                 for component, amount, fixed, kind in made_of:
-                    quantity = catalog.round(amount if fixed else amount * line.quantity, component.unit)
+                    quantity = catalog.round(amount if fixed else amount * abs(line.quantity), component.unit)
                     if quantity <= 0:
                         nothing.append((line, component, amount if fixed else amount * line.quantity))
                         continue
                     components.append({
                         "line": line.id, "product": component.product, "unit": component.unit,
-                        "quantity": quantity, "fixed": fixed, "component": component.id,
+                        "quantity": sign * quantity, "fixed": fixed, "component": component.id,
                         "line_type": f"kit_{_SUFFIX[kind]}"})
                     if priced:
                         wanted.append((line.order, component.product, quantity, component.unit))

@@ -26,3 +26,10 @@ def demo(database, out):
         if "stock.shipment.in" in env:
             env["stock.shipment.in"].receive(purchase.shipments)
             out.write(f"{purchase.number} received: {line.quantity_received:g} in, the purchase is {purchase.state}\n")
+            back, = Purchase.create_return([purchase], {line.id: 2})   # two came damaged: they go back
+            Purchase.quote([back])
+            Purchase.confirm([back])
+            Purchase.process([back])
+            env["stock.shipment.in.return"].ship(back.shipment_returns)
+            out.write(f"{back.number} returns 2 to {supplier.name}: {-back.lines[0].quantity_received:g} sent back "
+                      f"(return shipment {back.shipment_returns[0].state})\n")

@@ -2,18 +2,20 @@ import datetime
 from decimal import Decimal
 
 from core import Model, fields
+from modules.party.party import PartyAddresses
 from modules.product.amendment import AmendableLine
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
 PRICE = Decimal("0.0001")   # the digits of a line's unit price
 
 
-class Purchase(Order, Model):
+class Purchase(PartyAddresses, Order, Model):
     """An order to a supplier: quoted, confirmed, then processed until done."""
 
     _name = "purchase.purchase"
     _order = (("purchase_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "purchase", "purchases", "P"
+    _party_addresses = {"invoice_address": "invoice"}
 
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the purchase is first quoted, and kept.")
@@ -25,6 +27,9 @@ class Purchase(Order, Model):
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_untaxed_amount")
     revision = fields.Integer("Revision", readonly=True, default=0,
                               help="How many amendments (purchase.amendment) were validated on the purchase.")
+    invoice_address = fields.Many2One("party.address", "Invoice address", ondelete="restrict",
+                                      help="Where the supplier's invoices come from: default the supplier's first "
+                                           "invoice address; copied onto invoices.")
 
 
 class PurchaseLine(AmendableLine, OrderLine, Model):

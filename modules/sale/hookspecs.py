@@ -135,3 +135,14 @@ def sale_amend(env, sales, changes):
     step (stock: the outgoing moves; stock_reorder: purchases made on
     order).  Raising undoes the whole validation.
     """
+
+
+@hookspec
+def sale_paid(env, sales):
+    """Sales became paid: every invoice of each is paid (module account_payment calls it).
+
+    ``sales`` lists the ``sale.sale`` records whose ``payment_state`` has just
+    turned ``paid``, in one batch (a payment posted), inside that
+    transaction.  sale_automation runs the rules listening to ``paid``
+    (ship when paid).  The return value is ignored.
+    """

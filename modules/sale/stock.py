@@ -7,23 +7,34 @@ from core import errors, fields, hookimpl
 
 from modules.stock.amendment import amend_moves
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
+from modules.stock.returns import ReturnLine, ReturnOrder, returned_from_field
 
 MAX_ID = 2 ** 63   # ids are 64-bit integers: a bigger one names no record and would overflow the driver
 
 
-class Sale(StockOrder):
+class Sale(ReturnOrder, StockOrder):
+    """``create_return`` makes a return sale: processed, a customer return shipment brings the goods back."""
+
     _name = "sale.sale"
     _shipment_model = "stock.shipment.out"
+    _return_shipment_model = "stock.shipment.out.return"
 
     warehouse = warehouse_field("Where the goods leave from")
 
     shipments = fields.Function(fields.One2Many("stock.shipment.out", None, "Shipments"), "get_shipments")
+    returned_from = fields.Many2One("sale.sale", "Returned from", readonly=True, ondelete="restrict",
+                                    help="The sale whose goods this return sale brings back.")
+    shipment_returns = fields.Function(fields.One2Many("stock.shipment.out.return", None, "Return shipments"),
+                                       "get_shipment_returns")
 
 
-class SaleLine(StockLine):
+class SaleLine(ReturnLine, StockLine):
     _name = "sale.line"
     _move_shipment_field = "shipment_out"
     _moved_word = "shipped"
+    _moved_field = "quantity_shipped"
+
+    returned_from = returned_from_field("sale.line")
 
     moves = moves_field()
     quantity_shipped = fields.Function(fields.Float("Quantity shipped"), "get_quantity_moved")

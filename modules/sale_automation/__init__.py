@@ -21,3 +21,4 @@ def register(module):
     module.add_models(Rule, Action, Application, Watch, Log, CustomField, sale.Sale)
     module.add_hooks(sale)
     module.add_hooks(tasks)
+    module.add_hooks(sale.Payments, extra="account_payment")

@@ -62,6 +62,8 @@ def demo(database, out):
         out.write("log of " + treat.number + ":\n")
         for log in env["sale.automation.log"].search([("sale", "=", treat.id)], order=[("id", "ASC")]):
             out.write(f"  {log.outcome}: {log.detail}\n")
+        if "account.payment" in env:
+            ship_when_paid(env, out, order, receive, ben, mug, central)
     background(database, out)
 
 
@@ -98,3 +100,23 @@ def background(database, out):
         out.write(f"  after the commit: job {job.id} {job.task}({', '.join(f'{k}={v}' for k, v in job.args.items())})"
                   f" {job.state}; {number} is {env['sale.sale'].browse([sale_id])[0].state}, nobody ran "
                   f"kitwork automate\n")
+
+
+def ship_when_paid(env, out, order, receive, party, product, warehouse):
+    """Seed 003's most common rule: a sale ships once its invoice is paid (event ``paid``)."""
+    Sale, Invoice, Payment = env["sale.sale"], env["account.invoice"], env["account.payment"]
+    env["sale.automation.rule"].create([{"name": "Ship when paid", "sequence": 4, "events": ["paid"],
+                                         "actions": [{"type": "fulfil"}]}])
+    revenue, = env["account.account"].search([("code", "=", "4000")])
+    env["product.product"].write([product], {"revenue_account": revenue.id})
+    receive(product, 2, warehouse)
+    sale = order(party, product, 1)
+    invoice, = Sale.invoice([sale])
+    Invoice.post([invoice])
+    out.write(f"rule 'Ship when paid': {sale.number} invoiced ({invoice.number}, {invoice.total_amount}), "
+              f"not paid: {sale.state}\n")
+    payment, = Payment.create([{"party": party.id, "amount": invoice.total_amount,
+                                "lines": [{"invoice": invoice.id, "amount": invoice.total_amount}]}])
+    Payment.post([payment])
+    out.write(f"payment of {payment.amount} posted: {invoice.number} {invoice.state}, {sale.number} payment "
+              f"{sale.payment_state}, {sale.state} (shipped {sale.lines[0].quantity_shipped:g})\n")

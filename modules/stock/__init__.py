@@ -19,12 +19,14 @@ from .demo import demo
 from .inventory import Inventory, InventoryLine
 from .location import Location
 from .move import Move, Product
+from .returns import ShipmentInReturn, ShipmentOutReturn
 from .shipment import ShipmentIn, ShipmentInternal, ShipmentOut
 
 __all__ = ["cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal, Product, Inventory, InventoryLine)
+    module.add_models(Location, Move, ShipmentOut, ShipmentIn, ShipmentInternal, ShipmentOutReturn, ShipmentInReturn,
+                      Product, Inventory, InventoryLine)
     module.add_hookspecs(hookspecs)
 

@@ -50,6 +50,9 @@ class Move(Workflow, Model):
     shipment_out = fields.Many2One("stock.shipment.out", "Customer shipment", ondelete="cascade")
     shipment_in = fields.Many2One("stock.shipment.in", "Supplier shipment", ondelete="cascade")
     shipment_internal = fields.Many2One("stock.shipment.internal", "Internal shipment", ondelete="cascade")
+    shipment_out_return = fields.Many2One("stock.shipment.out.return", "Customer return shipment",
+                                          ondelete="cascade")
+    shipment_in_return = fields.Many2One("stock.shipment.in.return", "Supplier return shipment", ondelete="cascade")
 
     # -- quantities in the product's unit -----------------------------------------
     @classmethod
@@ -226,7 +229,8 @@ class Move(Workflow, Model):
             "from_location": move.from_location.id, "to_location": move.to_location.id,
             "planned_date": move.planned_date, "state": move.state, "origin": move.origin,
             "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in,
-            "shipment_internal": move.shipment_internal}])
+            "shipment_internal": move.shipment_internal, "shipment_out_return": move.shipment_out_return,
+            "shipment_in_return": move.shipment_in_return}])
         cls.write_unchecked([move], {"quantity": quantity})
         return rest
 

@@ -94,7 +94,8 @@ def test_bad_database_url_is_one_line(capsys):
     assert error.count("\n") == 1 and "invalid database URL" in error
 
 
-def test_demo_walks_through_the_modules():
+def test_demo_walks_through_the_modules(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # its chapters write the files they make (an invoice's PDF) here
     status, out = run("demo")
     assert status == 0
     assert "Activated" in out and "== product ==" in out and out.rstrip().endswith("Done.")
