@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,28 @@ def smtp_server():
 def free_port():
     """A function giving a TCP port nobody listens on (yet)."""
     return free_tcp_port
+
+
+def concurrently(url, work, count=3):
+    """Run ``work(env)`` in ``count`` transactions at once, each on its own connection; return the errors raised.
+
+    The threads start their work together (a barrier), so that they really
+    overlap: what a test then checks is what no interleaving may break.
+    """
+    from core import Database
+
+    errors_seen, barrier = [], threading.Barrier(count)
+
+    def run():
+        try:
+            with Database(url).transaction() as env:
+                barrier.wait()
+                work(env)
+        except Exception as exc:   # returned: the test fails on any error
+            errors_seen.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors_seen

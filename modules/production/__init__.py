@@ -17,9 +17,11 @@ rule's route ``manufacture`` makes draft productions of what it lacks
 """
 from .bom import Bom, BomInput, BomOutput, Product, ProductBom
 from .production import Location, Move, Production
+from .reorder import Rule
 
 __all__ = ["register"]
 
 
 def register(module):
     module.add_models(Location, Move, Product, Bom, BomInput, BomOutput, ProductBom, Production)
+    module.add_models(Rule, extra="stock_reorder")

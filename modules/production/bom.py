@@ -152,6 +152,17 @@ class Product:
             refuse_unit_category_change(cls.env[model], products)
 
 
+def first_boms(env, products):
+    """``{product id: the id of its first BOM}`` of the ``products`` that have one (one query per batch)."""
+    links = env["production.product_bom"].table
+    result = {}
+    for batch in batches(env, sorted(products)):
+        for product, bom in env.execute(sa.select(links.c.product, links.c.bom).where(in_(links.c.product, batch))
+                                        .order_by(links.c.product, links.c.sequence.desc(), links.c.id.desc())):
+            result[product] = bom   # the last row of a product is its first BOM
+    return result
+
+
 def check_cycles(env, boms):
     """Refuse ``boms`` if one makes something needed, directly or through other BOMs, to make itself.
 

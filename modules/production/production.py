@@ -29,6 +29,7 @@ from core import Model, Workflow, errors, fields, transition
 from core.model import batches, in_
 
 from . import cost
+from .bom import first_boms
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("running", "Running"),
           ("done", "Done"), ("cancelled", "Cancelled")]
@@ -89,8 +90,8 @@ class Production(Workflow, Model):
                 if values.get("bom") is None:
                     values["bom"] = row.bom
                 if values.get("planned_date") is None:
-                    values["planned_date"] = today + datetime.timedelta(days=lead_time)
-                values["planned_start_date"] = _days_before(values["planned_date"], lead_time)
+                    values["planned_date"] = shift_days(today, lead_time)
+                values["planned_start_date"] = shift_days(values["planned_date"], -lead_time)
             if not values.get("number"):
                 values["number"] = f"MO{next(numbers):04d}"
             completed.append(values)
@@ -140,8 +141,8 @@ class Production(Workflow, Model):
         if not set(MADE) & set(values):
             return
         if "planned_date" in values or "product" in values:
-            cls.write_rows([{"id": p.id, "planned_start_date": _days_before(
-                p.planned_date, p.product.production_lead_time)} for p in productions])
+            cls.write_rows([{"id": p.id, "planned_start_date": shift_days(
+                p.planned_date, -p.product.production_lead_time)} for p in productions])
         drafts = [p for p in productions if p.state == "draft" and p.bom is not None]
         if drafts:
             Move = cls.env["stock.move"]
@@ -329,22 +330,29 @@ def _id(value):
     return getattr(value, "id", value)
 
 
-def _days_before(date, days):
+def shift_days(date, days):
+    """``date`` + ``days`` (negative: before), kept within the calendar."""
     try:
-        return date - datetime.timedelta(days=days or 0)
+        return date + datetime.timedelta(days=days or 0)
     except OverflowError:
-        return datetime.date.min
+        return datetime.date.max if days > 0 else datetime.date.min
 
 
 def _product_rows(env, ids):
-    """``{product id: row(default_uom, production_lead_time, bom)}``: what productions default from, one query."""
-    product, links = env["product.product"].table, env["production.product_bom"].table
-    first = (sa.select(links.c.bom).where(links.c.product == product.c.id)
-             .order_by(links.c.sequence, links.c.id).limit(1).scalar_subquery())
+    """``{product id: row(default_uom, production_lead_time, bom)}``: what productions default from, set-based."""
+    product = env["product.product"].table
+    firsts = first_boms(env, ids)
     rows = {}
     for batch in batches(env, sorted(ids)):
-        for row in env.execute(sa.select(product.c.id, product.c.default_uom, product.c.production_lead_time,
-                                         first.label("bom")).where(in_(product.c.id, batch))):
-            rows[row.id] = row
+        for id_, unit, lead_time in env.execute(sa.select(product.c.id, product.c.default_uom,
+                                                          product.c.production_lead_time)
+                                                .where(in_(product.c.id, batch))):
+            rows[id_] = _Defaults(unit, lead_time, firsts.get(id_))
     return rows
 
+
+class _Defaults:
+    __slots__ = ("default_uom", "production_lead_time", "bom")
+
+    def __init__(self, default_uom, production_lead_time, bom):
+        self.default_uom, self.production_lead_time, self.bom = default_uom, production_lead_time, bom
