@@ -16,10 +16,11 @@ rule's route ``manufacture`` makes draft productions of what it lacks
 (``reorder.py``).
 """
 from .bom import Bom, BomInput, BomOutput, Product, ProductBom
+from .demo import demo
 from .production import Location, Move, Production
 from .reorder import Rule
 
-__all__ = ["register"]
+__all__ = ["demo", "register"]
 
 
 def register(module):

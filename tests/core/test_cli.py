@@ -98,6 +98,7 @@ def test_demo_walks_through_the_modules():
     status, out = run("demo")
     assert status == 0
     assert "Activated" in out and "== product ==" in out and out.rstrip().endswith("Done.")
+    assert "make with Table from legs and a top" in out and "MO0001 done: 2 tables" in out   # production
 
 
 def test_demo_refuses_a_database_in_use(url, capsys):
