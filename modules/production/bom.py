@@ -163,6 +163,23 @@ def first_boms(env, products):
     return result
 
 
+def line_quantities(env, model, boms):
+    """``{bom: {product: quantity in the product's unit}}`` of the BOMs' lines of ``model`` (one query per batch)."""
+    lines, product = env[model].table, env["product.product"].table
+    unit, product_unit = env["product.uom"].table.alias("line_unit"), env["product.uom"].table.alias("product_unit")
+    quantity = lines.c.quantity * unit.c.factor / product_unit.c.factor
+    result = {}
+    for batch in batches(env, sorted(boms)):
+        query = (sa.select(lines.c.bom, lines.c.product, sa.func.sum(quantity))
+                 .join_from(lines, unit, unit.c.id == lines.c.unit)
+                 .join(product, product.c.id == lines.c.product)
+                 .join(product_unit, product_unit.c.id == product.c.default_uom)
+                 .where(in_(lines.c.bom, batch)).group_by(lines.c.bom, lines.c.product))
+        for bom, product_id, total in env.execute(query):
+            result.setdefault(bom, {})[product_id] = total or 0.0
+    return result
+
+
 def check_cycles(env, boms):
     """Refuse ``boms`` if one makes something needed, directly or through other BOMs, to make itself.
 

@@ -1,7 +1,8 @@
 """What a production's outputs cost: what its inputs cost when they were consumed.
 
-Consumed inputs are done moves leaving the warehouse, so stock recorded
-each one's ``cost_price`` (per unit of the product) as they went.  Their
+Consumed inputs are done moves leaving the warehouse, so stock records
+each one's ``cost_price`` (per unit of the product) as they go: the
+product's cost at that moment.  Their
 total is shared among the outputs by list value (quantity × list price),
 or by quantity when an output has no list price, and set as each output
 move's ``unit_price``: stock then moves the average cost of an
@@ -19,7 +20,7 @@ COST = Decimal("0.0001")
 
 
 def price_outputs(env, productions):
-    """Set the unit price of ``productions``' outputs not done yet from their consumed inputs (set-based)."""
+    """Set the unit price of ``productions``' outputs not done yet from their inputs (set-based)."""
     totals = input_costs(env, [p.id for p in productions])
     rows = []
     for production in productions:
@@ -43,15 +44,21 @@ def price_outputs(env, productions):
 
 
 def input_costs(env, production_ids):
-    """``{production id: Decimal or None}``: what the done inputs cost (None when one's cost is unknown)."""
-    move = env["stock.move"].table
+    """``{production id: Decimal or None}``: what the inputs cost (None when one's cost is unknown).
+
+    A consumed input costs what stock recorded as it left; one still
+    reserved costs its product's cost now, which it will record when done.
+    """
+    move, product = env["stock.move"].table, env["product.product"].table
+    cost = sa.case((move.c.state == "done", move.c.cost_price), else_=product.c.cost_price)
     totals = {}
     for batch in batches(env, production_ids):
-        for production, quantity, cost in env.execute(
-                sa.select(move.c.production_input, move.c.internal_quantity, move.c.cost_price)
-                .where(in_(move.c.production_input, batch), move.c.state == "done")):
-            if cost is None or totals.get(production, 0) is None:
+        for production, quantity, price in env.execute(
+                sa.select(move.c.production_input, move.c.internal_quantity, cost)
+                .join_from(move, product, product.c.id == move.c.product)
+                .where(in_(move.c.production_input, batch), move.c.state.in_(("done", "assigned")))):
+            if price is None or totals.get(production, 0) is None:
                 totals[production] = None
             else:
-                totals[production] = totals.get(production, Decimal(0)) + Decimal(repr(quantity)) * cost
+                totals[production] = totals.get(production, Decimal(0)) + Decimal(repr(quantity)) * Decimal(price)
     return totals

@@ -29,7 +29,7 @@ from core import Model, Workflow, errors, fields, transition
 from core.model import batches, in_
 
 from . import cost
-from .bom import first_boms
+from .bom import first_boms, line_quantities
 
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("running", "Running"),
           ("done", "Done"), ("cancelled", "Cancelled")]
@@ -99,34 +99,55 @@ class Production(Workflow, Model):
 
     @classmethod
     def _create(cls, vlist):
-        """A production with a BOM and no moves given gets its inputs and outputs from the BOM."""
+        """A production with a BOM and no moves given gets its inputs and outputs from the BOM (set-based)."""
         productions = super()._create(vlist)
-        exploded = [p for p in productions if p.bom is not None and not p.inputs and not p.outputs]
+        exploded = [p.id for p, v in zip(productions, vlist) if p.bom is not None
+                    and not v.get("inputs") and not v.get("outputs")]
         if exploded:
             cls.env["stock.move"].create_unchecked(explode(cls.env, exploded))
         return productions
 
     @classmethod
     def validate(cls, productions):
+        """One query finds the first production at fault; its error names what is wrong."""
         super().validate(productions)
-        for production in productions:
-            where = production.rec_name
-            product = production.product
-            if not production.quantity > 0:
-                raise errors.ValidationError(f"{where}: quantity must be greater than zero, not "
-                                             f"{production.quantity:g}", {"quantity": ["Must be greater than zero."]},
-                                             where)
-            if production.unit.category != product.default_uom.category:
-                raise errors.ValidationError(
-                    f"{where}: unit {production.unit.name} does not measure {product.name}",
-                    {"unit": [f"Must be a unit of {product.default_uom.category.name}."]}, where)
-            if production.warehouse.type != "warehouse":
-                raise errors.ValidationError(f"{where}: {production.warehouse.rec_name} is not a warehouse",
-                                             {"warehouse": ["Must be a stock.location of type warehouse."]}, where)
-            if production.bom is not None and not production.bom.output_quantity(product) > 0:
-                raise errors.ValidationError(
-                    f"{where}: bill of materials {production.bom.rec_name} does not make {product.name}",
-                    {"bom": [f"Must have {product.name} among its outputs."]}, where)
+        env = cls.env
+        table, product, location = cls.table, env["product.product"].table, env["stock.location"].table
+        unit, product_unit = env["product.uom"].table.alias("unit"), env["product.uom"].table.alias("product_unit")
+        outputs = env["production.bom.output"].table
+        makes = sa.exists().where(outputs.c.bom == table.c.bom, outputs.c.product == table.c.product)
+        for batch in batches(env, [p.id for p in productions]):
+            bad = env.execute(
+                sa.select(table.c.id)
+                .join_from(table, product, product.c.id == table.c.product)
+                .join(unit, unit.c.id == table.c.unit)
+                .join(product_unit, product_unit.c.id == product.c.default_uom)
+                .join(location, location.c.id == table.c.warehouse)
+                .where(in_(table.c.id, batch), sa.or_(
+                    table.c.quantity <= 0, unit.c.category != product_unit.c.category,
+                    location.c.type != "warehouse", sa.and_(table.c.bom.is_not(None), ~makes)))
+                .order_by(table.c.id).limit(1)).scalar()
+            if bad is not None:
+                cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def _refuse(cls, production):
+        """Raise the ValidationError naming what is wrong with ``production``."""
+        where, product = production.rec_name, production.product
+        if not production.quantity > 0:
+            raise errors.ValidationError(f"{where}: quantity must be greater than zero, not "
+                                         f"{production.quantity:g}", {"quantity": ["Must be greater than zero."]},
+                                         where)
+        if production.unit.category != product.default_uom.category:
+            raise errors.ValidationError(
+                f"{where}: unit {production.unit.name} does not measure {product.name}",
+                {"unit": [f"Must be a unit of {product.default_uom.category.name}."]}, where)
+        if production.warehouse.type != "warehouse":
+            raise errors.ValidationError(f"{where}: {production.warehouse.rec_name} is not a warehouse",
+                                         {"warehouse": ["Must be a stock.location of type warehouse."]}, where)
+        raise errors.ValidationError(
+            f"{where}: bill of materials {production.bom.rec_name} does not make {product.name}",
+            {"bom": [f"Must have {product.name} among its outputs."]}, where)
 
     # -- changes: drafts only ---------------------------------------------------------------
     @classmethod
@@ -147,7 +168,7 @@ class Production(Workflow, Model):
         if drafts:
             Move = cls.env["stock.move"]
             Move.delete_unchecked([m for p in drafts for m in list(p.inputs) + list(p.outputs)])
-            Move.create_unchecked(explode(cls.env, cls.browse([p.id for p in drafts])))
+            Move.create_unchecked(explode(cls.env, [p.id for p in drafts]))
 
     @classmethod
     def delete(cls, productions):
@@ -213,16 +234,20 @@ class Production(Workflow, Model):
     @classmethod
     @transition("done")
     def done(cls, productions):
-        """Finish the productions: inputs consumed (if not yet), outputs made at the inputs' cost."""
+        """Finish the productions: inputs consumed (if not yet), outputs made at the inputs' cost.
+
+        The inputs still to consume cost their product's cost now (what
+        stock records as they leave), so the outputs are priced first and
+        every move is done in one batch.
+        """
         productions = cls.browse([getattr(p, "id", p) for p in productions])
         cls._refuse_unassigned(productions, "finish")
         productions = cls.change_state(productions, "done", "finish")
-        cls._consume(productions)
-        Move = cls.env["stock.move"]
-        outputs = [m for p in productions for m in p.outputs if m.state not in ("done", "cancelled")]
         cost.price_outputs(cls.env, productions)
-        if outputs:
-            Move.do(outputs)
+        moves = [m for p in productions for m in p.inputs if m.state == "assigned"] + [
+            m for p in productions for m in p.outputs if m.state not in ("done", "cancelled")]
+        if moves:
+            cls.env["stock.move"].do(moves)
 
     @classmethod
     @transition("cancelled")
@@ -298,28 +323,54 @@ class Move:
         return super().priced_sources() | {"production"}
 
 
-def explode(env, productions):
-    """The move values of ``productions``' inputs and outputs: their BOMs scaled to their quantities.
+def explode(env, production_ids):
+    """The move values of the productions' inputs and outputs: their BOMs scaled to their quantities.
 
     A BOM making ``q`` of the product (in its unit) is run quantity / q
-    times; each input and output keeps the BOM line's unit.
+    times; each input and output keeps the BOM line's unit.  Set-based: the
+    productions, their warehouses' places, what their BOMs make and their
+    lines are read with a few queries whatever their number.
     """
-    Uom = env["product.uom"]
+    Production = env["production.production"]
+    table, product, location = Production.table, env["product.product"].table, env["stock.location"].table
+    unit, product_unit = env["product.uom"].table.alias("unit"), env["product.uom"].table.alias("product_unit")
+    wanted = table.c.quantity * unit.c.factor / product_unit.c.factor
+    rows = []
+    for batch in batches(env, production_ids):
+        rows += env.execute(
+            sa.select(table.c.id, table.c.product, table.c.bom, wanted.label("wanted"), table.c.planned_date,
+                      table.c.planned_start_date, location.c.storage_location, location.c.production_location)
+            .join_from(table, product, product.c.id == table.c.product)
+            .join(unit, unit.c.id == table.c.unit)
+            .join(product_unit, product_unit.c.id == product.c.default_uom)
+            .join(location, location.c.id == table.c.warehouse)
+            .where(in_(table.c.id, batch), table.c.bom.is_not(None)).order_by(table.c.id)).all()
+    boms = sorted({row.bom for row in rows})
+    made = line_quantities(env, "production.bom.output", boms)
+    lines = {"input": _lines(env, "production.bom.input", boms), "output": _lines(env, "production.bom.output", boms)}
     values = []
-    for production in productions:
-        warehouse, bom, product = production.warehouse, production.bom, production.product
-        wanted = Uom.compute_quantity(production.unit, production.quantity, product.default_uom, round=False)
-        runs = wanted / bom.output_quantity(product)
-        storage, place = warehouse.storage_location.id, warehouse.production_location.id
-        for line in bom.inputs:
-            values.append({"production_input": production.id, "product": line.product.id, "unit": line.unit.id,
-                           "quantity": line.quantity * runs, "from_location": storage, "to_location": place,
-                           "planned_date": production.planned_start_date})
-        for line in bom.outputs:
-            values.append({"production_output": production.id, "product": line.product.id,
-                           "unit": line.unit.id, "quantity": line.quantity * runs, "from_location": place,
-                           "to_location": storage, "planned_date": production.planned_date})
+    for row in rows:
+        runs = row.wanted / made[row.bom][row.product]
+        for kind, source, target, date in (
+                ("input", row.storage_location, row.production_location, row.planned_start_date),
+                ("output", row.production_location, row.storage_location, row.planned_date)):
+            for line_product, quantity, line_unit in lines[kind].get(row.bom, ()):
+                values.append({f"production_{kind}": row.id, "product": line_product, "unit": line_unit,
+                               "quantity": quantity * runs, "from_location": source, "to_location": target,
+                               "planned_date": date})
     return values
+
+
+def _lines(env, model, boms):
+    """``{bom: [(product, quantity, unit)]}`` of the BOMs' lines of ``model``, in their order."""
+    table = env[model].table
+    result = {}
+    for batch in batches(env, boms):
+        for bom, product, quantity, unit in env.execute(
+                sa.select(table.c.bom, table.c.product, table.c.quantity, table.c.unit)
+                .where(in_(table.c.bom, batch)).order_by(table.c.bom, table.c.id)):
+            result.setdefault(bom, []).append((product, quantity, unit))
+    return result
 
 
 def _moves(productions):

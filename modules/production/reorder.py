@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from core import errors, fields
 from core.model import chunks
 
-from .bom import first_boms
+from .bom import first_boms, line_quantities
 from .production import shift_days
 
 
@@ -176,8 +176,8 @@ def _recipes(env, plans):
     for plan in plans:
         recipes[plan.id] = _Recipe(chosen.get(plan.id) or firsts.get(plan.product), lead_times.get(plan.product, 0))
     pairs = {(r.bom, p.product) for p, r in ((p, recipes[p.id]) for p in plans) if r.bom is not None}
-    made = _line_quantities(env, "production.bom.output", sorted({b for b, _ in pairs}))
-    used = _line_quantities(env, "production.bom.input", sorted({b for b, _ in pairs}))
+    made = line_quantities(env, "production.bom.output", sorted({b for b, _ in pairs}))
+    used = line_quantities(env, "production.bom.input", sorted({b for b, _ in pairs}))
     for plan in plans:
         recipe = recipes[plan.id]
         output = made.get(recipe.bom, {}).get(plan.product, 0.0)
@@ -185,23 +185,6 @@ def _recipes(env, plans):
             recipe.per_unit = {component: quantity / output
                                for component, quantity in used.get(recipe.bom, {}).items()}
     return recipes
-
-
-def _line_quantities(env, model, boms):
-    """``{bom: {product: quantity in the product's unit}}`` of the BOMs' lines of ``model`` (one query)."""
-    lines, product = env[model].table, env["product.product"].table
-    unit, product_unit = env["product.uom"].table.alias("line_unit"), env["product.uom"].table.alias("product_unit")
-    quantity = lines.c.quantity * unit.c.factor / product_unit.c.factor
-    result = {}
-    for chunk in chunks(boms):
-        query = (sa.select(lines.c.bom, lines.c.product, sa.func.sum(quantity))
-                 .join_from(lines, unit, unit.c.id == lines.c.unit)
-                 .join(product, product.c.id == lines.c.product)
-                 .join(product_unit, product_unit.c.id == product.c.default_uom)
-                 .where(lines.c.bom.in_(chunk)).group_by(lines.c.bom, lines.c.product))
-        for bom, product_id, total in env.execute(query):
-            result.setdefault(bom, {})[product_id] = total or 0.0
-    return result
 
 
 def _low_level_codes(edges):
