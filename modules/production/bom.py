@@ -79,12 +79,8 @@ class _BomLine:
                     f"{where}: unit {line.unit.name} does not measure {line.product.name} (a unit of "
                     f"{line.product.default_uom.category.name} is needed)",
                     {"unit": [f"Must be a unit of {line.product.default_uom.category.name}."]}, where)
+        check_cycles(cls.env, sorted({line.bom for line in lines}, key=lambda b: b.id))   # a line added or changed
 
-    @classmethod
-    def _write(cls, lines, values):
-        super()._write(lines, values)
-        if {"product", "bom"} & set(values):   # a line moved to another product or BOM may close a circle
-            check_cycles(cls.env, sorted({line.bom for line in lines}, key=lambda b: b.id))
 
 
 class BomInput(_BomLine, Model):
@@ -140,7 +136,7 @@ class Product:
         help="How long making it takes: a production starts that many days before its output is due.")
 
     @property
-    def bom(self):
+    def first_bom(self):
         """The default bill of materials: the first of ``boms``, or None."""
         return self.boms[0].bom if self.boms else None
 

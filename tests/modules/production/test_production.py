@@ -66,7 +66,7 @@ def test_a_production_takes_the_products_first_bom_and_makes_its_moves(database)
             {"product": world.leg.id, "quantity": 8}], "outputs": [{"product": world.table.id, "quantity": 2}]}])
         env["product.product"].write([world.table], {"boms": [("create", [{"bom": other.id, "sequence": 5}])]})
         assert [link.bom for link in world.table.boms] == [world.bom, other]
-        assert world.table.bom == world.bom
+        assert world.table.first_bom == world.bom
         production = world.produce(env, 3)
         assert production.number == "MO0001"
         assert (production.state, production.bom, production.unit) == ("draft", world.bom, world.units["u"])
@@ -297,6 +297,9 @@ def test_a_cycle_through_several_boms_is_refused(database):
             Bom.write([legs], {"inputs": [("write", [legs.inputs[0].id], {"product": world.table.id,
                                                                           "unit": world.units["u"].id})]})
         assert legs.inputs[0].product == world.screw
+        with pytest.raises(errors.ValidationError, match="needed to make itself"):   # a line added to a BOM too
+            env["production.bom.input"].create([{"bom": legs.id, "product": world.table.id, "quantity": 1}])
+        assert len(legs.inputs) == 1
         with pytest.raises(errors.ValidationError, match="at least one output"):
             env["production.bom.output"].delete(list(world.bom.outputs))
         assert len(world.bom.outputs) == 1
