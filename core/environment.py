@@ -6,6 +6,7 @@ import types
 from . import errors, sequence
 
 OPERATIONS = ("read", "create", "write", "delete")
+WRITES_AT_BEGIN = "kitwork_writes_at_begin"   # SQLite: the connection's total_changes when its transaction began
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +157,49 @@ class Environment:
             raise
         else:
             savepoint.commit()
+
+    def take_write_lock(self):
+        """SQLite: make this transaction the database's one writer, waiting for it (the busy timeout).
+
+        A transaction that has only read yet cannot become the writer while
+        another one writes: SQLite refuses at once ("database is locked")
+        rather than wait, as waiting could deadlock.  Since it has written
+        nothing, it starts again as ``BEGIN IMMEDIATE``, which waits for the
+        writer to finish; its savepoints are made again (they hold nothing)
+        and the cache is emptied, so what it reads next is what the other
+        transaction committed.  PostgreSQL locks rows instead (``Model.lock``).
+        Past the busy timeout it is a UserError, the transaction left as it
+        was (a reader, its savepoints in place), so a caller catching it can
+        go on or give up.
+        """
+        connection = self.connection
+        driver = connection.connection.driver_connection
+        if connection.info.get(WRITES_AT_BEGIN) != driver.total_changes:
+            return   # it has written: it holds the write lock until it ends
+        savepoints = []
+        nested = connection.get_nested_transaction()
+        while nested is not None:   # SQLAlchemy's savepoints, innermost first
+            savepoints.insert(0, nested._savepoint)
+            nested = nested._previous_nested
+        cursor, busy = driver.cursor(), None
+        try:
+            cursor.execute("ROLLBACK")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except connection.dialect.dbapi.OperationalError as exc:
+                busy = exc
+                cursor.execute("BEGIN")   # a reader again, as before: it had nothing to lose
+            for name in savepoints:
+                cursor.execute(f'SAVEPOINT "{name}"')
+        finally:
+            cursor.close()
+        self._invalidate()
+        if busy is not None:
+            timeout = connection.engine.url.query.get("timeout", "5")
+            raise errors.UserError(f"cannot lock: another transaction kept {self.database!r} busy past the busy "
+                                   f"timeout ({timeout} s; ?timeout=N in the URL): {busy}; nothing was changed, "
+                                   f"try again")
+        connection.info[WRITES_AT_BEGIN] = None   # the write lock is held until the transaction ends
 
     def next_numbers(self, name, count):
         """``count`` consecutive numbers of the sequence ``name`` (first: 1)."""

@@ -51,11 +51,29 @@ class Order(Workflow):
         return amounts
 
     # -- changes by hand ---------------------------------------------------------
-    _writable_after_draft = frozenset()   # fields that may change in any state (labels, say)
+    writable_after_draft = ()
+    """The fields of this class that a caller may write in any state (labels, say); others only in draft.
+
+    Each class of the composed order lists its own: the model, and each
+    module's extension of it (``writable_after_draft = ("delivery_slot",)``);
+    :meth:`fields_writable_after_draft` joins them.
+    """
+
+    @classmethod
+    def fields_writable_after_draft(cls):
+        """Every field the composed order lets a caller write whatever its state: the classes' lists together."""
+        names = set()
+        for klass in cls.__mro__:
+            names.update(vars(klass).get("writable_after_draft", ()))
+        unknown = names.difference(cls.fields)
+        if unknown:
+            raise errors.ModuleError(f"{cls._name}.writable_after_draft names {', '.join(sorted(unknown))}, "
+                                     f"which {cls._name} has no field of")
+        return frozenset(names)
 
     @classmethod
     def write(cls, orders, values):
-        if not isinstance(values, dict) or not set(values) <= cls._writable_after_draft:
+        if not isinstance(values, dict) or not set(values) <= cls.fields_writable_after_draft():
             cls._check_draft(orders, "changed")
         super().write(orders, values)
 

@@ -23,7 +23,7 @@ A kit's ``cost_price`` is what its components cost (see :mod:`.cost`): it
 follows them, so the margin control and a purchase kit line's default price
 read it like any product's cost.
 """
-from . import pricing, purchase, sale, stock
+from . import hooks, pricing, purchase, sale, stock
 from .demo import demo
 from .product import Component, Product
 
@@ -32,6 +32,7 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(Product, Component)
+    module.add_hooks(hooks)
     module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, sale.Product, extra="sale")
     module.add_hooks(sale, extra="sale")
     module.add_models(pricing.SaleLine, extra="product_price_list")

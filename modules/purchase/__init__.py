@@ -1,5 +1,5 @@
 """Purchases: what Kitwork orders from its suppliers, and who supplies each product."""
-from . import hookspecs, stock
+from . import amendment, hookspecs, stock
 from .demo import demo
 from .purchase import Purchase, PurchaseLine
 from .supplier import Product, ProductSupplier
@@ -9,6 +9,7 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(ProductSupplier, Product, Purchase, PurchaseLine)
+    module.add_models(amendment.PurchaseAmendment, amendment.PurchaseAmendmentLine)
     module.add_hookspecs(hookspecs)
     module.add_models(stock.Purchase, stock.PurchaseLine, extra="stock")
     module.add_hooks(stock, extra="stock")

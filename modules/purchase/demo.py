@@ -17,6 +17,11 @@ def demo(database, out):
                   f"expected {line.delivery_date} (lead time 3 days)\n")
         Purchase.quote([purchase])
         Purchase.confirm([purchase])
+        Amendment = env["purchase.amendment"]
+        amendment, = Amendment.create([{"purchase": purchase.id, "lines": [
+            {"action": "quantity", "line": line.id, "quantity": 12}]}])
+        Amendment.validate([amendment])
+        out.write(f"{purchase.number} confirmed, then amended to {line.quantity:g} (revision {purchase.revision})\n")
         Purchase.process([purchase])
         if "stock.shipment.in" in env:
             env["stock.shipment.in"].receive(purchase.shipments)

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from core import Model, fields
+from modules.product.amendment import AmendableLine
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
 
@@ -20,9 +21,11 @@ class Purchase(Order, Model):
     invoice_method = fields.Selection(INVOICE_METHODS, "Invoice method", required=True, default="order")
     lines = fields.One2Many("purchase.line", "purchase", "Lines")
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_untaxed_amount")
+    revision = fields.Integer("Revision", readonly=True, default=0,
+                              help="How many amendments (purchase.amendment) were validated on the purchase.")
 
 
-class PurchaseLine(OrderLine, Model):
+class PurchaseLine(AmendableLine, OrderLine, Model):
     """What is ordered from the supplier, priced and dated from the product's suppliers."""
 
     _name = "purchase.line"

@@ -1,6 +1,7 @@
 """purchase with stock: processing a purchase expects its goods from the supplier."""
 from core import fields, hookimpl
 
+from modules.stock.amendment import amend_moves
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
 
 
@@ -16,6 +17,7 @@ class Purchase(StockOrder):
 class PurchaseLine(StockLine):
     _name = "purchase.line"
     _move_shipment_field = "shipment_in"
+    _moved_word = "received"
 
     moves = moves_field()
     quantity_received = fields.Function(fields.Float("Quantity received"), "get_quantity_moved")
@@ -40,6 +42,12 @@ def purchase_process(env, purchases):
 @hookimpl
 def purchase_cancel(env, purchases):
     env["purchase.purchase"].cancel_moves(purchases)
+
+
+@hookimpl
+def purchase_amend(env, purchases, changes):
+    """The incoming moves follow the amended quantities."""
+    amend_moves(env["purchase.purchase"], purchases, changes)
 
 
 @hookimpl

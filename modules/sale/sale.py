@@ -2,6 +2,7 @@ import datetime
 
 from core import Model, errors, fields, hookimpl
 from modules.party.party import check_names
+from modules.product.amendment import AmendableLine
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
 
@@ -62,7 +63,7 @@ class Sale(Order, Model):
     _name = "sale.sale"
     _order = (("sale_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
-    _writable_after_draft = frozenset({"status", "shipping_method"})
+    writable_after_draft = ("status", "shipping_method")
 
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the sale is first quoted, and kept.")
@@ -77,6 +78,8 @@ class Sale(Order, Model):
                              help="A label of the sale's progress, independent of its state; may change any time.")
     shipping_method = fields.Many2One("sale.shipping_method", "Shipping method", ondelete="restrict",
                                       help="May change any time.")
+    revision = fields.Integer("Revision", readonly=True, default=0,
+                              help="How many amendments (sale.amendment) were validated on the sale.")
 
     @classmethod
     def write(cls, sales, values):
@@ -109,7 +112,7 @@ class Product:
         cls.env["sale.line"].refuse_unit_category_change(products)
 
 
-class SaleLine(OrderLine, Model):
+class SaleLine(AmendableLine, OrderLine, Model):
     """What the customer orders: a quantity of a product, at the product's list price by default."""
 
     _name = "sale.line"

@@ -141,6 +141,7 @@ class StockLine:
     """
 
     _move_shipment_field = None
+    _moved_word = "moved"
 
     @classmethod
     def move_locations(cls, orders):
@@ -234,6 +235,16 @@ class StockLine:
                           "from_location": source, "to_location": destination,
                           "planned_date": row.planned_date, "origin": f"{cls._name},{row.id}"})
         return specs
+
+    @classmethod
+    def amendment_floors(cls, lines):
+        """An amendment never takes a line below what its moves already carried (``_moved_word``)."""
+        floors = super().amendment_floors(lines)
+        moved = cls.get_quantity_moved(lines, "quantity_moved") if lines else {}
+        for line in lines:
+            if moved[line.id] > 0:
+                floors.setdefault(line.id, []).append((moved[line.id], cls._moved_word))
+        return floors
 
     @classmethod
     def get_quantity_moved(cls, lines, name):

@@ -9,7 +9,7 @@ and as soon as a sale takes the product below its minimum; manual rules wait
 in the replenishment report.  Products supplied on order are bought when a
 sale of them is confirmed, and the goods received are kept for that sale.
 """
-from . import hooks, sale
+from . import exception, hooks, sale
 from .cli import cli_commands
 from .demo import demo
 from .rule import Configuration, Move, Product, Purchase, PurchaseLine, Rule
@@ -20,6 +20,6 @@ __all__ = ["cli_commands", "demo", "register"]
 def register(module):
     module.add_models(Configuration, Rule, Product, Purchase, PurchaseLine, Move)
     module.add_hooks(hooks)
-    module.add_models(sale.Sale, sale.SaleLine, sale.Move, extra="sale")
+    module.add_models(sale.Sale, sale.SaleLine, sale.Move, exception.SupplyException, extra="sale")
     module.add_models(sale.SaleLineComponent, extra=("product_kit", "sale"))
     module.add_hooks(sale, extra="sale")

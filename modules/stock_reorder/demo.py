@@ -38,15 +38,28 @@ def demo(database, out):
         purchase, = sale.purchases
         out.write(f"confirmed {sale.number}: 2 desks bought on order, in the same draft purchase as the chairs "
                   f"({len(purchase.lines)} lines)\n")
+        Amendment, desks = env["sale.amendment"], sale.lines[0]
+        raised, = Amendment.create([{"sale": sale.id, "lines": [{"action": "quantity", "line": desks.id,
+                                                                 "quantity": 3}]}])
+        Amendment.validate([raised])
+        bought = sum(line.quantity for line in purchase.lines if line.origin == desks)
+        out.write(f"the customer wants 3 desks: {sale.number} amended (revision {sale.revision}), the draft "
+                  f"purchase follows ({bought:g} desks bought)\n")
         Sale.process([sale])
         delivery = sale.shipments[0]
         out.write(f"delivery {delivery.id}: {delivery.state} (waiting for the purchase)\n")
         Purchase = env["purchase.purchase"]
         Purchase.quote([purchase])
         Purchase.confirm([purchase])
+        lowered, = Amendment.create([{"sale": sale.id, "lines": [{"action": "quantity", "line": desks.id,
+                                                                  "quantity": 2}]}])
+        Amendment.validate([lowered])
+        exception, = env["supply.exception"].search([("sale", "=", sale.id)])
+        out.write(f"back to 2 desks after {purchase.number} was confirmed: the supplier's order stays, a supply "
+                  f"exception ({exception.kind}, {exception.quantity:g}, {exception.state}) tells purchasing\n")
         Purchase.process([purchase])
         env["stock.shipment.in"].receive(purchase.shipments)
-        out.write(f"received {purchase.number}: delivery {delivery.state}, the desks are kept for {sale.number}\n")
+        out.write(f"received {purchase.number}: delivery {delivery.state}, 2 desks are kept for {sale.number}\n")
         env["stock.shipment.out"].ship([delivery])
         out.write(f"delivered: {sale.number} is {sale.state}\n")
         chairs, = Sale.create([{"party": customer.id, "lines": [{"product": chair.id, "quantity": 3}]}])

@@ -118,6 +118,11 @@ def _method_schema(converter, model, exposed):
         else:
             prop = converter.field2property(marshmallow_field)
         prop["description"] = f"{field.string or name}" + (f". {field.help}" if field.help else "")
+        if field.required:   # given, and not null
+            required.append(name)
+            if isinstance(prop.get("type"), list):
+                prop["type"] = [t for t in prop["type"] if t != "null"]
+                prop["type"] = prop["type"][0] if len(prop["type"]) == 1 else prop["type"]
         properties[name] = prop
     schema = {"type": "object", "additionalProperties": False, "properties": properties}
     if required:

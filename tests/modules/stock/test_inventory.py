@@ -226,7 +226,7 @@ def test_a_sale_shipping_while_an_inventory_is_confirmed(database, first):
 
 
 def test_upgrading_a_database_gives_its_warehouses_a_lost_and_found(kitwork_database):
-    """stock_0003 on a database already holding warehouses (made at stock_0002)."""
+    """stock_0004 on a database already holding warehouses (made at stock_0003)."""
     from alembic import command
 
     from core import migration
@@ -237,7 +237,7 @@ def test_upgrading_a_database_gives_its_warehouses_a_lost_and_found(kitwork_data
                                       {"name": "Depot", "type": "warehouse"}])
     with database.engine.begin() as connection:   # back to the revision before, as an older database would be
         cfg = migration.config(connection, database.available_modules())
-        command.downgrade(cfg, "stock@stock_0002")
+        command.downgrade(cfg, "stock@stock_0003")
         connection.exec_driver_sql("DELETE FROM stock_location WHERE type = 'lost_found' AND code != 'LOST'")
     database.upgrade()
     with database.transaction() as env:

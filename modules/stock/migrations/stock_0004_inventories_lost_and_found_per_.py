@@ -1,15 +1,15 @@
 """inventories, lost and found per warehouse, costs
 
-Revision ID: stock_0003
-Revises: stock_0002
+Revision ID: stock_0004
+Revises: stock_0003
 Create Date: 2026-12-07 21:31:29.190431
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'stock_0003'
-down_revision = 'stock_0002'
+revision = 'stock_0004'
+down_revision = 'stock_0003'
 branch_labels = None
 depends_on = None
 
