@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -315,3 +316,26 @@ def run_jobs(monkeypatch):
         finally:
             own.close()
     return run
+def concurrently(url, work, count=3):
+    """Run ``work(env)`` in ``count`` transactions at once, each on its own connection; return the errors raised.
+
+    The threads start their work together (a barrier), so that they really
+    overlap: what a test then checks is what no interleaving may break.
+    """
+    from core import Database
+
+    errors_seen, barrier = [], threading.Barrier(count)
+
+    def run():
+        try:
+            with Database(url).transaction() as env:
+                barrier.wait()
+                work(env)
+        except Exception as exc:   # returned: the test fails on any error
+            errors_seen.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors_seen

@@ -2,8 +2,9 @@
 
 A product's ``cost_price_method`` says how its cost follows its receipts:
 ``fixed`` (the default) never changes it; ``average`` makes each done
-receipt from a supplier move it to the average of what was on hand at the
-old cost and what arrives at the purchase price:
+receipt from a supplier (or from another location ``stock.move.priced_sources``
+names) move it to the average of what was on hand at the old cost and what
+arrives at the move's unit price (a purchase price):
 
     cost = (on hand × cost + received × price) / (on hand + received)
 
@@ -62,8 +63,9 @@ def _move_rows(env, ids):
 
 
 def _average_costs(env, rows, warehouse_of):
-    """Move the cost of average-cost products received from a supplier; return ``{product: new cost}``."""
-    receipts = [row for row in rows if row.cost_price_method == "average" and row.source_type == "supplier"
+    """Move the cost of average-cost products received at a price; return ``{product: new cost}``."""
+    priced = env["stock.move"].priced_sources()
+    receipts = [row for row in rows if row.cost_price_method == "average" and row.source_type in priced
                 and row.to_location in warehouse_of and row.unit_price is not None]
     if not receipts:
         return {}

@@ -178,6 +178,16 @@ class Move(Workflow, Model):
         raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
                                      {"to_location": ["Must differ from the origin location."]}, move.rec_name)
 
+    @classmethod
+    def priced_sources(cls):
+        """The types of the locations whose goods enter the warehouses at their move's unit price.
+
+        A done move from one of them into a warehouse moves the average cost
+        of its product (see ``cost.py``): stock knows suppliers; a module
+        bringing goods in from elsewhere at a known cost adds its own type.
+        """
+        return {"supplier"}
+
     # -- history is read-only --------------------------------------------------------
     @classmethod
     def write(cls, moves, values):

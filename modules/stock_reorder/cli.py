@@ -25,7 +25,12 @@ def replenish(args, out):
             out.write(f"transfer: internal shipment {shipment.id} (draft) {_site(shipment.from_location)} -> "
                       f"{_site(shipment.to_location)}: {move.quantity:g} {move.unit.symbol} {move.product.name}, "
                       f"planned {move.planned_date}\n")
-        out.write(f"{len(lines)} purchase line(s) and {len(moves)} transfer move(s) created or increased\n")
+        made = [r for r in ordered if r._name not in ("purchase.line", "stock.move")]   # another route's orders
+        for record in made:
+            out.write(f"made: {record.rec_name} (draft) for {_site(record.warehouse)}: {record.quantity:g} "
+                      f"{record.unit.symbol} {record.product.name}, planned {record.planned_date}\n")
+        out.write(f"{len(lines)} purchase line(s) and {len(moves)} transfer move(s) created or increased"
+                  + (f", {len(made)} {made[0]._name} made" if made else "") + "\n")
 
 
 def _site(warehouse):
@@ -58,6 +63,8 @@ def _money(value):
 
 
 def _source(row):
+    if row["route"] == "manufacture":
+        return f"make with {row['bom'].name}" if row.get("bom") else "no BOM"
     if row["source_warehouse"] is not None:
         return f"transfer from {_site(row['source_warehouse'])}"
     return row["vendor"].name if row["vendor"] else "no vendor"

@@ -287,13 +287,36 @@ class Rule(Model):
         warehouses = {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"}
         profiles = forecast.profiles(cls.env, sorted({p.product for p in plans}), sorted(warehouses), until)
         due = []
-        for plan in _destinations_first(plans):
+        for plan in cls._in_supply_order(plans):
             if cls._need(plan, profiles[plan.warehouse, plan.product]):
                 due.append(plan)
-                if plan.route == "transfer":   # the transfer takes it from the source warehouse
-                    profiles[plan.source_warehouse, plan.product].add(plan.date, 0.0, plan.to_order)
+                cls._pass_on(plan, profiles)
         due = sorted((p for p in due if warehouse in (None, p.warehouse)), key=lambda p: (p.warehouse, p.position))
         return cls._rows(due)
+
+    @classmethod
+    def _in_supply_order(cls, plans):
+        """``plans`` in the order their needs are settled: a plan whose supply draws on others before them.
+
+        A transfer rule comes before the rules of its source warehouse (see
+        :func:`_destinations_first`).  A module adding a route whose supply
+        takes stock of other rules' products orders them too (and calls
+        ``super()``).
+        """
+        return _destinations_first(plans)
+
+    @classmethod
+    def _pass_on(cls, plan, profiles):
+        """Count the demand ``plan``'s supply makes on other products or warehouses in ``profiles``.
+
+        Called for each due plan, in the order of :meth:`_in_supply_order`,
+        so that the plans settled after it see that demand in the same run:
+        a transfer takes what it orders from its source warehouse.
+        ``profiles`` maps ``(warehouse id, product id)`` to the forecast
+        profile of every rule's product in every warehouse concerned.
+        """
+        if plan.route == "transfer":
+            profiles[plan.source_warehouse, plan.product].add(plan.date, 0.0, plan.to_order)
 
     @classmethod
     def _vendors(cls, plans, date):
@@ -562,17 +585,20 @@ class _Plan:
 
     ``wanted``: a quantity given by hand (``Rule.order``), ordered whatever
     the proposal; ``supplier`` and ``priced``: the vendor's supplier row and
-    the row pricing the purchase (see :meth:`Rule._vendors`).
+    the row pricing the purchase (see :meth:`Rule._vendors`);
+    ``route_data``: what the module owning the plan's route keeps for it
+    (production: the bill of materials and what it consumes).
     """
 
     __slots__ = _PLAN_COLUMNS + ("position", "lead_times", "date", "on_hand", "forecast", "visibility",
-                                 "to_order", "why", "wanted", "supplier", "priced")
+                                 "to_order", "why", "wanted", "supplier", "priced", "route_data")
 
     def __init__(self, *values):
         for name, value in zip(_PLAN_COLUMNS, values):
             setattr(self, name, value)
         self.route = supply_route(self.route, self.source_warehouse)
         self.wanted = self.supplier = self.priced = None
+        self.route_data = None
 
 
 def supply_route(route, source_warehouse):

@@ -102,6 +102,7 @@ def test_demo_walks_through_the_modules(tmp_path, monkeypatch):
     # §17: a price break prices the chairs' proposal, a rule snoozed, a discount for a whole category
     assert "order 28 at 36.00 (supplier price from 24)" in out and "snoozed until" in out
     assert "9 x Garden chair: gross 100.00 (garden list price), discount 5% (garden season)" in out
+    assert "make with Table from legs and a top" in out and "MO0001 done: 2 tables" in out   # production
 
 
 def test_demo_refuses_a_database_in_use(url, capsys):
