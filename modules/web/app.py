@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from core import Database, errors
 from modules.res import AuthenticationError
 
-from . import openapi, problems, security
+from . import lists, openapi, problems, security
 from .problems import Problem, bearer, read_body
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
@@ -139,19 +139,29 @@ class Api:
             return result
         return self.act(key, work, write=False)
 
-    def search(self, key, name, query):
+    def search(self, key, name, query, url):
+        """A page of records with the total in ``X-Total-Count`` and, while more remain, the next page's ``Link``."""
         model = self.model(name)
-        domain, order, limit, offset = problems.search_parameters(model, query, DEFAULT_LIMIT, MAX_LIMIT)
+        domain, order, limit, offset, fields = lists.search_parameters(
+            self.database.pool.models, model, query, DEFAULT_LIMIT, MAX_LIMIT)
 
         def work(env):
             Model = env[name]
             try:
                 records = Model.search(domain, order=order, limit=limit, offset=offset)
+                if len(records) < limit and (records or not offset):   # this page is the last: no count needed
+                    total = offset + len(records)
+                else:
+                    total = Model.search_count(domain)
             except errors.UserError as exc:
                 if isinstance(exc, errors.AccessError):
                     raise
                 raise Problem(400, "Invalid search", str(exc)) from None
-            return Model.dump(records)
+            headers = {"X-Total-Count": str(total)}
+            link = lists.next_link(url, offset, limit, total)
+            if link:
+                headers["Link"] = link
+            return lists.Answer(lists.select(env, name, records, fields), headers)
         return self.act(key, work, write=False)
 
     def create(self, key, name, body):
@@ -172,16 +182,19 @@ class Api:
             return [{"id": r.id} for r in records]
         return self.act(key, work, write=True)
 
-    def read(self, key, name, id_):
-        self.model(name)
+    def read(self, key, name, id_, query):
+        model = self.model(name)
         problems.check_id(name, id_)
+        unknown = sorted(set(query) - {"fields"})
+        if unknown:
+            raise Problem(400, "Invalid query", f"unknown query parameter(s) {', '.join(unknown)}; use fields")
+        fields = lists.parse_fields(self.database.pool.models, model, query.get("fields"))
 
         def work(env):
-            Model = env[name]
-            records = Model.search([("id", "=", id_)])
+            records = env[name].search([("id", "=", id_)])
             if not records:
                 raise Problem(404, "No such record", f"no {name} with id {id_} (it may have been deleted)")
-            return Model.dump(records)[0]
+            return lists.select(env, name, records, fields)[0]
         return self.act(key, work, write=False)
 
     def write(self, key, name, id_, body):
@@ -251,6 +264,8 @@ def respond(function, *args, status=200):
         return problems.response(exc)
     if status == 204:
         return Response(status_code=204)
+    if isinstance(result, lists.Answer):
+        return JSONResponse(result.body, status_code=status, headers=result.headers)
     return JSONResponse(result, status_code=status)
 
 
@@ -287,7 +302,7 @@ def create_app(url, secret=None):
     async def collection(request):
         name = request.path_params["model"]
         if request.method == "GET":
-            return await run(lambda: api.search(bearer(request), name, request.query_params))
+            return await run(lambda: api.search(bearer(request), name, request.query_params, request.url))
         body = await body_of(request)
         if isinstance(body, Response):
             return body
@@ -296,7 +311,7 @@ def create_app(url, secret=None):
     async def record(request):
         name, id_ = request.path_params["model"], problems.path_id(request.path_params["id"])
         if request.method == "GET":
-            return await run(lambda: api.read(bearer(request), name, id_))
+            return await run(lambda: api.read(bearer(request), name, id_, request.query_params))
         if request.method == "DELETE":
             return await run(lambda: api.delete(bearer(request), name, id_), status=204)
         body = await body_of(request)

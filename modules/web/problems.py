@@ -211,50 +211,8 @@ def check_call(model, exposed, arguments, max_ids):
     return ids, params
 
 
-def search_parameters(model, query, default_limit, max_limit):
-    """``(domain, order, limit, offset)`` from a search's query string, shapes checked; 400 if wrong."""
-    known = {"domain", "order", "limit", "offset"}
-    unknown = sorted(set(query) - known)
-    if unknown:
-        raise Problem(400, "Invalid query", f"unknown query parameter(s) {', '.join(unknown)}; "
-                      f"use domain, order, limit, offset")
-
-    def number(name, default, low, high):
-        text = query.get(name)
-        if text is None:
-            return default
-        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-            raise Problem(400, "Invalid query", f"{name} must be a whole number from {low} to {high}, "
-                          f"not {text!r:.40}")
-        return int(text)
-
-    limit = number("limit", default_limit, 1, max_limit)
-    offset = number("offset", 0, 0, MAX_ID)
-    domain = _json_query(query, "domain", [])
-    if not isinstance(domain, list) or not all(
-            isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[1], str)
-            for c in domain):
-        raise Problem(400, "Invalid domain", "domain must be a JSON list of [field, operator, value] triples, "
-                      'e.g. [["state", "=", "draft"]]')
-    for name, operator, value in domain:
-        head = name.split(".", 1)[0]
-        if not FIELD_PATH.fullmatch(name) or (head != "id" and head not in model.fields):
-            raise Problem(400, "Invalid domain", f"{model._name} has no field {name!r:.80}")
-        if operator not in Model.OPERATORS:
-            raise Problem(400, "Invalid domain", f"unknown operator {operator!r:.40}; use one of "
-                          f"{', '.join(Model.OPERATORS)}")
-        scalars = value if isinstance(value, list) else [value]
-        if isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in scalars):
-            raise Problem(400, "Invalid domain", f"the value of {name!r} must be a JSON scalar, or a list "
-                          f"of scalars for in / not in")
-    order = _json_query(query, "order", None)
-    if order is not None and (not isinstance(order, list) or not all(
-            isinstance(o, list) and len(o) == 2 and all(isinstance(p, str) for p in o) for o in order)):
-        raise Problem(400, "Invalid order", 'order must be a JSON list of [field, "ASC" or "DESC"] pairs')
-    return [tuple(c) for c in domain], [tuple(o) for o in order] if order else None, limit, offset
-
-
-def _json_query(query, name, default):
+def json_query(query, name, default):
+    """The JSON value of query parameter ``name`` (``default`` when absent); 400 if it is not JSON."""
     text = query.get(name)
     if text is None:
         return default

@@ -1,0 +1,92 @@
+"""HTTP for integrators (CONTRACT.md §18): lists, problems by type and path, idempotent POSTs, operators' routes.
+
+One real server (uvicorn on 127.0.0.1) over one database with every module,
+shared by the tests of this file, on both backends.
+"""
+import json
+import re
+
+import pytest
+
+from .conftest import Served, add_user
+
+
+@pytest.fixture(scope="module")
+def served(full_db):
+    served = Served(full_db)
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(full_db):
+    return add_user(full_db, "integrator", groups=["admin"])
+
+
+@pytest.fixture(scope="module")
+def http(served, admin):
+    return served.client(admin)
+
+
+@pytest.fixture(scope="module")
+def shop(http):
+    """A unit, three parties and a product; what the tests read and sell."""
+    unit, = ok(http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    parties = ok(http.post("/api/party.party", json=[{"name": name, "code": f"L-{name}"}
+                                                     for name in ("Ash", "Birch", "Cedar")]), 201)
+    product, = ok(http.post("/api/product.product", json=[
+        {"name": "Lamp", "default_uom": unit["id"], "list_price": "4.00"}]), 201)
+    return {"unit": unit, "parties": parties, "product": product}
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.text
+    return None if status == 204 else response.json()
+
+
+def problem(response, status, type_=None):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    if type_ is not None:
+        assert body["type"] == type_, body
+    return body
+
+
+def codes(response):
+    return [p["code"] for p in response.json()]
+
+
+def test_lists_have_a_total_and_a_next_link(http, shop):
+    mine = json.dumps([["code", "like", "L-%"]])
+    first = http.get("/api/party.party", params={"domain": mine, "limit": "2", "order": '[["name", "ASC"]]'})
+    assert codes(first) == ["L-Ash", "L-Birch"] and first.headers["X-Total-Count"] == "3"
+    link = re.fullmatch(r'<(.+)>; rel="next"', first.headers["Link"])
+    second = http.get(link.group(1))
+    assert codes(second) == ["L-Cedar"] and second.headers["X-Total-Count"] == "3"
+    assert "Link" not in second.headers
+    beyond = http.get("/api/party.party", params={"domain": mine, "offset": "5"})
+    assert ok(beyond) == [] and beyond.headers["X-Total-Count"] == "3" and "Link" not in beyond.headers
+
+
+def test_or_and_domains_over_http(http, shop):
+    domain = ["OR", ["code", "=", "L-Ash"], ["AND", ["code", "like", "L-%"], ["name", "ilike", "c%"]]]
+    found = http.get("/api/party.party", params={"domain": json.dumps(domain), "order": '[["name", "ASC"]]'})
+    assert codes(found) == ["L-Ash", "L-Cedar"] and found.headers["X-Total-Count"] == "2"
+    for bad in (["OR", ["code", "=", "x"], ["nope", "=", 1]], ["OR", ["code", "~", "x"]], ["AND", ["code", "="]],
+                ["OR", "code"], [["OR", ["name", "=", {"$ne": 1}]]]):
+        assert "domain" in problem(http.get("/api/party.party", params={"domain": json.dumps(bad)}), 400)["title"]
+
+
+def test_fields_select_what_is_answered(http, shop):
+    sale, = ok(http.post("/api/sale.sale", json=[{"party": shop["parties"][1]["id"], "lines": [
+        {"product": shop["product"]["id"], "quantity": 2}]}]), 201)
+    rows = ok(http.get("/api/sale.sale", params={"domain": json.dumps([["id", "=", sale["id"]]]),
+                                                 "fields": "state,party.name,party.code,lines,lines"}))
+    assert rows == [{"id": sale["id"], "state": "draft", "party.name": "Birch", "party.code": "L-Birch",
+                     "lines": sale["lines"]}]
+    one = ok(http.get(f"/api/sale.line/{sale['lines'][0]}", params={"fields": "sale.party.name,quantity"}))
+    assert one == {"id": sale["lines"][0], "sale.party.name": "Birch", "quantity": 2.0}
+    for fields in ("nope", "party.nope", "lines.product", "state.name", "", ",,"):
+        assert "fields" in problem(http.get("/api/sale.sale", params={"fields": fields}), 400)["title"].lower()
