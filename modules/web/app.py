@@ -9,6 +9,7 @@ in its transaction and waits for it (busy timeout), so concurrent writers
 queue instead of failing with "database is locked" (see ``Api.writer``).
 """
 import contextlib
+import html
 import logging
 import os
 import threading
@@ -21,7 +22,8 @@ except ImportError:   # not POSIX: SQLite's busy timeout alone queues the writer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from core import Database, errors
@@ -172,7 +174,8 @@ class Api:
                           f"objects, one per record to create")
         models = self.database.pool.models
         for position, values in enumerate(vlist):
-            problems.check_values(models, model, values, f"record {position + 1} of {len(vlist)}", creating=True)
+            problems.check_values(models, model, values, f"record {position + 1} of {len(vlist)}", creating=True,
+                                  path=(position,))
 
         def work(env):
             Model = env[name]
@@ -332,7 +335,15 @@ def create_app(url, secret=None):
         return problems.response(Problem(status, title, f"{request.method} {request.url.path}: "
                                          f"{getattr(exc, 'detail', '') or title.lower()}"))
 
+    async def problem_type(request):
+        kind = request.path_params["kind"]
+        if kind not in problems.TYPES:
+            raise HTTPException(404, f"no problem type {kind!r:.40}; types: {', '.join(problems.TYPES)}")
+        return HTMLResponse(f"<!doctype html><title>{kind}</title><h1>/problems/{kind}</h1>"
+                            f"<p>{html.escape(problems.TYPES[kind])}</p>")
+
     routes = [
+        Route("/problems/{kind}", problem_type, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/models", models, methods=["GET"]),
         Route("/api/{model}", collection, methods=["GET", "POST"]),

@@ -33,14 +33,46 @@ FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 log = logging.getLogger("kitwork.web")
 
 
-class Problem(Exception):
-    """An HTTP error with its status, a short title, a sentence of detail and, for 422, errors by field."""
+# The ``type`` of a problem document (RFC 9457 §3.1.1), by class of problem: what a client branches on.
+# Each is also a page of this server (GET /problems/NAME) saying what it means.
+TYPES = {
+    "malformed": "The request cannot be read: malformed JSON, a parameter or body of the wrong shape, an unknown "
+                 "field or operator in a domain, a body too large or not sent as JSON.",
+    "access": "No valid API key or session (401), or the user's groups do not grant the right (403).",
+    "not-found": "No such model, method, route or record.",
+    "workflow": "A transition not allowed from the record's current state: read the record again and decide.",
+    "conflict": "The request clashes with another one: the same Idempotency-Key is being answered, or another "
+                "body was already sent with it.",
+    "validation": "Values the model refuses; errors maps a path (lines[2].quantity, prefixed by [N]. for the "
+                  "N-th record of a posted list, counting from 0) to messages.",
+    "unavailable": "The database cannot be used now; retry after Retry-After seconds.",
+    "internal": "An unexpected error, logged on the server.",
+}
+BY_STATUS = {400: "malformed", 401: "access", 403: "access", 404: "not-found", 405: "not-found", 409: "conflict",
+             413: "malformed", 415: "malformed", 422: "validation", 503: "unavailable", 500: "internal"}
 
-    def __init__(self, status, title, detail, errors=None, headers=None):
+
+class Problem(Exception):
+    """An HTTP error with its status, a short title, a sentence of detail and, for 422, errors by path.
+
+    ``kind`` is the class of problem (a key of :data:`TYPES`), by default
+    the one of its status.
+    """
+
+    def __init__(self, status, title, detail, errors=None, headers=None, kind=None):
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.errors = errors
         self.headers = headers or {}
+        self.kind = kind or BY_STATUS.get(status, "malformed")
+
+
+def path_key(path, name):
+    """The key of ``errors`` for field ``name`` of the record at ``path``: ``[0].lines[2].quantity``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f"{'.' if text else ''}{step}"
+    return f"{text}.{name}" if text else name
 
 
 def problem_of(exc):
@@ -53,10 +85,10 @@ def problem_of(exc):
     if isinstance(exc, errors.AccessError):
         return Problem(403, "Forbidden", message)
     if isinstance(exc, errors.WorkflowError):
-        return Problem(409, "Conflict", message)
+        return Problem(409, "Conflict", message, kind="workflow")
     if isinstance(exc, errors.ValidationError):
         return Problem(422, "Invalid data", message, errors={
-            name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            path_key(exc.path, name): [str(m) for m in (messages if isinstance(messages, list) else [messages])]
             for name, messages in exc.errors.items()})
     if isinstance(exc, errors.UserError):
         if message.startswith(("cannot use database", "cannot open database")):
@@ -66,12 +98,19 @@ def problem_of(exc):
     return Problem(500, "Internal error", "an unexpected error happened; it is logged on the server")
 
 
-def response(exc):
-    problem = problem_of(exc)
-    body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
+def document(problem):
+    """The JSON body of a problem."""
+    body = {"type": f"/problems/{problem.kind}", "title": problem.title, "status": problem.status,
+            "detail": problem.detail}
     if problem.errors is not None:
         body["errors"] = problem.errors
-    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
+    return body
+
+
+def response(exc):
+    problem = problem_of(exc)
+    return JSONResponse(document(problem), status_code=problem.status, headers=problem.headers,
+                        media_type=MEDIA_TYPE)
 
 
 def _refuse_constant(name):
@@ -141,11 +180,13 @@ def _fast_checks(model):
     return checks
 
 
-def check_values(models, model, values, label, creating):
+def check_values(models, model, values, label, creating, path=()):
     """Refuse, before any transaction, values of unknown or read-only fields and values of the wrong type.
 
-    The model checks everything again (and what needs the database: references,
-    required fields, its rules) inside the transaction.
+    ``path`` is where the record sits in the body (``(0, "lines", 2)``): the
+    keys of the errors.  The model checks everything again (and what needs
+    the database: references, required fields, its rules) inside the
+    transaction.
     """
     if not isinstance(values, dict):
         raise Problem(400, "Malformed request", f"{model._name} ({label}): expected a JSON object of field "
@@ -172,11 +213,12 @@ def check_values(models, model, values, label, creating):
             for position, item in enumerate(value):
                 if isinstance(item, dict):
                     item = {k: v for k, v in item.items() if k != field.field}
-                check_values(models, child, item, f"line {position + 1} of {name} of {label}", creating=True)
+                check_values(models, child, item, f"line {position + 1} of {name} of {label}", creating=True,
+                             path=(*path, name, position))
     if problems:
         detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
         raise Problem(422, "Invalid data", f"invalid {model._name} ({label}): {detail}",
-                      errors={n: [str(m) for m in ms] for n, ms in problems.items()})
+                      errors={path_key(path, n): [str(m) for m in ms] for n, ms in problems.items()})
 
 
 def check_call(model, exposed, arguments, max_ids):

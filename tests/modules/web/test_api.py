@@ -150,10 +150,11 @@ def test_bad_input_gets_the_documented_4xx(database, admin, serve):
     problem(http.post("/api/party.party", json=[]), 400)
     problem(http.post("/api/party.party", json=["not an object"]), 400)
     body = problem(http.post("/api/party.party", json=[{"name": 42, "colour": "red"}]), 422)
-    assert body["errors"] == {"name": ["Not a valid string."], "colour": ["Unknown field of party.party."]}
+    assert body["errors"] == {"[0].name": ["Not a valid string."], "[0].colour": ["Unknown field of party.party."]}
     body = problem(http.post("/api/sale.sale", json=[{"party": customer["id"], "lines": [
         {"product": "lamp", "quantity": "many"}]}]), 422)
-    assert set(body["errors"]) == {"product", "quantity"} and "line 1 of lines" in body["detail"]
+    assert set(body["errors"]) == {"[0].lines[0].product", "[0].lines[0].quantity"}
+    assert "line 1 of lines" in body["detail"]
     body = problem(http.post("/api/sale.sale", json=[{"party": 999999}]), 422)
     assert body["errors"] == {"party": ["No party.party with id 999999."]}
     assert "read-only" in problem(http.patch(f"/api/sale.sale/{sale['id']}", json={"state": "done"}), 422)["detail"]

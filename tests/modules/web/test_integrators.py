@@ -90,3 +90,49 @@ def test_fields_select_what_is_answered(http, shop):
     assert one == {"id": sale["lines"][0], "sale.party.name": "Birch", "quantity": 2.0}
     for fields in ("nope", "party.nope", "lines.product", "state.name", "", ",,"):
         assert "fields" in problem(http.get("/api/sale.sale", params={"fields": fields}), 400)["title"].lower()
+
+
+def test_problems_have_a_type_per_class_and_errors_by_path(http, served, shop, full_db):
+    customer, product = shop["parties"][0]["id"], shop["product"]["id"]
+    line = {"product": product, "quantity": 1}
+    before = count_sales(full_db)
+    checked = problem(http.post("/api/sale.sale", json=[
+        {"party": customer}, {"party": customer, "lines": [line, line, {**line, "quantity": "many"}]}]),
+        422, "/problems/validation")
+    assert list(checked["errors"]) == ["[1].lines[2].quantity"]
+    refused = problem(http.post("/api/sale.sale", json=[
+        {"party": customer}, {"party": customer, "lines": [line, line, {**line, "quantity": -1}]}]),
+        422, "/problems/validation")
+    assert list(refused["errors"]) == ["[1].lines[2].quantity"]
+    missing = problem(http.post("/api/sale.sale", json=[{"party": customer, "lines": [line, {"quantity": 2}]}]),
+                      422, "/problems/validation")
+    assert "[0].lines[1].product" in missing["errors"] and all(k.startswith("[0].lines[1].") for k in missing["errors"])
+    assert count_sales(full_db) == before
+
+    sale, = ok(http.post("/api/sale.sale", json=[{"party": customer, "lines": [line]}]), 201)
+    patched = problem(http.patch(f"/api/sale.sale/{sale['id']}", json={"lines": [["create", [line, {
+        **line, "quantity": -2}]]]}), 422, "/problems/validation")
+    assert list(patched["errors"]) == ["lines[1].quantity"]
+    problem(http.post("/api/sale.sale/confirm", json={"ids": [sale["id"]]}), 409, "/problems/workflow")
+    problem(http.get("/api/sale.sale/999999"), 404, "/problems/not-found")
+    problem(http.get("/api/nothing.here"), 404, "/problems/not-found")
+    problem(http.get("/api/sale.sale", params={"limit": "x"}), 400, "/problems/malformed")
+    problem(served.client().get("/api/sale.sale"), 401, "/problems/access")
+    clerk = served.client(add_user(full_db, "reader", groups=["readers"]))
+    problem(clerk.get("/api/sale.sale"), 403, "/problems/access")
+    page = served.client().get("/problems/validation")
+    assert page.status_code == 200 and "lines[2].quantity" in page.text
+
+
+def test_python_errors_say_where_the_record_sits(full_db, shop):
+    from core import errors
+    with full_db.transaction() as env:
+        line = {"product": shop["product"]["id"], "quantity": 1}
+        with pytest.raises(errors.ValidationError) as refused:
+            env["sale.sale"].create([{"party": shop["parties"][0]["id"], "lines": [line, {**line, "quantity": 0}]}])
+        assert refused.value.path == (0, "lines", 1) and "quantity" in refused.value.errors
+
+
+def count_sales(database):
+    with database.transaction() as env:
+        return env["sale.sale"].search_count([])
