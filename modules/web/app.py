@@ -10,6 +10,7 @@ queue instead of failing with "database is locked" (see ``Api.writer``).
 """
 import contextlib
 import html
+import json
 import logging
 import os
 import threading
@@ -30,6 +31,7 @@ from core import Database, errors
 from modules.res import AuthenticationError
 
 from . import lists, openapi, problems, security
+from .idempotency import MAX_KEY as MAX_IDEMPOTENCY_KEY, fingerprint
 from .problems import Problem, bearer, read_body
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
@@ -76,15 +78,20 @@ class Api:
         self._documents = {}
 
     # -- plumbing --------------------------------------------------------------------
-    def act(self, key, work, write, session=None):
+    def act(self, key, work, write, session=None, once=None):
         """Run ``work(env)`` in one transaction acting for the user of API key ``key`` (or of the browser
-        ``session`` id, for pages)."""
+        ``session`` id, for pages).
+
+        ``once``: ``(Idempotency-Key, request fingerprint, status)`` of a POST
+        sent with that header: a repeat gets the first response (a
+        :class:`Replay`) and ``work`` does not run again.
+        """
         if key is None and session is None:
             raise AuthenticationError("authentication required: give 'Authorization: Bearer <key>'")
         if write and self.sqlite:
             with self.writer():
-                return self._act(key, work, write, session)
-        return self._act(key, work, write, session)
+                return self._act(key, work, write, session, once)
+        return self._act(key, work, write, session, once)
 
     @contextlib.contextmanager
     def writer(self):
@@ -106,13 +113,20 @@ class Api:
             finally:
                 fcntl.flock(self.lock_file, fcntl.LOCK_UN)
 
-    def _act(self, key, work, write, session=None):
+    def _act(self, key, work, write, session=None, once=None):
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
             user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
+            if once is not None:
+                first = env["web.idempotency_key"].claim(user.id, once[0], once[1])
+                if first is not None:
+                    return Replay(*first)
             with env.with_user(user.login):
-                return work(env)
+                result = work(env)
+            if once is not None:
+                env["web.idempotency_key"].keep(user.id, once[0], once[2], encode(result))
+            return result
 
     def model(self, name):
         """The composed model class ``name`` (not bound to a transaction), or 404."""
@@ -166,7 +180,7 @@ class Api:
             return lists.Answer(lists.select(env, name, records, fields), headers)
         return self.act(key, work, write=False)
 
-    def create(self, key, name, body):
+    def create(self, key, name, body, once=None):
         model = self.model(name)
         vlist = problems.parse_json(body)
         if not isinstance(vlist, list) or not vlist or len(vlist) > MAX_RECORDS:
@@ -183,7 +197,7 @@ class Api:
             if env.has_access(name, "read"):
                 return Model.dump(records)
             return [{"id": r.id} for r in records]
-        return self.act(key, work, write=True)
+        return self.act(key, work, write=True, once=once)
 
     def read(self, key, name, id_, query):
         model = self.model(name)
@@ -221,7 +235,7 @@ class Api:
             env[name].delete(self.existing(env, name, [id_], "delete"))
         self.act(key, work, write=True)
 
-    def call(self, key, name, method, body):
+    def call(self, key, name, method, body, once=None):
         model = self.model(name)
         exposed = model.exposed_methods.get(method)
         if exposed is None:
@@ -237,7 +251,7 @@ class Api:
             else:
                 result = function(**params)
             return {"result": problems.jsonable(result)}
-        return self.act(key, work, write=exposed.access != "read")
+        return self.act(key, work, write=exposed.access != "read", once=once)
 
     @staticmethod
     def existing(env, name, ids, access):
@@ -259,6 +273,30 @@ class Api:
         return ids
 
 
+class Replay:
+    """The first response to a repeated POST (same ``Idempotency-Key``, same request)."""
+
+    def __init__(self, status, body):
+        self.status, self.body = status, body
+
+
+def encode(result):
+    """A JSON body as the responses write it (and as a kept response is replayed)."""
+    return json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def idempotency(request, body, status):
+    """``(key, fingerprint, status)`` of a POST sent with an ``Idempotency-Key``; None without one; 400 if
+    the key is not 1 to 255 visible ASCII characters."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY or not all(" " < c < "\x7f" for c in key):
+        raise Problem(400, "Invalid Idempotency-Key", f"an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} visible "
+                      f"ASCII characters (a UUID, say)")
+    return key, fingerprint(request.method, request.url.path, body), status
+
+
 def respond(function, *args, status=200):
     """Call ``function``; its result as JSON, or its error as a problem."""
     try:
@@ -267,6 +305,9 @@ def respond(function, *args, status=200):
         return problems.response(exc)
     if status == 204:
         return Response(status_code=204)
+    if isinstance(result, Replay):
+        return Response(result.body, status_code=result.status, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
     if isinstance(result, lists.Answer):
         return JSONResponse(result.body, status_code=status, headers=result.headers)
     return JSONResponse(result, status_code=status)
@@ -309,7 +350,8 @@ def create_app(url, secret=None):
         body = await body_of(request)
         if isinstance(body, Response):
             return body
-        return await run(lambda: api.create(bearer(request), name, body), status=201)
+        return await run(lambda: api.create(bearer(request), name, body, idempotency(request, body, 201)),
+                         status=201)
 
     async def record(request):
         name, id_ = request.path_params["model"], problems.path_id(request.path_params["id"])
@@ -327,7 +369,8 @@ def create_app(url, secret=None):
         body = await body_of(request)
         if isinstance(body, Response):
             return body
-        return await run(lambda: api.call(bearer(request), name, method_name, body))
+        return await run(lambda: api.call(bearer(request), name, method_name, body,
+                                          idempotency(request, body, 200)))
 
     async def not_found(request, exc):
         status = getattr(exc, "status_code", 404)

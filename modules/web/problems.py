@@ -26,6 +26,8 @@ from core import Model, errors, fields as kfields
 from core import schema as kschema
 from modules.res import AuthenticationError
 
+from .idempotency import KeyReused
+
 MEDIA_TYPE = "application/problem+json"
 MAX_ID = 2 ** 31 - 1
 FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -87,7 +89,8 @@ def problem_of(exc):
     if isinstance(exc, errors.WorkflowError):
         return Problem(409, "Conflict", message, kind="workflow")
     if isinstance(exc, errors.ValidationError):
-        return Problem(422, "Invalid data", message, errors={
+        return Problem(422, "Idempotency-Key reused" if isinstance(exc, KeyReused) else "Invalid data", message,
+                       kind="conflict" if isinstance(exc, KeyReused) else "validation", errors={
             path_key(exc.path, name): [str(m) for m in (messages if isinstance(messages, list) else [messages])]
             for name, messages in exc.errors.items()})
     if isinstance(exc, errors.UserError):

@@ -3,10 +3,15 @@
 One real server (uvicorn on 127.0.0.1) over one database with every module,
 shared by the tests of this file, on both backends.
 """
+import datetime
 import json
 import re
+import threading
 
 import pytest
+import sqlalchemy as sa
+
+from core import errors
 
 from .conftest import Served, add_user
 
@@ -125,7 +130,6 @@ def test_problems_have_a_type_per_class_and_errors_by_path(http, served, shop, f
 
 
 def test_python_errors_say_where_the_record_sits(full_db, shop):
-    from core import errors
     with full_db.transaction() as env:
         line = {"product": shop["product"]["id"], "quantity": 1}
         with pytest.raises(errors.ValidationError) as refused:
@@ -136,3 +140,87 @@ def test_python_errors_say_where_the_record_sits(full_db, shop):
 def count_sales(database):
     with database.transaction() as env:
         return env["sale.sale"].search_count([])
+
+
+def test_an_idempotency_key_answers_a_repeated_post_once(http, shop, full_db):
+    body = [{"party": shop["parties"][2]["id"], "lines": [{"product": shop["product"]["id"], "quantity": 3}]}]
+    before = count_sales(full_db)
+    first = http.post("/api/sale.sale", json=body, headers={"Idempotency-Key": "order-7781"})
+    again = http.post("/api/sale.sale", json=body, headers={"Idempotency-Key": "order-7781"})
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert count_sales(full_db) == before + 1
+    other = problem(http.post("/api/sale.sale", json=[{**body[0], "lines": []}],
+                              headers={"Idempotency-Key": "order-7781"}), 422, "/problems/conflict")
+    assert "another request" in other["detail"]
+    sale_id = first.json()[0]["id"]
+    quote = {"ids": [sale_id]}
+    for _ in range(2):   # a repeated transition is answered, not refused as a transition from the wrong state
+        assert ok(http.post("/api/sale.sale/quote", json=quote, headers={"Idempotency-Key": "quote-1"})) \
+            == {"result": None}
+    problem(http.post("/api/sale.sale/quote", json=quote), 409, "/problems/workflow")
+    # a failed request keeps nothing: its key may be sent again, and then acts
+    problem(http.post("/api/sale.sale", json=[{"party": 0}], headers={"Idempotency-Key": "k-2"}), 422)
+    ok(http.post("/api/sale.sale", json=body, headers={"Idempotency-Key": "k-2"}), 201)
+    for bad in ("", "x" * 256, "naïve"):
+        problem(http.post("/api/sale.sale", json=body, headers={"Idempotency-Key": bad.encode()}), 400)
+    assert count_sales(full_db) == before + 2
+
+
+def test_concurrent_repeats_act_once(served, admin, shop, full_db):
+    body = [{"party": shop["parties"][0]["id"], "lines": [{"product": shop["product"]["id"], "quantity": 1}]}]
+    before = count_sales(full_db)
+    for round_ in range(3):
+        clients = [served.client(admin) for _ in range(4)]
+        barrier = threading.Barrier(len(clients))
+        answers = []
+
+        def send(client):
+            barrier.wait()
+            answers.append(client.post("/api/sale.sale", json=body, headers={"Idempotency-Key": f"race-{round_}"}))
+        threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+        assert len({a.text for a in answers}) == 1
+        assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true", "true", "true"]
+    assert count_sales(full_db) == before + 3
+
+
+def test_kept_responses_are_forgotten_after_a_day(full_db, shop):
+    with full_db.transaction() as env:
+        Keys, user = env["web.idempotency_key"], env["res.user"].search([("login", "=", "integrator")])[0]
+        assert Keys.claim(user.id, "old", "a" * 64) is None
+        Keys.keep(user.id, "old", 201, "[]")
+        assert Keys.claim(user.id, "old", "a" * 64) == (201, "[]")
+        env.execute(Keys.table.update().values(created=datetime.datetime(2000, 1, 1)))
+        assert Keys.claim(user.id, "old", "b" * 64) is None   # another request may use the key again
+        with pytest.raises(errors.AccessError):
+            Keys.create([{"token": "x"}])
+        env.connection.rollback()
+
+
+def test_order_references_are_added_to_tables_holding_orders(kitwork_database):
+    from alembic import command
+
+    from core import migration, modules
+    database = kitwork_database("sale", "purchase")
+    with database.transaction() as env:
+        party, = env["party.party"].create([{"name": "Older"}])
+        env["sale.sale"].create([{"party": party.id}])
+        env["purchase.purchase"].create([{"party": party.id}])
+    with database.engine.begin() as connection:   # back to before the references, orders kept
+        cfg = migration.config(connection, modules.discover())
+        command.downgrade(cfg, "sale@sale_0003")
+        command.downgrade(cfg, "purchase@purchase_0002")
+        assert "reference" not in {c["name"] for c in sa.inspect(connection).get_columns("sale_sale")}
+    with database.engine.begin() as connection:
+        migration.upgrade(connection, modules.discover(), [modules.discover()[n] for n in database.active_modules])
+    with database.transaction() as env:
+        for model in ("sale.sale", "purchase.purchase"):
+            old, = env[model].search([])
+            assert old.reference is None
+            new, = env[model].create([{"party": party.id, "reference": "PO-4471"}])
+            assert env[model].search([("reference", "=", "PO-4471")]) == [new]
