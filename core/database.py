@@ -70,6 +70,7 @@ class Database:
         self.engine = create_engine(self.url)
         self._active = None
         self._available = None
+        self._heads = None   # (active modules, {branch: head revision}) for pending_migrations
 
     def __repr__(self):
         return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -183,6 +184,15 @@ class Database:
                                        .values(version=manifest.version))
         self._active = tuple(order)
         return changed
+
+    def pending_migrations(self):
+        """The branches of the active modules whose migrations are not all applied (``kitwork upgrade``
+        applies them); ``[]`` when the database is up to date.  The installed revisions are read once."""
+        with self._connect() as connection:
+            order = self._read_active(connection)
+            if self._heads is None or self._heads[0] != order:
+                self._heads = (order, migration.heads(self.available_modules(), self._manifests(order)))
+            return migration.pending(connection, self._heads[1])
 
     def versions(self):
         """``{module: version recorded in the database}`` of the active modules."""

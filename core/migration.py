@@ -94,6 +94,35 @@ def upgrade(connection, available, manifests, only=None, cfg=None):
     return branches
 
 
+def heads(available, manifests):
+    """What :func:`pending` compares with: ``({branch: head revision}, {revision: what applying it implies})``.
+
+    A revision implies itself and every revision it comes after (down
+    revisions and ``depends_on``): a branch whose head an integration
+    branch's revision comes after is applied though its head is not a row
+    of the version table.
+    """
+    cfg = config(None, available)
+    script = script_directory(cfg)
+    parents = {r.revision: r._all_down_revisions for r in script.walk_revisions()}
+    implied = {}
+
+    def implies(revision):
+        if revision not in implied:
+            implied[revision] = frozenset({revision}).union(*(implies(p) for p in parents.get(revision, ())))
+        return implied[revision]
+    wanted = {branch: script.get_revision(f"{branch}@head").revision
+              for branch in enabled_branches(manifests, branch_labels(cfg))}
+    return wanted, {revision: implies(revision) for revision in parents}
+
+
+def pending(connection, wanted):
+    """The branches not at their head, of ``wanted`` as :func:`heads` returns it."""
+    branches, implied = wanted
+    applied = set().union(*(implied.get(r, {r}) for r in MigrationContext.configure(connection).get_current_heads()))
+    return [branch for branch, head in branches.items() if head not in applied]
+
+
 def _upgrade(cfg, target):
     """What ``alembic.command.upgrade(cfg, target)`` does, on the Config's one ScriptDirectory."""
     script = script_directory(cfg)

@@ -30,11 +30,12 @@ from starlette.routing import Mount, Route
 from core import Database, errors
 from modules.res import AuthenticationError
 
-from . import lists, openapi, problems, security
+from . import lists, openapi, operations, problems, security
 from .idempotency import MAX_KEY as MAX_IDEMPOTENCY_KEY, fingerprint
 from .problems import Problem, bearer, read_body
 
 URL_VARIABLE = "KITWORK_SERVE_URL"   # how ``kitwork serve`` hands the database to its workers
+ACCESS_LOG_VARIABLE = "KITWORK_ACCESS_LOG"   # "1": ``kitwork serve --access-log``
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_BODY = 20 * 1024 * 1024   # bytes
@@ -118,6 +119,7 @@ class Api:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
             user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
+            operations.note_login(user.login)
             if once is not None:
                 first = env["web.idempotency_key"].claim(user.id, once[0], once[1])
                 if first is not None:
@@ -313,14 +315,16 @@ def respond(function, *args, status=200):
     return JSONResponse(result, status_code=status)
 
 
-def create_app(url, secret=None):
+def create_app(url, secret=None, access_log=False):
     """The Starlette application serving the database at ``url``.
 
     ``secret`` signs the pages' session cookies and CSRF tokens: default
     ``KITWORK_SECRET_KEY``, else a new random one (the sessions it signed
-    end with the application).
+    end with the application).  ``access_log``: one line per request on the
+    logger ``kitwork.access`` (:mod:`modules.web.operations`).
     """
     api = Api(url)
+    metrics = operations.Metrics()
     signer = security.Signer(secret or security.secret_from_environment() or security.new_secret())
 
     async def body_of(request):
@@ -385,7 +389,26 @@ def create_app(url, secret=None):
         return HTMLResponse(f"<!doctype html><title>{kind}</title><h1>/problems/{kind}</h1>"
                             f"<p>{html.escape(problems.TYPES[kind])}</p>")
 
+    async def healthz(request):
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request):
+        def ready():
+            pending = api.database.pending_migrations()
+            if pending:
+                raise Problem(503, "Not ready", f"migrations are pending for {', '.join(pending)}: run "
+                              f"'kitwork upgrade'", headers={"Retry-After": "10"})
+            return {"status": "ready", "modules": len(api.database.active_modules)}
+        return await run(ready)
+
+    async def metrics_text(request):
+        body = await run_in_threadpool(metrics.exposition)
+        return Response(body, media_type=operations.prometheus_client.CONTENT_TYPE_LATEST)
+
     routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_text, methods=["GET"]),
         Route("/problems/{kind}", problem_type, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/models", models, methods=["GET"]),
@@ -397,11 +420,12 @@ def create_app(url, secret=None):
         from . import page
         routes.append(Mount("/", routes=page.routes(api, signer)))
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
-                    middleware=[Middleware(security.SecurityHeaders)])
+                    middleware=[Middleware(operations.Observe, metrics=metrics, log_requests=access_log),
+                                Middleware(security.SecurityHeaders)])
     app.state.api = api
     return app
 
 
 def from_environment():
     """The application of the database named by ``KITWORK_SERVE_URL`` (set by ``kitwork serve``)."""
-    return create_app(os.environ[URL_VARIABLE])
+    return create_app(os.environ[URL_VARIABLE], access_log=os.environ.get(ACCESS_LOG_VARIABLE) == "1")
