@@ -28,9 +28,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from core import Database, errors
+from core.api import NOTHING
 from modules.res import AuthenticationError
 
-from . import lists, openapi, operations, problems, security
+from . import lists, openapi, operations, problems, resources, security
 from .idempotency import MAX_KEY as MAX_IDEMPOTENCY_KEY, fingerprint
 from .problems import Problem, bearer, read_body
 
@@ -252,7 +253,7 @@ class Api:
                 result = function(self.existing(env, name, ids, exposed.access), **params)
             else:
                 result = function(**params)
-            return {"result": problems.jsonable(result)}
+            return {"result": None if exposed.returns == NOTHING else problems.jsonable(result)}
         return self.act(key, work, write=exposed.access != "read", once=once)
 
     @staticmethod
@@ -307,6 +308,8 @@ def respond(function, *args, status=200):
         return problems.response(exc)
     if status == 204:
         return Response(status_code=204)
+    if isinstance(result, Response):
+        return result
     if isinstance(result, Replay):
         return Response(result.body, status_code=result.status, media_type="application/json",
                         headers={"Idempotent-Replayed": "true"})
@@ -411,6 +414,7 @@ def create_app(url, secret=None, access_log=False):
         Route("/metrics", metrics_text, methods=["GET"]),
         Route("/problems/{kind}", problem_type, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
+        *resources.routes(api, run),
         Route("/api/models", models, methods=["GET"]),
         Route("/api/{model}", collection, methods=["GET", "POST"]),
         Route("/api/{model}/{id}", record, methods=["GET", "PATCH", "DELETE"]),

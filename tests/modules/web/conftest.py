@@ -1,5 +1,9 @@
 """A real server: uvicorn on 127.0.0.1 and a free port, in a thread, serving a throw-away database."""
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -75,3 +79,20 @@ def serve():
     yield start
     for served in running:
         served.stop()
+
+
+def start_serve(database, port, workers, *options):
+    """A real ``kitwork serve`` process on ``port``, and its first answer (the OpenAPI document) once it serves."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
+         "--port", str(port), "--workers", str(workers), *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return process, httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                raise AssertionError(process.communicate(timeout=30)[1].decode())
+            time.sleep(0.2)

@@ -224,3 +224,26 @@ def test_order_references_are_added_to_tables_holding_orders(kitwork_database):
             assert old.reference is None
             new, = env[model].create([{"party": party.id, "reference": "PO-4471"}])
             assert env[model].search([("reference", "=", "PO-4471")]) == [new]
+
+
+def test_stock_quantities_and_invoice_pdf_routes_check_their_input(http, served, shop, full_db):
+    product = shop["product"]["id"]
+    with full_db.transaction() as env:
+        Location, Move = env["stock.location"], env["stock.move"]
+        warehouse = Location.warehouse()
+        Move.do(Move.create([{"product": product, "quantity": 7, "from_location": Location.by_type("supplier").id,
+                              "to_location": warehouse.storage_location.id}]))
+        warehouse_id = warehouse.id
+    everywhere = ok(http.get(f"/api/product.product/{product}/quantities"))
+    assert everywhere["on_hand"] >= 7 and everywhere["by_warehouse"][str(warehouse_id)]["on_hand"] >= 7
+    there = ok(http.get(f"/api/product.product/{product}/quantities",
+                        params={"warehouse": warehouse_id, "date": "2000-01-01"}))
+    assert there["on_hand"] == 0 and there["forecast"] == 0   # before anything happened
+    for params in ({"date": "yesterday"}, {"warehouse": "x"}, {"where": "1"}):
+        problem(http.get(f"/api/product.product/{product}/quantities", params=params), 400, "/problems/malformed")
+    problem(http.get(f"/api/product.product/{product}/quantities", params={"warehouse": 999999}), 404)
+    problem(http.get("/api/product.product/999999/quantities"), 404, "/problems/not-found")
+    problem(http.get("/api/account.invoice/999999/pdf"), 404, "/problems/not-found")
+    stranger = served.client(add_user(full_db, "stranger", groups=["nobody"]))
+    problem(stranger.get("/api/account.invoice/1/pdf"), 403, "/problems/access")
+    problem(stranger.get(f"/api/product.product/{product}/quantities"), 403, "/problems/access")

@@ -4,32 +4,12 @@ import io
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from core import cli
 
-from .conftest import add_user, free_port, httpx
-
-
-def start_serve(database, port, workers, *options):
-    """A real ``kitwork serve`` process on ``port``, and its first answer (the OpenAPI document) once it serves."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
-         "--port", str(port), "--workers", str(workers), *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return process, httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5)
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                os.killpg(process.pid, signal.SIGTERM)
-                raise AssertionError(process.communicate(timeout=30)[1].decode())
-            time.sleep(0.2)
+from .conftest import add_user, free_port, httpx, start_serve
 
 
 def test_kitwork_serve_with_two_workers(kitwork_database):
