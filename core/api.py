@@ -111,6 +111,10 @@ def check_arguments(model, exposed, arguments):
         value = arguments.get(name)
         if value is None:
             continue
+        if isinstance(field, fields.Boolean) and type(value) is not bool:   # not "yes", not 1
+            problems[name] = ["Must be true or false."]
+            said[name] = f"must be True or False, not {value!r:.40}"
+            continue
         try:
             converted = field.schema_field().deserialize(value)
         except marshmallow.ValidationError as exc:

@@ -31,7 +31,7 @@ from core import Database, errors
 from core.api import NOTHING
 from modules.res import AuthenticationError
 
-from . import lists, openapi, operations, problems, resources, security
+from . import lists, openapi, operations, problems, reference, resources, security
 from .idempotency import MAX_KEY as MAX_IDEMPOTENCY_KEY, fingerprint
 from .problems import Problem, bearer, read_body
 
@@ -413,6 +413,7 @@ def create_app(url, secret=None, access_log=False):
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
         Route("/problems/{kind}", problem_type, methods=["GET"]),
+        *reference.routes(),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *resources.routes(api, run),
         Route("/api/models", models, methods=["GET"]),

@@ -245,6 +245,9 @@ def check_call(model, exposed, arguments, max_ids):
             problems[name] = [f"Unknown parameter of {where}; it takes: "
                               f"{', '.join((['ids'] if exposed.records else []) + list(exposed.params)) or 'none'}."]
             continue
+        if isinstance(field, kfields.Boolean) and value is not None and type(value) is not bool:
+            problems[name] = ["Must be true or false."]
+            continue
         try:
             params[name] = None if value is None else field.schema_field().deserialize(value)
         except marshmallow.ValidationError as exc:

@@ -4,6 +4,7 @@ One real server (uvicorn on 127.0.0.1) over one database with every module,
 shared by the tests of this file, on both backends.
 """
 import datetime
+import os
 import json
 import re
 import threading
@@ -247,3 +248,37 @@ def test_stock_quantities_and_invoice_pdf_routes_check_their_input(http, served,
     stranger = served.client(add_user(full_db, "stranger", groups=["nobody"]))
     problem(stranger.get("/api/account.invoice/1/pdf"), 403, "/problems/access")
     problem(stranger.get(f"/api/product.product/{product}/quantities"), 403, "/problems/access")
+
+
+def test_the_api_reference_is_served_without_the_internet(served):
+    anonymous = served.client()
+    home = anonymous.get("/", follow_redirects=False)
+    assert home.status_code == 307 and home.headers["location"] == "/api/docs"
+    page = anonymous.get("/api/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text)   # every asset from this server
+    assert anonymous.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium_path = os.environ.get("KITWORK_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium_path):
+        pytest.skip(f"no Chromium at {chromium_path}")
+    elsewhere = []
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            browser = chromium.new_page(viewport={"width": 1280, "height": 900})
+
+            def only_here(route):
+                if route.request.url.startswith(served.url):
+                    return route.continue_()
+                elsewhere.append(route.request.url)
+                return route.abort()
+            browser.route("**/*", only_here)
+            browser.goto(f"{served.url}/")
+            browser.wait_for_selector("text=sale.sale", timeout=60000)
+            assert browser.url == f"{served.url}/api/docs"
+            assert browser.locator(".opblock").count() > 100   # the operations of every model
+        finally:
+            chromium.close()
+    assert elsewhere == []
