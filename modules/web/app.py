@@ -131,6 +131,24 @@ class Api:
                 env["web.idempotency_key"].keep(user.id, once[0], once[2], encode(result))
             return result
 
+    def sign_in(self, login, password, lifetime):
+        """A new browser session of the user signing in with ``login`` and ``password`` (its id, shown once);
+        else :class:`AuthenticationError`.  The password is checked by the system, not as a user, before
+        the session's transaction (its scrypt holds no write lock)."""
+        with self.database.transaction() as env:
+            user_id = env["res.user.password"].verify(login, password).id
+        operations.note_login(login)
+
+        def start():
+            with self.database.transaction() as env:
+                if self.sqlite:
+                    env.execute(sa.text(WRITE_LOCK))
+                return env["ir.session"].start(env["res.user"].browse([user_id])[0], lifetime)
+        if self.sqlite:
+            with self.writer():
+                return start()
+        return start()
+
     def model(self, name):
         """The composed model class ``name`` (not bound to a transaction), or 404."""
         models = self.database.pool.models

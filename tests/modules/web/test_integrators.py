@@ -4,6 +4,7 @@ One real server (uvicorn on 127.0.0.1) over one database with every module,
 shared by the tests of this file, on both backends.
 """
 import datetime
+import io
 import os
 import json
 import re
@@ -282,3 +283,30 @@ def test_the_api_reference_is_served_without_the_internet(served):
         finally:
             chromium.close()
     assert elsewhere == []
+
+
+def test_a_clerk_signs_in_with_a_login_and_a_password(served, full_db, capsys, monkeypatch):
+    from core import cli
+    add_user(full_db, "clara", groups=["admin"])
+    assert cli.main(["user", "password", "clara", "--password", "correct horse", "--db", full_db.url]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("battery staple\nbattery stapl\n"))
+    assert cli.main(["user", "password", "clara", "--db", full_db.url]) == 1
+    assert "differ" in capsys.readouterr().err
+    assert cli.main(["user", "password", "clara", "--password", "short", "--db", full_db.url]) == 1
+    assert cli.main(["user", "password", "nobody", "--password", "long enough", "--db", full_db.url]) == 1
+    with full_db.transaction() as env:
+        stored, = env.execute(env["res.user.password"].table.select()).all()[-1:]
+        assert stored.hash.startswith("scrypt$16384$8$1$") and "correct horse" not in stored.hash
+    monkeypatch.setattr("sys.stdin", io.StringIO("tr0ub4dor&3\ntr0ub4dor&3\n"))
+    assert cli.main(["user", "password", "clara", "--db", full_db.url]) == 0   # typed twice
+    with full_db.transaction(user="clara") as env, pytest.raises(errors.AccessError):
+        env["res.user.password"].search([])
+
+    browser = served.client()
+    token = re.search(r'name="csrf_token" value="([^"]*)"', browser.get("/login").text).group(1)
+    wrong = browser.post("/login", data={"login": "clara", "password": "correct horse", "csrf_token": token})
+    assert wrong.status_code == 303 and wrong.headers["location"].startswith("/login?error=wrong")
+    assert browser.post("/login", data={"login": "clara", "password": "tr0ub4dor&3"}).status_code == 403   # no token
+    signed = browser.post("/login", data={"login": "clara", "password": "tr0ub4dor&3", "csrf_token": token})
+    assert signed.status_code == 303 and signed.headers["location"] == "/replenishment"
+    assert browser.get("/replenishment").status_code == 200
