@@ -69,3 +69,16 @@ def test_what_lacks_documentation_is_named(module_factory):
         "model undocumented.thing (undocumented) has no docstring",
         "field undocumented.thing.name (undocumented) has no string",
     ]
+
+
+def test_the_docs_extra_brings_what_autodoc_imports():
+    """autodoc imports ``core.testing`` (the pytest plugin's fixtures are documented), which imports pytest."""
+    import configparser
+    config = configparser.ConfigParser()
+    config.read(DOCS.parent / "setup.cfg")
+    docs = {line.split(">")[0].split("[")[0].strip().lower()
+            for line in config["options.extras_require"]["docs"].split("\n") if line.strip()}
+    imported = subprocess.run([sys.executable, "-c", "import sys, core.testing, docs.conf; print(' '.join(sys.modules))"],
+                              cwd=DOCS.parent, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    assert {"sphinx", "pytest"} <= docs and "pytest" in imported.stdout.split()
