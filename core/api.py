@@ -34,7 +34,9 @@ class Exposed:
     (or ids) first; ``params``: its keyword parameters, ``{name: field}`` (a
     bound :class:`core.fields.Field` that checks and describes the value);
     ``doc``: its docstring; ``signature``: the method's, which matches
-    positional arguments to parameters when the call is checked.
+    positional arguments to parameters when the call is checked;
+    ``returns``: what it returns, as :func:`expose` declares it (a
+    transition: :data:`NOTHING`; None: not said).
     """
 
     name: str
@@ -43,9 +45,13 @@ class Exposed:
     params: types.MappingProxyType
     doc: str
     signature: inspect.Signature = dataclasses.field(default=None, compare=False, repr=False)
+    returns: object = None
 
 
-def expose(access="write", records=True, **params):
+NOTHING = "nothing"   # ``returns`` of a method whose result means nothing to its callers (a transition)
+
+
+def expose(access="write", records=True, returns=None, **params):
     """Publish a class method (place it under ``@classmethod``).
 
     ``access``: the right the caller needs on the model; ``records``: whether
@@ -53,13 +59,17 @@ def expose(access="write", records=True, **params):
     (``run_scheduler()``); ``params``: each keyword parameter as a field,
     e.g. ``warehouse=fields.Many2One("stock.location", "Warehouse")``.  On a
     transition it adds parameters to the published transition.
+    ``returns`` says what the method returns, for front ends to describe and
+    check: a model name (a list of its records), a field (one value of its
+    type), a dict ``{key: field}`` (a list of rows with those keys),
+    :data:`NOTHING`, or None (not said: any JSON value).
     """
     if access not in OPERATIONS:
         raise ValueError(f"access must be one of {OPERATIONS}, not {access!r}")
 
     def mark(method):
         function = getattr(method, "__func__", method)
-        function._exposed = (access, records, dict(params))
+        function._exposed = (access, records, dict(params), returns)
         return method
     return mark
 
@@ -72,10 +82,17 @@ def exposed_of(composed, model_name, owner):
         marked = getattr(method, "_exposed", None)
         if marked is None and not hasattr(method, "_transition_to"):
             continue
-        access, records, params = marked or ("write", True, {})
+        access, records, params, returns = marked or ("write", True, {}, None)
+        if hasattr(method, "_transition_to") and returns is None:
+            returns = NOTHING
         bound = {name: field.bind(name, f"{model_name}.{attr}", owner) for name, field in params.items()}
+        if isinstance(returns, fields.Field):
+            returns = returns.bind("result", f"{model_name}.{attr}", owner)
+        elif isinstance(returns, dict):
+            returns = types.MappingProxyType({key: field.bind(key, f"{model_name}.{attr}", owner)
+                                              for key, field in returns.items()})
         result[attr] = Exposed(attr, access, records, types.MappingProxyType(bound),
-                               " ".join((method.__doc__ or "").split()), inspect.signature(method))
+                               " ".join((method.__doc__ or "").split()), inspect.signature(method), returns)
     return result
 
 
@@ -107,6 +124,10 @@ def check_arguments(model, exposed, arguments):
     for name, field in exposed.params.items():
         value = arguments.get(name)
         if value is None:
+            continue
+        if isinstance(field, fields.Boolean) and type(value) is not bool:   # not "yes", not 1
+            problems[name] = ["Must be true or false."]
+            said[name] = f"must be True or False, not {value!r:.40}"
             continue
         try:
             converted = field.schema_field().deserialize(value)

@@ -5,6 +5,7 @@ Every command takes ``--db URL``; without it the URL comes from
 one line on stderr and exits with status 1.
 """
 import argparse
+import importlib.metadata
 import importlib
 import sys
 from pathlib import Path
@@ -130,8 +131,17 @@ def module_commands():
     return found
 
 
+def installed_version():
+    """The version of the installed distribution ``kitwork`` (the source's own when it is not installed)."""
+    try:
+        return importlib.metadata.version("kitwork")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def parser():
     main_parser = argparse.ArgumentParser(prog="kitwork", description="Kitwork, a modular order-to-supply engine.")
+    main_parser.add_argument("--version", action="version", version=f"kitwork {installed_version()}")
     subparsers = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (function, help, add_arguments) in module_commands().items():
         sub = subparsers.add_parser(name, help=help, description=help)

@@ -38,8 +38,17 @@ def default_url():
 def create_engine(url):
     try:
         engine = sa.create_engine(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise errors.UserError(f"invalid database URL {url!r}: {exc}") from None
+    except ImportError as exc:   # a valid URL whose driver is not installed
+        extra = {"psycopg": " (the postgresql extra: pip install 'kitwork[postgresql]')",
+                 "psycopg2": "; Kitwork uses psycopg 3: give postgresql+psycopg://… and pip install "
+                             "'kitwork[postgresql]'"}.get(exc.name, "")
+        raise errors.UserError(f"the database driver of {url!r} is missing: {exc.name or exc} is not "
+                               f"installed{extra}") from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        hint = ""
+        if isinstance(url, str) and "://" not in url:   # a file name given for a URL
+            hint = f"; for a SQLite file, give --db sqlite:///{url}"
+        raise errors.UserError(f"invalid database URL {url!r}: {exc}{hint}") from None
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)
     return engine

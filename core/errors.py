@@ -16,12 +16,18 @@ class ValidationError(UserError):
 
     ``errors`` maps a field name to the list of messages about it; ``record``
     names the record (or the position in a batch) the errors are about.
+    ``path`` says where that record sits in the input of ``create``, when
+    known: positions in lists and One2Many field names from the outermost,
+    ``(0, "lines", 2)`` for the third line of the first record (``()``:
+    not known, or not an input position).
     """
 
-    def __init__(self, message, errors=None, record=None):
+    def __init__(self, message, errors=None, record=None, path=()):
         super().__init__(message)
         self.errors = dict(errors or {})
         self.record = record
+        self.path = tuple(path)
+        self._batch = None   # (model, size) of the create batch ``path[0]`` counts in, while it is known
 
 
 class WorkflowError(UserError):

@@ -10,6 +10,7 @@ setup.cfg exactly as a third-party package declares its own, so the core
 never imports a module package it was not pointed to.
 """
 import dataclasses
+import difflib
 import importlib
 import importlib.metadata
 import importlib.resources
@@ -126,8 +127,10 @@ def _walk(names, available, edges):
         manifest = available.get(name)
         if manifest is None:
             if wanted_by is None:
+                close = difflib.get_close_matches(str(name), list(available), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? " if close else ""
                 raise errors.ModuleNotFound(
-                    f"unknown module {name!r}; available modules: {', '.join(sorted(available)) or 'none'}")
+                    f"unknown module {name!r}; {hint}available modules: {', '.join(sorted(available)) or 'none'}")
             raise errors.MissingDependency(
                 f"module {wanted_by!r} depends on {name!r}, which is not available")
         visiting.append(name)

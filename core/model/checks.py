@@ -85,49 +85,63 @@ class Checks(Domains):
         when creating, its id when writing) and the fields at fault.  Nothing
         has been written when it raises.
         """
-        loader = cls._loader
-        readonly = cls._readonly_names
         result = []
         for position, (label, values) in enumerate(vlist):
-            if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
-                raise errors.ValidationError(
-                    f"{cls._name}: {label}: expected a dict of field values by name, got {values!r:.80}",
-                    {}, label)
-            problems = {}
-            if not readonly.isdisjoint(values):
-                for name in readonly.intersection(values):
-                    problems[name] = ["Field is read-only."]
-            if creating:
-                values = cls._defaults(values)
-                if parent_field is not None:   # set by the parent once it exists
-                    values = {k: v for k, v in values.items() if k != parent_field}
             try:
-                loaded = loader.load(values)
-            except marshmallow.ValidationError as exc:
-                for name, messages in exc.messages.items():
-                    problems.setdefault(name, []).extend(
-                        messages if isinstance(messages, list) else [str(messages)])
-                loaded = None
-            if problems:
-                detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
-                raise errors.ValidationError(f"invalid {cls._name} ({label}): {detail}", problems, label)
-            for name, field in cls._one2many.items():
-                if name not in loaded:
-                    continue
-                if loaded[name] is None:   # no children, no actions
-                    loaded[name] = []
-                    continue
-                target = cls._env[field.target]
+                result.append(cls._check_one(label, values, creating, parent_field))
+            except errors.ValidationError as exc:
+                if creating:   # ``position`` is where it sits in the list given
+                    exc.path = (position, *exc.path)
+                raise
+        cls._check_references(result)
+        return result
+
+    @classmethod
+    def _check_one(cls, label, values, creating, parent_field):
+        """One record's values of :meth:`_check_input`, converted; its children checked."""
+        loader = cls._loader
+        readonly = cls._readonly_names
+        if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
+            raise errors.ValidationError(
+                f"{cls._name}: {label}: expected a dict of field values by name, got {values!r:.80}",
+                {}, label)
+        problems = {}
+        if not readonly.isdisjoint(values):
+            for name in readonly.intersection(values):
+                problems[name] = ["Field is read-only."]
+        if creating:
+            values = cls._defaults(values)
+            if parent_field is not None:   # set by the parent once it exists
+                values = {k: v for k, v in values.items() if k != parent_field}
+        try:
+            loaded = loader.load(values)
+        except marshmallow.ValidationError as exc:
+            for name, messages in exc.messages.items():
+                problems.setdefault(name, []).extend(
+                    messages if isinstance(messages, list) else [str(messages)])
+            loaded = None
+        if problems:
+            detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
+            raise errors.ValidationError(f"invalid {cls._name} ({label}): {detail}", problems, label)
+        for name, field in cls._one2many.items():
+            if name not in loaded:
+                continue
+            if loaded[name] is None:   # no children, no actions
+                loaded[name] = []
+                continue
+            target = cls._env[field.target]
+            try:
                 if creating:
                     loaded[name] = target._check_children(loaded[name], field, label)
                 else:
                     loaded[name] = target._check_actions(loaded[name], field, label)
-            for name, field in cls._many2many.items():
-                if name in loaded:
-                    loaded[name] = cls._check_links(loaded[name] or [], field, label, creating)
-            result.append(loaded)
-        cls._check_references(result)
-        return result
+            except errors.ValidationError as exc:
+                exc.path = (name, *exc.path) if exc.path else ()
+                raise
+        for name, field in cls._many2many.items():
+            if name in loaded:
+                loaded[name] = cls._check_links(loaded[name] or [], field, label, creating)
+        return loaded
 
     @classmethod
     def _check_links(cls, value, field, label, creating):

@@ -13,6 +13,20 @@ from ..schema import UNSTORABLE
 from .records import Records
 from .sql import MAX_ID, in_, is_list
 
+JOINS = ("OR", "AND")   # a domain beginning with one of these joins its other clauses so
+MAX_DEPTH = 32          # levels of nested domains
+
+
+def is_subdomain(clause):
+    """Whether a clause of a domain is a domain itself: ``["OR", ...]``, ``["AND", ...]`` or a list of clauses."""
+    return isinstance(clause, (list, tuple)) and len(clause) > 0 and (
+        (isinstance(clause[0], str) and clause[0] in JOINS) or isinstance(clause[0], (list, tuple)))
+
+
+def all_of(conditions):
+    """SQL: every one of ``conditions`` holds (true when there are none)."""
+    return sa.and_(*conditions) if conditions else sa.true()
+
 
 class Domains(Records):
     """Searches: a domain checked and compiled to SQL conditions, an order to ORDER BY clauses."""
@@ -61,12 +75,29 @@ class Domains(Records):
     }
 
     @classmethod
-    def _where(cls, domain):
-        """SQL conditions for a domain; ``a.b`` paths follow Many2One, One2Many and Many2Many fields."""
-        clauses = []
+    def _where(cls, domain, depth=0):
+        """SQL conditions for a domain; ``a.b`` paths follow Many2One, One2Many and Many2Many fields.
+
+        As in Tryton, a domain (or a clause that is a list itself) may begin
+        with ``"OR"`` or ``"AND"``: ``["OR", clause, ["AND", clause, clause]]``;
+        a clause that is a list of clauses is a sub-domain joined by AND.  An
+        empty OR matches nothing, an empty AND everything.
+        """
         if not is_list(domain):
             raise errors.UserError(f"invalid domain {domain!r:.80} on {cls._name}: expected a list of clauses")
+        domain = list(domain)
+        if depth > MAX_DEPTH:
+            raise errors.UserError(f"invalid domain on {cls._name}: nested deeper than {MAX_DEPTH} levels")
+        if domain and isinstance(domain[0], str) and domain[0] in JOINS:
+            joined = [all_of(cls._where(sub if is_subdomain(sub) else [sub], depth + 1)) for sub in domain[1:]]
+            if domain[0] == "OR":
+                return [sa.or_(*joined) if joined else sa.false()]
+            return joined
+        clauses = []
         for clause in domain:
+            if is_subdomain(clause):
+                clauses.append(all_of(cls._where(clause, depth + 1)))
+                continue
             try:
                 name, operator, value = clause
             except (TypeError, ValueError):

@@ -267,9 +267,16 @@ class Records:
             cache.setdefault(id_, {})[field.name] = tuple(targets)
 
     @classmethod
-    def dump(cls, records):
-        """JSON-ready dicts of ``records`` (every field, Many2One as ids)."""
-        names = list(cls._fields)
+    def dump(cls, records, fields=None):
+        """JSON-ready dicts of ``records`` (Many2One as ids): ``id`` and every field, or the ``fields`` named.
+
+        Fields not named are neither read nor written (a One2Many left out
+        costs no query); an unknown name is a UserError.
+        """
+        names = list(cls._fields) if fields is None else [n for n in dict.fromkeys(fields) if n != "id"]
+        unknown = [name for name in names if name not in cls._fields]
+        if unknown:
+            raise errors.UserError(f"{cls._name} has no field {', '.join(map(repr, unknown))} to dump")
         rows = []
         for record in records:
             row = {"id": record.id}

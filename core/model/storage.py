@@ -17,6 +17,12 @@ from .checks import Checks, _references_checked_together
 from .sql import batches, in_, is_list
 
 
+def _located(exc, model, vlist, position):
+    """``exc`` marked as about the record at ``position`` of a batch of ``model`` being created."""
+    exc.path, exc._batch = (position,), (model, len(vlist))
+    return exc
+
+
 @contextlib.contextmanager
 def collection_deferred(size, threshold=1000):
     """Pause Python's cyclic garbage collector while a batch of ``size`` records is made.
@@ -52,7 +58,13 @@ class Storage(BulkRows, Checks):
         with _references_checked_together(cls._env):
             checked = cls._check_input([(f"record {i + 1} of {len(vlist)}", v) for i, v in enumerate(vlist)],
                                        creating=True)
-        return cls._create(checked)
+        try:
+            return cls._create(checked)
+        except errors.ValidationError as exc:
+            if exc._batch is not None and exc._batch != (cls._name, len(vlist)):
+                exc.path = ()   # the position of a batch the code made, not of the input
+            exc._batch = None
+            raise
 
     @classmethod
     def _create(cls, vlist):
@@ -70,7 +82,10 @@ class Storage(BulkRows, Checks):
         vlist = cls._complete([cls._defaults(values) for values in vlist])
         for position, values in enumerate(vlist):
             if None in map(values.get, required):
-                cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
+                try:
+                    cls._check_required(values, f"record {position + 1} of {len(vlist)} to create")
+                except errors.ValidationError as exc:
+                    raise _located(exc, cls._name, vlist, position)
             row = {name: values.get(name) for name in plain}
             for name, convert in converted:
                 row[name] = convert(values.get(name))
@@ -85,8 +100,31 @@ class Storage(BulkRows, Checks):
             cache[id_] = row
         cls._create_children(ids, children)
         records = cls._records(ids)
-        cls.validate(records)
+        try:
+            cls.validate(records)
+        except errors.ValidationError as exc:
+            if not exc.path and exc._batch is None:
+                position = cls._first_invalid(records)
+                if position is not None:
+                    raise _located(exc, cls._name, vlist, position)
+            raise
         return records
+
+    @classmethod
+    def _first_invalid(cls, records):
+        """The position of the first of ``records`` the model's rules refuse on its own (None: none alone).
+
+        Asked only once ``validate`` refused the batch, so that the error can
+        say which record of the input it is about.
+        """
+        if len(records) == 1:
+            return 0
+        for position, record in enumerate(records):
+            try:
+                cls.validate([record])
+            except errors.ValidationError:
+                return position
+        return None
 
     @classmethod
     def _link(cls, ids, vlist):
@@ -119,11 +157,20 @@ class Storage(BulkRows, Checks):
     @classmethod
     def _create_children(cls, ids, children):
         for name, field in cls._one2many.items():
-            vlist = []
-            for parent_id, values in zip(ids, children):
-                vlist.extend({**child, field.field: parent_id} for child in values.get(name, ()))
-            if vlist:
+            vlist, owners = [], []   # owners: (position of the parent, of the child among its siblings)
+            for position, (parent_id, values) in enumerate(zip(ids, children)):
+                for rank, child in enumerate(values.get(name, ())):
+                    vlist.append({**child, field.field: parent_id})
+                    owners.append((position, rank))
+            if not vlist:
+                continue
+            try:
                 cls._env[field.target]._create(vlist)
+            except errors.ValidationError as exc:
+                if exc._batch == (field.target, len(vlist)):   # a child at a known place: its parent's place
+                    parent, rank = owners[exc.path[0]]
+                    exc.path, exc._batch = (parent, name, rank, *exc.path[1:]), (cls._name, len(ids))
+                raise
 
     # -- write ---------------------------------------------------------------------
     @classmethod
@@ -133,7 +180,13 @@ class Storage(BulkRows, Checks):
         label = ", ".join(str(r.id) for r in records[:5]) + ("…" if len(records) > 5 else "")
         with _references_checked_together(cls._env):
             values, = cls._check_input([(f"{cls._name} {label}", values)], creating=False)
-        cls._write(records, values)
+        try:
+            cls._write(records, values)
+        except errors.ValidationError as exc:
+            if exc._batch != ("write", cls._name):
+                exc.path = ()   # not a place in the values written
+            exc._batch = None
+            raise
 
     @classmethod
     def _write(cls, records, values):
@@ -164,7 +217,13 @@ class Storage(BulkRows, Checks):
         for action in actions:
             if action[0] == "create":
                 vlist = [{**child, field.field: record.id} for record in records for child in action[1]]
-                target._create(vlist)
+                try:
+                    target._create(vlist)
+                except errors.ValidationError as exc:
+                    if exc._batch == (field.target, len(vlist)):   # the child's place in the action's list
+                        exc.path = (field.name, exc.path[0] % len(action[1]), *exc.path[1:])
+                        exc._batch = ("write", cls._name)
+                    raise
                 continue
             children = target.browse(action[1])
             parents = {r.id for r in records}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from core import Model, Workflow, errors, fields, transition
+from core import Model, Workflow, errors, expose, fields, transition
 from core.model import batches, collection_deferred, in_
 from modules.account.order import product_quantity
 from modules.party.codes import CURRENCIES, check_code
@@ -420,6 +420,7 @@ class Invoice(PartyAddresses, Workflow, Model):
         return {invoice.id: render(invoice, company) for invoice in invoices}
 
     @classmethod
+    @expose("write", returns="mail.message")
     def send(cls, invoices):
         """Queue a ``mail.message`` to each invoice's party with its PDF attached; return the messages.
 

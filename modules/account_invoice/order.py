@@ -3,7 +3,7 @@ import collections
 
 import sqlalchemy as sa
 
-from core import fields
+from core import expose, fields
 from core.model import batches, in_
 
 from .invoice import records_of
@@ -68,6 +68,7 @@ class InvoicedOrder:
     _invoice_type = None
 
     @classmethod
+    @expose("write", returns="account.invoice")
     def invoice(cls, orders):
         """Invoice what each order has to invoice and has not invoiced yet; return the invoices.
 

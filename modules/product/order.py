@@ -174,6 +174,7 @@ class OrderLine:
     """
 
     _parent_field = None
+    _completed = frozenset({"unit", "unit_price"})   # from the product when left out (see _complete)
 
     @classmethod
     def line_facts(cls, lines):

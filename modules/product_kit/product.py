@@ -75,6 +75,7 @@ class Component(Model):
     """
 
     _name = "product.component"
+    _completed = frozenset({"unit"})   # the component product's unit when left out
     _order = (("parent_product", "ASC"), ("id", "ASC"))
 
     parent_product = fields.Many2One("product.product", "Parent product", required=True, ondelete="cascade")

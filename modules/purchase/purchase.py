@@ -15,11 +15,14 @@ class Purchase(PartyAddresses, Order, Model):
     _name = "purchase.purchase"
     _order = (("purchase_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "purchase", "purchases", "P"
+    writable_after_draft = ("reference",)
     _party_addresses = {"invoice_address": "invoice"}
 
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the purchase is first quoted, and kept.")
     party = fields.Many2One("party.party", "Supplier", required=True)
+    reference = fields.Char("Reference", size=64, index=True,
+                            help="The supplier's reference for the order (their order confirmation); searchable.")
     purchase_date = fields.Date("Purchase date", required=True, default=datetime.date.today)
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
     invoice_method = fields.Selection(INVOICE_METHODS, "Invoice method", required=True, default="order")

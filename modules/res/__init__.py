@@ -22,6 +22,7 @@ expiring; revoking a user's keys ends their sessions).
 from . import hooks
 from .cli import cli_commands
 from .demo import demo
+from .password import Password
 from .session import Session
 from .user import Access, AuthenticationError, Group, User, UserKey
 
@@ -29,5 +30,5 @@ __all__ = ["AuthenticationError", "cli_commands", "demo", "register"]
 
 
 def register(module):
-    module.add_models(Group, User, UserKey, Access, Session)
+    module.add_models(Group, User, UserKey, Access, Session, Password)
     module.add_hooks(hooks)

@@ -1,5 +1,7 @@
 """``kitwork user add/list/revoke/key``: the users of the HTTP API and their keys."""
 import argparse
+import getpass
+import sys
 
 from core import Database, errors
 
@@ -67,7 +69,30 @@ def list_users(args, out):
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
 
 
-ACTIONS = {"add": add, "list": list_users, "revoke": revoke, "key": new_key}
+def password(args, out):
+    """Set a user's password, from ``--password`` or, without it, typed twice on standard input."""
+    given = args.password
+    if given is None:
+        given = _typed("password: ")
+        if _typed("password again: ") != given:
+            raise errors.UserError("the two passwords differ; nothing was changed")
+    with _database(args).transaction() as env:
+        user = _user(env, args.login)
+        env["res.user.password"].set(user, given)
+        out.write(f"password of {user.login} set: it signs in to the web pages (/login)\n")
+
+
+def _typed(prompt):
+    """A line typed on the terminal without echo, or read from standard input when it is not one."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise errors.UserError("no password: give --password PW, or type it twice on standard input")
+    return line.rstrip("\r\n")
+
+
+ACTIONS = {"add": add, "list": list_users, "revoke": revoke, "key": new_key, "password": password}
 
 
 def user(args, out):
@@ -93,7 +118,11 @@ def add_arguments(parser):
     sub = action("key", "give a user a new API key and print it, once (the last word)")
     sub.add_argument("login", metavar="LOGIN")
     sub.add_argument("--replace", action="store_true", help="revoke the user's other keys")
+    sub = action("password", "set the password a user signs in to the web pages with (asked twice without "
+                             "--password)")
+    sub.add_argument("login", metavar="LOGIN")
+    sub.add_argument("--password", metavar="PW", help="the password (else read twice from standard input)")
 
 
 cli_commands = [("user", "manage the users of the HTTP API: add LOGIN [--group NAME]..., list, revoke LOGIN, "
-                 "key LOGIN", user, add_arguments)]
+                 "key LOGIN, password LOGIN", user, add_arguments)]

@@ -24,8 +24,8 @@ def digest(key):
 
 @functools.lru_cache(maxsize=64)
 def _by_digest(keys, users):
-    """The statement finding a key's user (built once per pool: every request runs it)."""
-    return (sa.select(users.c.id, users.c.active).select_from(keys.join(users, keys.c.user == users.c.id))
+    """The statement finding a key's user, the whole row (built once per pool: every request runs it)."""
+    return (sa.select(users).select_from(keys.join(users, keys.c.user == users.c.id))
             .where(keys.c.digest == sa.bindparam("digest")))
 
 
@@ -129,12 +129,14 @@ class User(Model):
         if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 256:
             raise AuthenticationError("invalid API key: give 'Authorization: Bearer <key>' with a key "
                                       "made by 'kitwork user add'")
-        row = cls.env.execute(_by_digest(cls.env["res.user.key"].table, cls.table), {"digest": digest(key)}).first()
-        if row is None:
+        found = cls._cache_rows(cls.env.execute(_by_digest(cls.env["res.user.key"].table, cls.table),
+                                                {"digest": digest(key)}))
+        if not found:
             raise AuthenticationError("invalid API key: unknown or revoked")
-        if not row.active:
+        user = cls.browse(found)[0]   # read from the row just cached: the request names its login at no cost
+        if not user.active:
             raise AuthenticationError("invalid API key: its user is inactive")
-        return cls.browse([row.id])[0]
+        return user
 
     @classmethod
     def rights(cls, login):

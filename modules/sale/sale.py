@@ -63,11 +63,13 @@ class Sale(PartyAddresses, Order, Model):
     _name = "sale.sale"
     _order = (("sale_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
-    writable_after_draft = ("status", "shipping_method")
+    writable_after_draft = ("status", "shipping_method", "reference")
     _party_addresses = {"invoice_address": "invoice", "shipment_address": "delivery"}
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the sale is first quoted, and kept.")
     party = fields.Many2One("party.party", "Customer", required=True)
+    reference = fields.Char("Reference", size=64, index=True,
+                            help="The customer's reference for the order (their order number); searchable.")
     sale_date = fields.Date("Sale date", required=True, default=datetime.date.today)
     delivery_date = fields.Date("Delivery date", help="When the customer wants the goods; default the sale date.")
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")

@@ -3,7 +3,7 @@ import math
 
 import sqlalchemy as sa
 
-from core import errors, fields, hookimpl
+from core import errors, expose, fields, hookimpl
 
 from modules.stock.amendment import amend_moves
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
@@ -115,6 +115,9 @@ class Allocation:
     _name = "sale.sale"
 
     @classmethod
+    @expose("write", returns="sale.sale", partial=fields.Boolean("Partial", help="Reserve what is available, not all or nothing per sale."),
+            alternative_warehouse=fields.Many2One("stock.location", "Alternative warehouse",
+                                                  help="Takes what the sale's warehouse lacks."))
     def allocate(cls, sales, partial=False, alternative_warehouse=None):
         """Reserve the outgoing moves of processing ``sales``; return the sales now fully reserved.
 
@@ -131,6 +134,7 @@ class Allocation:
             return cls._fully_allocated(sales)
 
     @classmethod
+    @expose("write", returns="sale.sale")
     def unallocate(cls, sales):
         """Release what the outgoing moves of processing ``sales`` reserve; return the sales.
 
@@ -204,6 +208,9 @@ class Allocation:
             Move.delete(doomed)
 
     @classmethod
+    @expose("write", returns="sale.sale", partial=fields.Boolean("Partial", help="Reserve what is available, not all or nothing per sale."),
+            alternative_warehouse=fields.Many2One("stock.location", "Alternative warehouse",
+                                                  help="Takes what the sale's warehouse lacks."))
     def fulfil(cls, sales, partial=False, alternative_warehouse=None):
         """Allocate (as :meth:`allocate`) and ship what is reserved; return the sales fully shipped.
 

@@ -23,6 +23,7 @@ class Move(Workflow, Model):
     """
 
     _name = "stock.move"
+    _completed = frozenset({"unit"})   # the product's unit when left out
     _order = (("planned_date", "ASC"), ("id", "ASC"))
     # Everything stock.location.quantities reads, so that it sums an index, not the table.
     _indexes = {"quantities": ("product", "state", "effective_date", "planned_date", "to_location",

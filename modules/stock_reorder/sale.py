@@ -9,7 +9,7 @@ import math
 
 import sqlalchemy as sa
 
-from core import errors, fields, hookimpl
+from core import errors, expose, fields, hookimpl
 from core.fields import Reference
 from core.model import batches, in_
 
@@ -47,6 +47,8 @@ class Sale:
 
     # -- buying for a sale, to the warehouse or drop-shipped ------------------------------------
     @classmethod
+    @expose("write", returns="purchase.purchase", vendor=fields.Many2One("party.party", "Vendor"),
+            drop_ship=fields.Boolean("Drop ship", help="Deliver from the supplier straight to the customer."))
     def create_purchase(cls, sales, vendor=None, drop_ship=False):
         """Buy the goods of confirmed or processing ``sales``; return the purchases made or added to.
 

@@ -11,9 +11,11 @@ The HTTP stack (Starlette, uvicorn, apispec, Jinja2) is the ``web`` extra
 (``pip install 'kitwork[web]'``): the module imports it only when serving.
 """
 from .cli import cli_commands
+from .idempotency import IdempotencyKey
 
 __all__ = ["cli_commands", "register"]
 
 
 def register(module):
-    """The module brings no model: it serves those of the other active modules."""
+    """The module serves the models of the other active modules; its own keeps idempotent POSTs' responses."""
+    module.add_models(IdempotencyKey)

@@ -151,13 +151,17 @@ def routes(api, signer):
         return RedirectResponse(f"/replenishment?{query}", status_code=303)
 
     def login(request, body):
-        """The key signs the browser in: a new session, its signed id in the cookie (the key is not kept)."""
+        """A login and password, or an API key, sign the browser in: a new session, its signed id in the
+        cookie (neither the password nor the key is kept)."""
         form = _form(body)
         if not security.same_origin(request) or not signer.check_csrf(
                 signer.unsign(request.cookies.get(security.LOGIN_COOKIE), "login"), form.get(security.CSRF_FIELD),
                 "login"):
             raise Problem(403, "Missing CSRF token", "the sign-in form is stale or was posted from another site: "
                           "open /login again")
+        if (form.get("login") or "").strip():
+            session = api.sign_in(form["login"].strip(), form.get("password") or "", security.SESSION_LIFETIME)
+            return signed_in(request, session)
         key = (form.get("key") or "").strip()
 
         def start(env):   # the key's user (a wrong key: 401, back to the form) gets a session
@@ -165,7 +169,9 @@ def routes(api, signer):
             with env.with_user(None):   # recorded by the system, for the user the key names
                 user, = env["res.user"].search([("login", "=", login)])
                 return env["ir.session"].start(user, security.SESSION_LIFETIME)
-        session = api.act(key or None, start, write=True)
+        return signed_in(request, api.act(key or None, start, write=True))
+
+    def signed_in(request, session):
         response = RedirectResponse("/replenishment", status_code=303)
         security.set_cookie(response, request, security.SESSION_COOKIE, signer.sign(session),
                             security.SESSION_LIFETIME)

@@ -26,6 +26,8 @@ from core import Model, errors, fields as kfields
 from core import api, schema as kschema
 from modules.res import AuthenticationError
 
+from .idempotency import KeyReused
+
 MEDIA_TYPE = "application/problem+json"
 MAX_ID = 2 ** 31 - 1
 FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -33,14 +35,46 @@ FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 log = logging.getLogger("kitwork.web")
 
 
-class Problem(Exception):
-    """An HTTP error with its status, a short title, a sentence of detail and, for 422, errors by field."""
+# The ``type`` of a problem document (RFC 9457 §3.1.1), by class of problem: what a client branches on.
+# Each is also a page of this server (GET /problems/NAME) saying what it means.
+TYPES = {
+    "malformed": "The request cannot be read: malformed JSON, a parameter or body of the wrong shape, an unknown "
+                 "field or operator in a domain, a body too large or not sent as JSON.",
+    "access": "No valid API key or session (401), or the user's groups do not grant the right (403).",
+    "not-found": "No such model, method, route or record.",
+    "workflow": "A transition not allowed from the record's current state: read the record again and decide.",
+    "conflict": "The request clashes with another one: the same Idempotency-Key is being answered, or another "
+                "body was already sent with it.",
+    "validation": "Values the model refuses; errors maps a path (lines[2].quantity, prefixed by [N]. for the "
+                  "N-th record of a posted list, counting from 0) to messages.",
+    "unavailable": "The database cannot be used now; retry after Retry-After seconds.",
+    "internal": "An unexpected error, logged on the server.",
+}
+BY_STATUS = {400: "malformed", 401: "access", 403: "access", 404: "not-found", 405: "not-found", 409: "conflict",
+             413: "malformed", 415: "malformed", 422: "validation", 503: "unavailable", 500: "internal"}
 
-    def __init__(self, status, title, detail, errors=None, headers=None):
+
+class Problem(Exception):
+    """An HTTP error with its status, a short title, a sentence of detail and, for 422, errors by path.
+
+    ``kind`` is the class of problem (a key of :data:`TYPES`), by default
+    the one of its status.
+    """
+
+    def __init__(self, status, title, detail, errors=None, headers=None, kind=None):
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.errors = errors
         self.headers = headers or {}
+        self.kind = kind or BY_STATUS.get(status, "malformed")
+
+
+def path_key(path, name):
+    """The key of ``errors`` for field ``name`` of the record at ``path``: ``[0].lines[2].quantity``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f"{'.' if text else ''}{step}"
+    return f"{text}.{name}" if text else name
 
 
 def problem_of(exc):
@@ -53,10 +87,11 @@ def problem_of(exc):
     if isinstance(exc, errors.AccessError):
         return Problem(403, "Forbidden", message)
     if isinstance(exc, errors.WorkflowError):
-        return Problem(409, "Conflict", message)
+        return Problem(409, "Conflict", message, kind="workflow")
     if isinstance(exc, errors.ValidationError):
-        return Problem(422, "Invalid data", message, errors={
-            name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+        return Problem(422, "Idempotency-Key reused" if isinstance(exc, KeyReused) else "Invalid data", message,
+                       kind="conflict" if isinstance(exc, KeyReused) else "validation", errors={
+            path_key(exc.path, name): [str(m) for m in (messages if isinstance(messages, list) else [messages])]
             for name, messages in exc.errors.items()})
     if isinstance(exc, errors.UserError):
         if message.startswith(("cannot use database", "cannot open database")):
@@ -66,12 +101,19 @@ def problem_of(exc):
     return Problem(500, "Internal error", "an unexpected error happened; it is logged on the server")
 
 
-def response(exc):
-    problem = problem_of(exc)
-    body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
+def document(problem):
+    """The JSON body of a problem."""
+    body = {"type": f"/problems/{problem.kind}", "title": problem.title, "status": problem.status,
+            "detail": problem.detail}
     if problem.errors is not None:
         body["errors"] = problem.errors
-    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
+    return body
+
+
+def response(exc):
+    problem = problem_of(exc)
+    return JSONResponse(document(problem), status_code=problem.status, headers=problem.headers,
+                        media_type=MEDIA_TYPE)
 
 
 def _refuse_constant(name):
@@ -141,11 +183,13 @@ def _fast_checks(model):
     return checks
 
 
-def check_values(models, model, values, label, creating):
+def check_values(models, model, values, label, creating, path=()):
     """Refuse, before any transaction, values of unknown or read-only fields and values of the wrong type.
 
-    The model checks everything again (and what needs the database: references,
-    required fields, its rules) inside the transaction.
+    ``path`` is where the record sits in the body (``(0, "lines", 2)``): the
+    keys of the errors.  The model checks everything again (and what needs
+    the database: references, required fields, its rules) inside the
+    transaction.
     """
     if not isinstance(values, dict):
         raise Problem(400, "Malformed request", f"{model._name} ({label}): expected a JSON object of field "
@@ -172,11 +216,12 @@ def check_values(models, model, values, label, creating):
             for position, item in enumerate(value):
                 if isinstance(item, dict):
                     item = {k: v for k, v in item.items() if k != field.field}
-                check_values(models, child, item, f"line {position + 1} of {name} of {label}", creating=True)
+                check_values(models, child, item, f"line {position + 1} of {name} of {label}", creating=True,
+                             path=(*path, name, position))
     if problems:
         detail = "; ".join(f"{n}: {' '.join(map(str, m))}" for n, m in sorted(problems.items()))
         raise Problem(422, "Invalid data", f"invalid {model._name} ({label}): {detail}",
-                      errors={n: [str(m) for m in ms] for n, ms in problems.items()})
+                      errors={path_key(path, n): [str(m) for m in ms] for n, ms in problems.items()})
 
 
 def check_call(model, exposed, arguments, max_ids):
@@ -200,6 +245,9 @@ def check_call(model, exposed, arguments, max_ids):
             problems[name] = [f"Unknown parameter of {where}; it takes: "
                               f"{', '.join((['ids'] if exposed.records else []) + list(exposed.params)) or 'none'}."]
             continue
+        if isinstance(field, kfields.Boolean) and value is not None and type(value) is not bool:
+            problems[name] = ["Must be true or false."]
+            continue
         try:
             params[name] = None if value is None else field.schema_field().deserialize(value)
         except marshmallow.ValidationError as exc:
@@ -213,50 +261,8 @@ def check_call(model, exposed, arguments, max_ids):
     return ids, params
 
 
-def search_parameters(model, query, default_limit, max_limit):
-    """``(domain, order, limit, offset)`` from a search's query string, shapes checked; 400 if wrong."""
-    known = {"domain", "order", "limit", "offset"}
-    unknown = sorted(set(query) - known)
-    if unknown:
-        raise Problem(400, "Invalid query", f"unknown query parameter(s) {', '.join(unknown)}; "
-                      f"use domain, order, limit, offset")
-
-    def number(name, default, low, high):
-        text = query.get(name)
-        if text is None:
-            return default
-        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-            raise Problem(400, "Invalid query", f"{name} must be a whole number from {low} to {high}, "
-                          f"not {text!r:.40}")
-        return int(text)
-
-    limit = number("limit", default_limit, 1, max_limit)
-    offset = number("offset", 0, 0, MAX_ID)
-    domain = _json_query(query, "domain", [])
-    if not isinstance(domain, list) or not all(
-            isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[1], str)
-            for c in domain):
-        raise Problem(400, "Invalid domain", "domain must be a JSON list of [field, operator, value] triples, "
-                      'e.g. [["state", "=", "draft"]]')
-    for name, operator, value in domain:
-        head = name.split(".", 1)[0]
-        if not FIELD_PATH.fullmatch(name) or (head != "id" and head not in model.fields):
-            raise Problem(400, "Invalid domain", f"{model._name} has no field {name!r:.80}")
-        if operator not in Model.OPERATORS:
-            raise Problem(400, "Invalid domain", f"unknown operator {operator!r:.40}; use one of "
-                          f"{', '.join(Model.OPERATORS)}")
-        scalars = value if isinstance(value, list) else [value]
-        if isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in scalars):
-            raise Problem(400, "Invalid domain", f"the value of {name!r} must be a JSON scalar, or a list "
-                          f"of scalars for in / not in")
-    order = _json_query(query, "order", None)
-    if order is not None and (not isinstance(order, list) or not all(
-            isinstance(o, list) and len(o) == 2 and all(isinstance(p, str) for p in o) for o in order)):
-        raise Problem(400, "Invalid order", 'order must be a JSON list of [field, "ASC" or "DESC"] pairs')
-    return [tuple(c) for c in domain], [tuple(o) for o in order] if order else None, limit, offset
-
-
-def _json_query(query, name, default):
+def json_query(query, name, default):
+    """The JSON value of query parameter ``name`` (``default`` when absent); 400 if it is not JSON."""
     text = query.get(name)
     if text is None:
         return default

@@ -1,4 +1,5 @@
 """The kitwork command: every command, and the one-line error exit."""
+import builtins
 import io
 import os
 import subprocess
@@ -92,6 +93,27 @@ def test_bad_database_url_is_one_line(capsys):
     assert run("modules", "--db", "nosuchdriver://x")[0] == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "invalid database URL" in error
+
+
+def test_newcomer_mistakes_get_a_hint(url, capsys, monkeypatch):
+    assert run("modules", "--db", "shop.db")[0] == 1
+    assert "give --db sqlite:///shop.db" in capsys.readouterr().err
+    assert run("init", "--module", "stock_reorde", "--db", url)[0] == 1
+    assert "did you mean 'stock_reorder'?" in capsys.readouterr().err
+    real_import = builtins.__import__
+
+    def without_psycopg(name, *args, **kwargs):
+        if name == "psycopg":
+            raise ImportError("No module named 'psycopg'", name="psycopg")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", without_psycopg)
+    assert run("modules", "--db", "postgresql+psycopg://kitwork@localhost/shop")[0] == 1
+    error = capsys.readouterr().err
+    assert "psycopg is not installed" in error and "kitwork[postgresql]" in error
+    monkeypatch.undo()
+    with pytest.raises(SystemExit) as version:
+        cli.main(["--version"])
+    assert version.value.code == 0 and capsys.readouterr().out.startswith("kitwork ")
 
 
 def test_demo_walks_through_the_modules(tmp_path, monkeypatch):

@@ -91,3 +91,16 @@ def test_the_fields_reference_lists_each_field_class_with_every_argument_it_take
                     break
         written = {part.split("=")[0].strip() for part in signature.split(",")} - {"*"}
         assert written == takes, name
+
+
+def test_the_docs_extra_brings_what_autodoc_imports():
+    """autodoc imports ``core.testing`` (the pytest plugin's fixtures are documented), which imports pytest."""
+    import configparser
+    config = configparser.ConfigParser()
+    config.read(DOCS.parent / "setup.cfg")
+    docs = {line.split(">")[0].split("[")[0].strip().lower()
+            for line in config["options.extras_require"]["docs"].split("\n") if line.strip()}
+    imported = subprocess.run([sys.executable, "-c", "import sys, core.testing, docs.conf; print(' '.join(sys.modules))"],
+                              cwd=DOCS.parent, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    assert {"sphinx", "pytest"} <= docs and "pytest" in imported.stdout.split()

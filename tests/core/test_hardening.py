@@ -169,7 +169,7 @@ def test_day_counts_and_dates_are_bounded_and_confirm_computes_safely(full_db, d
     ([("sale", "=", "sale.sale,1")], {}), ([("quantity", "=", float("nan"))], {}),
     ([("unit_price", "<", Decimal("1e400"))], {}), ([("quantity", ">", 1)], {"limit": -1}),
     ([], {"offset": "x"}), ([], {"order": [("quantity", 1)]}), ([], {"order": "quantity"}),
-    ([[("quantity", ">", 1)]], {}), ([(5, "=", 1)], {}), ([("quantity", ["="], 1)], {}), (5, {}),
+    ([[("quantity", ">")]], {}), ([(5, "=", 1)], {}), ([("quantity", ["="], 1)], {}), (5, {}),
     ([("sale", "<", None)], {}), ([("product.active", ">=", True)], {}), ([], {"order": True}),
 ])
 def test_wrongly_typed_searches_are_refused_and_the_transaction_goes_on(full_db, data, snapshot, domain, kwargs):

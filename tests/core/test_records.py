@@ -1,5 +1,6 @@
 """The record API of CONTRACT.md §2, on the example module's gadgets."""
 import datetime
+import functools
 import json
 from decimal import Decimal
 
@@ -79,12 +80,18 @@ def test_json_values_are_accepted_and_dump_is_json_ready(example_db, unit):
         assert dumped["owner"] is None if "owner" in dumped else True
 
 
+def six_gadgets(env, unit):
+    """G0…G5: ``count`` i, blue when odd, the first three of product Lamp."""
+    Gadget = env["example.gadget"]
+    lamp = make_product(env, unit, "Lamp")
+    Gadget.create([{"name": f"G{i}", "count": i, "colour": "blue" if i % 2 else "red",
+                    "product": lamp if i < 3 else None} for i in range(6)])
+    return Gadget, lamp
+
+
 def test_search_domain_order_limit(example_db, unit):
     with example_db.transaction() as env:
-        Gadget = env["example.gadget"]
-        lamp = make_product(env, unit, "Lamp")
-        Gadget.create([{"name": f"G{i}", "count": i, "colour": "blue" if i % 2 else "red",
-                        "product": lamp if i < 3 else None} for i in range(6)])
+        Gadget, lamp = six_gadgets(env, unit)
         names = lambda records: [r.name for r in records]
         assert names(Gadget.search([("count", ">=", 4)], order=[("count", "DESC")])) == ["G5", "G4"]
         assert names(Gadget.search([("colour", "=", "blue"), ("count", "<", 5)])) == ["G1", "G3"]
@@ -99,7 +106,24 @@ def test_search_domain_order_limit(example_db, unit):
         assert names(Gadget.search([], order=[("name", "DESC")], limit=2, offset=1)) == ["G4", "G3"]
 
 
+def test_nested_or_and_domains(example_db, unit):
+    with example_db.transaction() as env:
+        Gadget, _ = six_gadgets(env, unit)
+        names = lambda domain: [r.name for r in Gadget.search(domain)]
+        assert names(["OR", ("count", "=", 0), ("count", "=", 5)]) == ["G0", "G5"]
+        assert names([("colour", "=", "blue"), ["OR", ("count", "=", 1), ("count", ">", 4)]]) == ["G1", "G5"]
+        assert names(["OR", ["AND", ("colour", "=", "red"), ("count", ">", 2)], ("product.name", "=", "Lamp")]) \
+            == ["G0", "G1", "G2", "G4"]
+        assert names(["AND", ("count", ">", 1), [("count", "<", 4), ("colour", "=", "red")]]) == ["G2"]
+        assert names(["OR"]) == [] and len(names(["AND"])) == 6
+        assert Gadget.search_count(["OR", ("count", "=", 0), ("name", "=", "G3")]) == 2
+
+
 @pytest.mark.parametrize("domain, message", [
+    (["OR", ("count", "=", 1), ("nope", "=", 1)], "no stored field 'nope'"),
+    (["AND", ("count", "~", 1)], "unknown operator"),
+    ([["OR", ("count",)]], "invalid domain clause"),
+    (functools.reduce(lambda domain, _: ["AND", domain], range(40), ("count", "=", 1)), "nested deeper than 32"),
     ([("nope", "=", 1)], "no stored field 'nope'"),
     ([("count", "~", 1)], "unknown operator"),
     ([("count",)], "invalid domain clause"),

@@ -82,11 +82,11 @@ def serve():
         served.stop()
 
 
-def start_serve(database, port, workers):
+def start_serve(database, port, workers, *options):
     """A real ``kitwork serve`` process on ``port``, and its first answer (the OpenAPI document) once it serves."""
     process = subprocess.Popen(
         [sys.executable, "-c", "from core.cli import run; run()", "serve", "--db", database.url,
-         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+         "--port", str(port), "--workers", str(workers), *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)
     deadline = time.monotonic() + 60
     while True:

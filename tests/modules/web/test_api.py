@@ -177,10 +177,11 @@ def test_bad_input_gets_the_documented_4xx(database, admin, serve):
     problem(http.post("/api/party.party", json=[]), 400)
     problem(http.post("/api/party.party", json=["not an object"]), 400)
     body = problem(http.post("/api/party.party", json=[{"name": 42, "colour": "red"}]), 422)
-    assert body["errors"] == {"name": ["Not a valid string."], "colour": ["Unknown field of party.party."]}
+    assert body["errors"] == {"[0].name": ["Not a valid string."], "[0].colour": ["Unknown field of party.party."]}
     body = problem(http.post("/api/sale.sale", json=[{"party": customer["id"], "lines": [
         {"product": "lamp", "quantity": "many"}]}]), 422)
-    assert set(body["errors"]) == {"product", "quantity"} and "line 1 of lines" in body["detail"]
+    assert set(body["errors"]) == {"[0].lines[0].product", "[0].lines[0].quantity"}
+    assert "line 1 of lines" in body["detail"]
     body = problem(http.post("/api/sale.sale", json=[{"party": 999999}]), 422)
     assert body["errors"] == {"party": ["No party.party with id 999999."]}
     assert "read-only" in problem(http.patch(f"/api/sale.sale/{sale['id']}", json={"state": "done"}), 422)["detail"]
@@ -223,7 +224,22 @@ def test_openapi_describes_the_active_models_and_methods(database, serve):
     schemas, paths = document["components"]["schemas"], document["paths"]
     assert {"sale.sale", "sale.sale.create", "sale.sale.write", "res.user", "stock.reorder.rule"} <= set(schemas)
     sale = schemas["sale.sale"]["properties"]
-    assert sale["party"]["type"] == ["integer", "null"] and sale["state"]["readOnly"] is True
+    assert sale["party"]["type"] == "integer" and sale["state"]["readOnly"] is True   # required: never null
+    assert sale["delivery_date"]["type"] == ["string", "null"] and sale["id"]["type"] == "integer"
+    assert sale["untaxed_amount"]["format"] == "decimal" and sale["lines"]["type"] == "array"
+    assert sale["state"]["enum"] == ["draft", "quotation", "confirmed", "processing", "done", "cancelled"]
+    assert schemas["sale.sale"]["description"].startswith("A customer's order")   # its own docstring
+    assert set(schemas["sale.sale"]["required"]) == set(sale)   # every field is in every answer
+    assert schemas["sale.sale.create"]["required"] == ["party"]
+    assert set(schemas["sale.line.create"]["required"]) == {"product", "quantity"}   # sale: given inline
+    actions = schemas["sale.sale.write"]["properties"]["lines"]["items"]["oneOf"]
+    assert [a["$ref"].rsplit("/", 1)[1] for a in actions] == [
+        "sale.line.create_action", "sale.line.write_action", "sale.line.delete_action"]
+    assert schemas["sale.line.create_action"]["prefixItems"][0] == {"const": "create"}
+    bought = paths["/api/sale.sale/create_purchase"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert bought["schema"]["properties"]["result"]["items"] == {"$ref": "#/components/schemas/RecordRef"}
+    quoted = paths["/api/sale.sale/quote"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert quoted["properties"]["result"]["type"] == "null"
     assert "state" not in schemas["sale.sale.write"]["properties"]
     assert schemas["sale.sale.create"]["properties"]["lines"]["items"] == {"$ref": "#/components/schemas/sale.line.create"}
     assert {"/api/sale.sale", "/api/sale.sale/{id}", "/api/sale.sale/quote", "/api/stock.reorder.rule/needs",

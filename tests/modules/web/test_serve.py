@@ -1,6 +1,7 @@
 """``kitwork serve``: a real process with two workers; a clear message without the web extra."""
 import builtins
 import io
+import json
 import os
 import signal
 
@@ -27,6 +28,45 @@ def test_kitwork_serve_with_two_workers(kitwork_database):
     assert f"http://127.0.0.1:{port}/api/openapi.json" in output and "2 worker(s)" in output
     with database.transaction() as env:
         assert [p.name for p in env["party.party"].search([])] == ["Alder"]
+
+
+def test_operators_probe_health_read_metrics_of_every_worker_and_an_access_log(kitwork_database):
+    database = kitwork_database("party", "web")
+    key = add_user(database, "opal", groups=["admin"])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process, _ = start_serve(database, port, 2, "--access-log", "--log-level", "info")
+    try:
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+            for id_ in (1, 2, 3):
+                assert client.get(f"/api/party.party/{id_}").status_code == 404
+            assert all(client.get("/api/party.party").status_code == 200 for _ in range(20))
+        with database.engine.begin() as connection:   # a migration of res goes missing: not ready
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'res_0001' "
+                                       "WHERE version_num = 'res_0002'")
+        unready = httpx.get(f"{base}/readyz")
+        assert unready.status_code == 503 and "run 'kitwork upgrade'" in unready.json()["detail"]
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'res_0002' "
+                                       "WHERE version_num = 'res_0001'")
+        for _ in range(6):   # whichever worker answers, it counts every worker's requests
+            text = httpx.get(f"{base}/metrics").text
+            assert 'kitwork_http_requests_total{method="GET",route="/api/{model}",status="200"} 20.0' in text
+            assert 'kitwork_http_requests_total{method="GET",route="/api/{model}/{id}",status="404"} 3.0' in text
+            assert 'kitwork_http_request_duration_seconds_count{method="GET",route="/api/{model}",status="200"} ' \
+                   '20.0' in text
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    reads = [line for line in lines if line["path"] == "/api/party.party"]
+    assert len(reads) == 20 and reads[0]["method"] == "GET" and reads[0]["status"] == 200
+    assert reads[0]["login"] == "opal" and reads[0]["duration_ms"] >= 0
+    assert {line["login"] for line in lines if line["path"] == "/healthz"} == {None}
+    assert key not in output
 
 
 def test_serve_says_which_extra_is_missing(kitwork_database, monkeypatch, capsys):
