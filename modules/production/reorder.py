@@ -16,6 +16,7 @@ later run sees them and never orders the same need twice; two schedulers
 at once are serialized by stock_reorder's lock.
 """
 import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -24,6 +25,8 @@ from core.model import chunks
 
 from .bom import first_boms, line_quantities
 from .production import shift_days
+
+CENT = Decimal("0.01")
 
 
 class Rule:
@@ -117,12 +120,15 @@ class Rule:
                 why += f" -> would manufacture {plan.to_order:g}, but {exception}"
             else:
                 why += f" -> manufacture {plan.to_order:g} with {bom.name}"
+            cost = rule.product.cost_price   # a production is valued at the product's cost, as Odoo's report does
+            amount = None if cost is None else (Decimal(repr(plan.to_order)) * cost).quantize(CENT)
             rows.append({"rule": rule, "product": rule.product, "warehouse": places[plan.warehouse],
                          "on_hand": plan.on_hand, "forecast": plan.forecast, "forecasted_date": plan.date,
                          "lead_times": plan.lead_times, "visibility_demand": plan.visibility,
                          "to_order": plan.to_order, "unit": rule.product.default_uom,
                          "min_quantity": plan.min_quantity, "max_quantity": plan.max_quantity, "vendor": None,
-                         "source_warehouse": None, "bom": bom, "trigger": plan.trigger, "route": plan.route,
+                         "supplier": None, "unit_price": cost, "price_reason": None if cost is None else "cost price",
+                         "amount": amount, "source_warehouse": None, "bom": bom, "trigger": plan.trigger, "route": plan.route,
                          "explanation": why, "exception": exception})
         by_rule = {row["rule"].id: row for row in rows}
         return [by_rule[p.id] for p in plans]

@@ -47,7 +47,7 @@ def test_an_extension_field_listed_stays_writable_after_draft(kitwork_database, 
     database, sale_id = noted(kitwork_database, module_factory, NOTED, "1")
     with database.transaction() as env:
         Sale = env["sale.sale"]
-        assert Sale.fields_writable_after_draft() == {"status", "shipping_method", "delivery_note"}
+        assert Sale.fields_writable_after_draft() == {"status", "shipping_method", "reference", "delivery_note"}
         sale, = Sale.browse([sale_id])
         Sale.write([sale], {"delivery_note": "Ring twice"})
         assert sale.delivery_note == "Ring twice" and sale.state == "quotation"
