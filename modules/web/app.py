@@ -119,16 +119,20 @@ class Api:
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
-            user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
-            operations.note_login(user.login)
+            if key is not None:   # the key's user, in the one query finding the key
+                user_id, login = env["res.user"].identify(key)
+            else:
+                user = env["ir.session"].authenticate(session)
+                user_id, login = user.id, user.login
+            operations.note_login(login)
             if once is not None:
-                first = env["web.idempotency_key"].claim(user.id, once[0], once[1])
+                first = env["web.idempotency_key"].claim(user_id, once[0], once[1])
                 if first is not None:
                     return Replay(*first)
-            with env.with_user(user.login):
+            with env.with_user(login):
                 result = work(env)
             if once is not None:
-                env["web.idempotency_key"].keep(user.id, once[0], once[2], encode(result))
+                env["web.idempotency_key"].keep(user_id, once[0], once[2], encode(result))
             return result
 
     def sign_in(self, login, password, lifetime):
