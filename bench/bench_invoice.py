@@ -1,4 +1,4 @@
-"""Invoicing 10,000 shipped sale lines (1,000 sales) in one call, and drawing 100 invoice PDFs.
+"""Order to cash: 10,000 shipped sale lines (1,000 sales) invoiced in one call, posted, paid, drawn as PDF.
 
 A database with account_invoice, sale and stock gets 1,000 processed sales of
 10 goods lines each (taxed, with an account), whose moves are then marked
@@ -6,11 +6,14 @@ done with plain Core updates (every line shipped).  ``Sale.invoice`` invoices
 them all in one call; the same invoice and invoice-line rows (and their tax
 links) are then inserted with plain SQLAlchemy Core, in a transaction rolled
 back, for comparison.  A smaller round (100 sales) shows that the number of
-statements does not grow with the number of sales.  Finally 100 invoices are
-posted and drawn as PDF.  Printed: seconds, lines/s, statements, the ratio to
-Core (goal: within 3×) and the time per PDF.
+statements does not grow with the number of sales.  Then, for both rounds,
+the invoices are posted in one call, paid by one payment each (created in
+one call, posted in one call: every invoice becomes paid, every sale paid),
+and the PDFs drawn.  Printed: seconds, lines/s, statements, the ratio to
+Core (goal: within 3×), the statements of posting and paying for 100 and
+1,000 invoices (goal: independent of the count), and the time per PDF.
 
-    python bench/bench_invoice.py [--sales 1000] [--lines 10] [--pdfs 100] [--db URL]
+    python bench/bench_invoice.py [--sales 1000] [--lines 10] [--pdfs 1000] [--db URL]
 """
 import argparse
 import gc
@@ -96,7 +99,8 @@ def invoice_round(db, sale_ids, counter):
         cpu = time.process_time() - cpu
         line_model = env["account.invoice.line"]
         made = line_model.search([("invoice", "in", [i.id for i in invoices])])
-        rows = ([{"id": i.id, "type": "out", "party": i.party.id, "state": "draft"} for i in invoices],
+        rows = ([{"id": i.id, "type": "out", "party": i.party.id, "state": "draft", "currency": i.currency,
+                  "reference": i.reference} for i in invoices],
                 [{"id": l.id, "invoice": l.invoice.id, "sequence": l.sequence, "origin": f"sale.line,{l.origin.id}",
                   "product": l.product.id, "quantity": l.quantity, "unit": l.unit.id, "unit_price": l.unit_price,
                   "account": l.account.id} for l in made],
@@ -105,16 +109,42 @@ def invoice_round(db, sale_ids, counter):
         return seconds, statements, rows, [i.id for i in invoices], cpu
 
 
+def timed(counter, call):
+    """``(result, seconds, statements)`` of ``call()``, started without garbage to collect."""
+    gc.collect()
+    before, start = counter.count, time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start, counter.count - before
+
+
+def cash_round(db, invoice_ids, counter):
+    """Post the invoices in one call, pay each by a payment of its own (created, then posted, in one call)."""
+    with db.transaction() as env:
+        Invoice, Payment = env["account.invoice"], env["account.payment"]
+        invoices = Invoice.browse(invoice_ids)
+        _, post, post_statements = timed(counter, lambda: Invoice.post(invoices))
+        owed = [(i.id, i.party.id, i.total_amount) for i in Invoice.browse(invoice_ids)]
+        payments, create, create_statements = timed(counter, lambda: Payment.create([
+            {"party": party, "amount": total, "reference": f"bank {invoice}",
+             "lines": [{"invoice": invoice, "amount": total}]} for invoice, party, total in owed]))
+        _, pay, pay_statements = timed(counter, lambda: Payment.post(payments))
+        assert all(i.state == "paid" for i in Invoice.browse(invoice_ids))
+        sales = env["sale.sale"].search([("payment_state", "=", "paid")])
+        print(f"{len(invoice_ids)} invoices: post {post:.3f} s ({post_statements} statements); "
+              f"{len(payments)} payments created {create:.3f} s ({create_statements} statements), posted {pay:.3f} s "
+              f"({pay_statements} statements): every invoice paid, {len(sales)} sales paid so far")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=10)
-    parser.add_argument("--pdfs", type=int, default=100)
+    parser.add_argument("--pdfs", type=int, default=1000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Database(args.db or f"sqlite:///{Path(folder) / 'invoice.db'}")
-        db.activate("account_invoice", "sale", "stock")
+        db.activate("account_payment", "sale", "stock")
         start = time.perf_counter()
         products, customers = catalog(db)
         small = build(db, args.sales // 10, args.lines, products, customers)
@@ -135,15 +165,17 @@ def main():
               f"(CPU {cpu / core_cpu:.1f}x; goal: within 3x)")
         print(f"statements: {results['small'][1]} for {len(small)} sales, {statements} for {len(big)} sales "
               f"(goal: independent of the number of sales)")
+        for label in ("small", "big"):
+            cash_round(db, results[label][3], counter)
         with db.transaction() as env:
             Invoice = env["account.invoice"]
             chosen = Invoice.browse(invoice_ids[:args.pdfs])
-            Invoice.post(chosen)
+            gc.collect()
             start = time.perf_counter()
             pdfs = Invoice.render_pdf(chosen)
             seconds = time.perf_counter() - start
         size = sum(len(p) for p in pdfs.values()) / len(pdfs)
-        print(f"render_pdf of {len(pdfs)} posted invoices ({args.lines} lines each): {seconds:.2f} s, "
+        print(f"render_pdf of {len(pdfs)} paid invoices ({args.lines} lines each): {seconds:.2f} s, "
               f"{seconds / len(pdfs) * 1000:.1f} ms per PDF, {size / 1024:.1f} KiB each")
         db.close()
 

@@ -8,6 +8,8 @@ from .api import expose
 from .database import Database
 from .hookspecs import hookimpl, hookspec
 from .model import Model
+from .queue import Task, task
 from .workflow import Workflow, transition
 
-__all__ = ["Database", "Model", "Workflow", "errors", "expose", "fields", "hookimpl", "hookspec", "transition"]
+__all__ = ["Database", "Model", "Task", "Workflow", "errors", "expose", "fields", "hookimpl", "hookspec", "task",
+           "transition"]

@@ -10,9 +10,9 @@ A published method is a door of the model, like ``write``: it runs whole in
 one savepoint, and a transaction acting for a user checks the user's right
 once, when the call comes in (what the method does inside is on the system's
 behalf).  Its parameters are checked by their fields whoever calls it, from
-Python as over HTTP: a value of the wrong type, out of bounds, or a Many2One
-naming no record is a :class:`~core.errors.ValidationError` before the
-method runs.
+Python as over HTTP: a ``required`` parameter missing or None, a value of the
+wrong type, out of bounds, or a Many2One naming no record is a
+:class:`~core.errors.ValidationError` before the method runs.
 """
 import dataclasses
 import inspect
@@ -96,17 +96,31 @@ def exposed_of(composed, model_name, owner):
     return result
 
 
+MISSING = "Missing data for required parameter."
+
+
+def missing_required(exposed, arguments):
+    """``{parameter: [message]}`` of the ``required`` parameters of ``exposed`` that ``arguments`` lacks or gives None.
+
+    Shared by :func:`check_arguments` and front ends that check a call
+    before opening a transaction, so both word it alike.
+    """
+    return {name: [MISSING] for name, field in exposed.params.items()
+            if field.required and arguments.get(name) is None}
+
+
 def check_arguments(model, exposed, arguments):
     """``arguments`` (``{parameter: value}``) of a call of ``exposed`` on ``model``, checked by the fields.
 
-    Each declared parameter given a value other than None is converted by
-    its field's schema (a record of a Many2One's target stays the record);
-    a Many2One value must name an existing record (one query each).
-    Returns the arguments to call with; raises ValidationError naming the
-    method and every parameter at fault.
+    A ``required`` parameter must be given, not None.  Each declared
+    parameter given a value other than None is converted by its field's
+    schema (a record of a Many2One's target stays the record); a Many2One
+    value must name an existing record (one query each).  Returns the
+    arguments to call with; raises ValidationError naming the method and
+    every parameter at fault.
     """
     where = f"{model._name}.{exposed.name}"
-    problems, said, result = {}, {}, dict(arguments)
+    problems, said, result = missing_required(exposed, arguments), {}, dict(arguments)
     for name, field in exposed.params.items():
         value = arguments.get(name)
         if value is None:
@@ -152,12 +166,15 @@ def checking_arguments(composed, name, exposed):
         if env._user is not None and not env._inside:
             env.check_access(cls._name, exposed.access)
         try:
-            bound = signature.bind(*args, **kwargs)
+            bound = signature.bind_partial(*args, **kwargs)
         except TypeError as exc:
             raise errors.UserError(f"{cls._name}.{name}: {exc}") from None
         given = {key: value for key, value in bound.arguments.items() if key in exposed.params}
-        if given:
-            bound.arguments.update(check_arguments(cls, exposed, given))
+        bound.arguments.update(check_arguments(cls, exposed, given))
+        try:   # a required parameter missing was refused above, in the declared words
+            signature.bind(*bound.args, **bound.kwargs)
+        except TypeError as exc:
+            raise errors.UserError(f"{cls._name}.{name}: {exc}") from None
         return door(cls, *bound.args, **bound.kwargs)
 
     checked.__name__, checked.__qualname__, checked.__doc__ = name, door.__qualname__, door.__doc__

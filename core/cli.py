@@ -8,6 +8,7 @@ import argparse
 import importlib.metadata
 import importlib
 import sys
+from pathlib import Path
 
 from . import errors, modules
 from .database import Database
@@ -47,14 +48,20 @@ def init(args, out):
     out.write(f"active modules: {', '.join(db.active_modules)}\n")
 
 
-@command("modules", "list every available module and whether it is active")
+@command("modules", "list every available module, whether it is active and whether it needs an upgrade")
 def list_modules(args, out):
     db = Database(args.db)
-    active = set(db.active_modules)
+    active, deactivated = set(db.active_modules), set(db.deactivated_modules)
+    upgrades = db.needing_upgrade() if active else {}
     rows = [("name", "version", "depends", "state")]
     for name, manifest in sorted(db.available_modules().items()):
-        rows.append((name, manifest.version, ", ".join(manifest.depends) or "-",
-                     "active" if name in active else "not active"))
+        if name in upgrades:
+            state = f"active, needs upgrade ({upgrades[name]})"
+        elif name in active:
+            state = "active"
+        else:
+            state = "deactivated (data kept)" if name in deactivated else "not active"
+        rows.append((name, manifest.version, ", ".join(manifest.depends) or "-", state))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
@@ -67,6 +74,14 @@ def activate(args, out):
         raise errors.UserError(f"{db!r} is not a Kitwork database yet: run 'kitwork init' first")
     new = db.activate(*args.names)
     out.write(f"activated {', '.join(new)}\n" if new else "nothing to activate: already active\n")
+
+
+@command("deactivate", "deactivate a module, keeping its tables and data (activate it again to restore it)")
+def deactivate(args, out):
+    db = Database(args.db)
+    leaving = db.deactivate(args.name)
+    out.write(f"deactivated {args.name}" + (f" (branches {', '.join(leaving)} disabled)" if leaving else "")
+              + "; its tables and columns are kept\n")
 
 
 @command("upgrade", "apply the pending migrations of the active modules")
@@ -84,8 +99,11 @@ def upgrade(args, out):
          existing_database=False)
 def revision(args, out):
     from .revision import generate
-    path = generate(args.module, args.message)
+    notes = []
+    path = generate(args.module, args.message, notes)
     out.write(f"{path}\n" if path else f"no difference: {args.module}'s migrations match its models\n")
+    for note in notes:
+        out.write(f"review it: {note}\n")
 
 
 @command("new-module", "(module authors) write an installable module package NAME/ in the current folder",
@@ -99,7 +117,7 @@ def new_module(args, out):
 @command("demo", "walk through what Kitwork does, on a fresh SQLite database", existing_database=False)
 def demo(args, out):
     from .demo import run
-    run(args.db, out)
+    run(args.db, out, Path(args.out) if args.out else Path.cwd())
 
 
 def module_commands():
@@ -140,6 +158,8 @@ def parser():
             sub.add_argument("--module", action="append", metavar="NAME", help="a module to activate (repeatable)")
         elif name == "activate":
             sub.add_argument("names", nargs="+", metavar="NAME")
+        elif name == "deactivate":
+            sub.add_argument("name", metavar="NAME")
         elif name == "new-module":
             sub.add_argument("name", metavar="NAME", help="the module's name (a Python package name)")
             sub.add_argument("--depends", action="append", metavar="MODULE",
@@ -147,6 +167,9 @@ def parser():
         elif name == "revision":
             sub.add_argument("module", metavar="MODULE", help="module name, or module+extra for an integration")
             sub.add_argument("-m", "--message", required=True)
+        elif name == "demo":
+            sub.add_argument("--out", metavar="DIR", help="where chapters write the files they make (an invoice's "
+                                                          "PDF); default: the current folder")
     return main_parser
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from . import errors, migration, modules
-from .environment import Environment
+from . import errors, lifecycle, migration, modules
+from .environment import WRITES_AT_BEGIN, Environment
 from .pool import get_pool
 from .sequence import sequence_table
 
@@ -16,6 +16,12 @@ DEFAULT_URL = "sqlite:///kitwork.db"
 
 module_table = sa.Table(
     "kitwork_module", sa.MetaData(),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("version", sa.String(32), nullable=False),
+)
+# Modules deactivated with ``kitwork deactivate``: their tables and columns are kept (see core.lifecycle).
+deactivated_table = sa.Table(
+    "kitwork_module_deactivated", sa.MetaData(),
     sa.Column("name", sa.String(128), primary_key=True),
     sa.Column("version", sa.String(32), nullable=False),
 )
@@ -61,6 +67,8 @@ def _make_sqlite_transactional(engine):
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
+        # What Environment.take_write_lock compares with to tell whether the transaction has written.
+        connection.info[WRITES_AT_BEGIN] = connection.connection.driver_connection.total_changes
 
 
 def _first_line(exc):
@@ -78,8 +86,9 @@ class Database:
         self.url = url or default_url()
         self.engine = create_engine(self.url)
         self._active = None
+        self._dormant = ()
         self._available = None
-        self._heads = None   # (active modules, {branch: head revision}) for pending_migrations
+        self._up_to_date = False   # checked once, at the first transaction
 
     def __repr__(self):
         return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -112,7 +121,14 @@ class Database:
         if self._active is None:
             with self._connect() as connection:
                 self._active = self._read_active(connection)
+                self._dormant = self._read_dormant(connection, self._active)
         return self._active
+
+    @property
+    def deactivated_modules(self):
+        """The names of the modules deactivated in this database (their data kept), in dependency order."""
+        self.active_modules
+        return self._dormant
 
     def _read_active(self, connection):
         if not sa.inspect(connection).has_table(module_table.name):
@@ -125,13 +141,33 @@ class Database:
                 f"the database uses module(s) {', '.join(missing)}, which are not installed")
         return tuple(modules.resolve(sorted(names), available))
 
+    @staticmethod
+    def _read_deactivated(connection):
+        if not sa.inspect(connection).has_table(deactivated_table.name):
+            return []
+        return list(connection.execute(sa.select(deactivated_table.c.name)).scalars())
+
+    def _read_dormant(self, connection, active):
+        """The deactivated modules still installed, ordered with the active ones (whose tables they keep)."""
+        available = self.available_modules()
+        names = [n for n in self._read_deactivated(connection) if n in available]
+        if not names:
+            return ()
+        try:
+            return tuple(n for n in modules.resolve(sorted({*active, *names}), available) if n not in active)
+        except errors.ModuleError:   # one of theirs is no longer installed: nothing of theirs to keep in mind
+            return ()
+
     def _manifests(self, names):
         available = self.available_modules()
         return [available[n] for n in names]
 
+    def _pool(self, active, dormant):
+        return get_pool(self._manifests(active), self._manifests(dormant))
+
     @property
     def pool(self):
-        return get_pool(self._manifests(self.active_modules))
+        return self._pool(self.active_modules, self._dormant)
 
     def activate(self, *names):
         """Activate modules and their dependencies; return those newly activated.
@@ -141,6 +177,17 @@ class Database:
         happens in one transaction: a failure leaves the database as it was.
         A model whose migrations do not build it (a field added without
         ``kitwork revision``) is refused with a :class:`~core.errors.UserError`.
+        Rows already in the database get the new columns' defaults; a module
+        deactivated before comes back with its data (see :mod:`core.lifecycle`).
+        """
+        return self._activate(names)
+
+    def _activate(self, names, revisions=()):
+        """:meth:`activate`; with ``revisions``, their branches stop there (an older version's database).
+
+        For upgrade tests (``kitwork_database(..., at_revision=...)``): the
+        models, which are the new code's, are not compared with the tables,
+        and the activation hooks of the modules held back do not run.
         """
         available = self.available_modules()
         wanted = modules.resolve(names, available)
@@ -153,21 +200,71 @@ class Database:
             if not new:
                 self._active = tuple(order)
                 return ()
+            returning = set(self._read_deactivated(connection)).intersection(new)
+            dormant = self._read_dormant(connection, tuple(order))
             manifests = self._manifests(order)
-            pool = get_pool(manifests)
+            pool = self._pool(order, dormant)
             cfg = migration.config(connection, available)
             labels = migration.branch_labels(cfg)
             enabled_before = migration.enabled_branches(self._manifests([n for n in order if n in active]), labels)
+            if active and not revisions:
+                self._refuse_pending(migration.pending(connection, available, self._manifests(
+                    [n for n in order if n in active])), "before activating more modules, ")
             connection.execute(module_table.insert(), [
                 {"name": name, "version": available[name].version} for name in new])
+            if returning:
+                connection.execute(deactivated_table.delete().where(deactivated_table.c.name.in_(returning)))
             branches = migration.enabled_branches(manifests, labels)
-            migration.upgrade(connection, available, manifests,
-                              only=[b for b in branches if b not in enabled_before], cfg=cfg)
-            migration.check_drift(connection, pool)
+            added = [b for b in branches if b not in enabled_before]
+            targets = migration.targets(cfg, revisions)
+            migration.upgrade(connection, available, manifests, only=added, cfg=cfg, targets=targets)
             env = Environment(self, pool, connection)
-            pool.hooks.hook.core_modules_activated(env=env, modules=tuple(new))
-        self._active = tuple(order)
+            if not targets:
+                fields = lifecycle.added_fields(pool, added, {o for o in pool.owners.values() if o not in added})
+                lifecycle.fill(env, fields)
+                if returning:
+                    pool.hooks.hook.core_modules_reactivated(env=env, modules=tuple(n for n in new if n in returning))
+                lifecycle.require(env, fields)
+                migration.check_drift(connection, pool)
+            held = {modules.split_owner(branch)[0] for branch in targets}
+            pool.hooks.hook.core_modules_activated(
+                env=env, modules=tuple(n for n in new if n not in returning and n not in held))
+        self._active, self._dormant, self._up_to_date = tuple(order), tuple(dormant), not targets
         return tuple(new)
+
+    def deactivate(self, name):
+        """Deactivate module ``name``; its tables and columns stay, with their data.
+
+        Refused (:class:`~core.errors.ModuleError`) while an active module
+        depends on it.  Its models, fields and hooks leave the pool, and its
+        integrations with the modules that stay too; a required column it
+        added to another module's table becomes nullable.  Activating it again
+        restores it with its data (see :mod:`core.lifecycle`).  Returns the
+        branches (the module and its integrations) no longer enabled.
+        """
+        available = self.available_modules()
+        with self._connect() as connection, connection.begin():
+            active = self._read_active(connection)
+            if name not in active:
+                raise errors.ModuleError(f"module {name!r} is not active in {self!r}: nothing to deactivate")
+            needing = [m for m in active if m != name and name in modules.resolve([m], available)]
+            if needing:
+                raise errors.ModuleError(
+                    f"cannot deactivate {name!r}: the active module(s) {', '.join(needing)} depend on it; "
+                    f"deactivate them first")
+            remaining = tuple(m for m in active if m != name)
+            labels = migration.branch_labels(migration.config(connection, available))
+            staying = migration.enabled_branches(self._manifests(remaining), labels)
+            leaving = [b for b in migration.enabled_branches(self._manifests(active), labels) if b not in staying]
+            old_pool = self._pool(active, self._read_dormant(connection, active))
+            lifecycle.relax(connection, old_pool, lifecycle.branches_of(old_pool, name))
+            deactivated_table.create(connection, checkfirst=True)
+            connection.execute(module_table.delete().where(module_table.c.name == name))
+            connection.execute(deactivated_table.insert(), [{"name": name, "version": available[name].version}])
+            dormant = self._read_dormant(connection, remaining)
+            migration.check_drift(connection, self._pool(remaining, dormant))
+        self._active, self._dormant = remaining, dormant
+        return tuple(leaving)
 
     def upgrade(self):
         """Apply the pending migrations of the active modules; return what changed.
@@ -180,9 +277,10 @@ class Database:
         available = self.available_modules()
         with self._connect() as connection, connection.begin():
             order = self._read_active(connection)
+            dormant = self._read_dormant(connection, order)
             manifests = self._manifests(order)
             migration.upgrade(connection, available, manifests)
-            migration.check_drift(connection, get_pool(manifests))
+            migration.check_drift(connection, self._pool(order, dormant))
             recorded = dict(connection.execute(sa.select(module_table.c.name, module_table.c.version)).all())
             changed = {}
             for manifest in manifests:
@@ -191,17 +289,8 @@ class Database:
                     connection.execute(module_table.update()
                                        .where(module_table.c.name == manifest.name)
                                        .values(version=manifest.version))
-        self._active = tuple(order)
+        self._active, self._dormant, self._up_to_date = tuple(order), dormant, True
         return changed
-
-    def pending_migrations(self):
-        """The branches of the active modules whose migrations are not all applied (``kitwork upgrade``
-        applies them); ``[]`` when the database is up to date.  The installed revisions are read once."""
-        with self._connect() as connection:
-            order = self._read_active(connection)
-            if self._heads is None or self._heads[0] != order:
-                self._heads = (order, migration.heads(self.available_modules(), self._manifests(order)))
-            return migration.pending(connection, self._heads[1])
 
     def versions(self):
         """``{module: version recorded in the database}`` of the active modules."""
@@ -209,6 +298,42 @@ class Database:
             if not sa.inspect(connection).has_table(module_table.name):
                 return {}
             return dict(connection.execute(sa.select(module_table.c.name, module_table.c.version)).all())
+
+    def pending_migrations(self):
+        """``{branch: [revision ids]}``: the migrations ``kitwork upgrade`` would apply (empty: none)."""
+        with self._connect() as connection:
+            return migration.pending(connection, self.available_modules(),
+                                     self._manifests(self._read_active(connection)))
+
+    def needing_upgrade(self):
+        """``{module: reason}`` of the active modules ``kitwork upgrade`` would change.
+
+        A module needs it when a migration of its branches is not applied,
+        or when the installed version differs from the one the database
+        records.
+        """
+        available = self.available_modules()
+        result = {}
+        for branch, revisions in self.pending_migrations().items():
+            result.setdefault(modules.split_owner(branch)[0], []).extend(revisions)
+        reasons = {name: f"migration(s) {', '.join(revisions)} not applied" for name, revisions in result.items()}
+        for name, version in self.versions().items():
+            if name in available and available[name].version != version:
+                versions = f"version {version} -> {available[name].version}"
+                reasons[name] = f"{versions}, {reasons[name]}" if name in reasons else versions
+        return reasons
+
+    def _check_up_to_date(self):
+        """Refuse, once per Database, to work on a database whose migrations lag behind the code."""
+        self._refuse_pending(self.pending_migrations())
+        self._up_to_date = True
+
+    def _refuse_pending(self, pending, when=""):
+        if pending:
+            listed = "; ".join(f"{branch}: {', '.join(revisions)}" for branch, revisions in pending.items())
+            raise errors.UserError(
+                f"{self!r} needs an upgrade: the installed modules have migrations it has not applied "
+                f"({listed}); {when}run 'kitwork upgrade'")
 
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager
@@ -243,12 +368,20 @@ class Database:
         user's rights (:meth:`Environment.has_access
         <core.environment.Environment.has_access>`), a refused one raises
         :class:`~core.errors.AccessError`; without it the transaction acts for
-        the system, which may do anything.
+        the system, which may do anything.  Once it has committed, the
+        callbacks registered with :meth:`Environment.after_commit
+        <core.environment.Environment.after_commit>` run (on SQLite, the
+        background jobs queued in it: :mod:`core.queue`).
         """
         if not self.active_modules:
             raise errors.ModuleError(f"no module is active in {self!r}: activate one first")
         if context is not None and not hasattr(context, "items"):
             raise errors.UserError(f"context must be a mapping, not {type(context).__name__}")
+        if not self._up_to_date:
+            self._check_up_to_date()
         pool = self.pool
         with self._connect() as connection, connection.begin():
-            yield Environment(self, pool, connection, context, user=user)
+            env = Environment(self, pool, connection, context, user=user)
+            yield env
+        for callback in env._after_commit:   # committed: the jobs queued in it run now (core.queue)
+            callback()

@@ -6,6 +6,7 @@ import types
 from . import errors, sequence
 
 OPERATIONS = ("read", "create", "write", "delete")
+WRITES_AT_BEGIN = "kitwork_writes_at_begin"   # SQLite: the connection's total_changes when its transaction began
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Environment:
         self.hooks = pool.hooks.hook
         self._context = types.MappingProxyType(dict(context or {}))
         self.warnings = []
+        self._warned = set()
         self._bound = {}
         self._cache = {}
         self._generation = 0
@@ -44,6 +46,7 @@ class Environment:
         self._user = None
         self._rights = None    # the user's rights, asked of the modules on the first check
         self._inside = 0       # > 0 while a door runs: what it does is on the system's behalf
+        self._after_commit = []   # run by Database.transaction once the transaction has committed
         if user is not None:
             self._set_user(user)
 
@@ -115,7 +118,10 @@ class Environment:
     def warn(self, key, message, record=None):
         """Record a non-blocking warning (once per key, record and message); return it."""
         warning = Warning(key, record, message)
-        if warning not in self.warnings:
+        if len(self._warned) != len(self.warnings):   # the list was cut (a savepoint undone) or changed by hand
+            self._warned = set(self.warnings)
+        if warning not in self._warned:   # a set: a batch may warn of thousands of records
+            self._warned.add(warning)
             self.warnings.append(warning)
         return warning
 
@@ -147,10 +153,77 @@ class Environment:
         except BaseException:
             savepoint.rollback()
             del self.warnings[warned:]   # what was undone warns of nothing
+            self._warned = set(self.warnings)
             self._invalidate()
             raise
         else:
             savepoint.commit()
+
+    def defer(self, task, *, lock=None, queueing_lock=None, schedule_in=None, **kwargs):
+        """Queue a job of ``task`` in this transaction; return its id (see :mod:`core.queue`).
+
+        ``kwargs`` are the task's arguments, JSON values (ids, not records).
+        If the transaction rolls back, no job exists.  ``lock``: no two jobs
+        of one lock run at once; ``queueing_lock``: no second job of that key
+        waits in the queue (the waiting job's id is returned); ``schedule_in``:
+        seconds (or a ``timedelta``) before it may run.  The job runs as the
+        user the transaction acts for, or as the system when module code
+        inside a door queues it.  An unknown task or arguments that are not
+        JSON: :class:`~core.errors.ValidationError`, nothing queued.
+        """
+        from . import queue
+        return queue.defer(self, task, lock=lock, queueing_lock=queueing_lock, schedule_in=schedule_in, args=kwargs)
+
+    def after_commit(self, callback):
+        """Call ``callback()`` once this transaction has committed; never if it rolls back.
+
+        Registered inside a savepoint that is rolled back, it is still called
+        (after the commit): the callback checks what it finds.
+        """
+        self._after_commit.append(callback)
+
+    def take_write_lock(self):
+        """SQLite: make this transaction the database's one writer, waiting for it (the busy timeout).
+
+        A transaction that has only read yet cannot become the writer while
+        another one writes: SQLite refuses at once ("database is locked")
+        rather than wait, as waiting could deadlock.  Since it has written
+        nothing, it starts again as ``BEGIN IMMEDIATE``, which waits for the
+        writer to finish; its savepoints are made again (they hold nothing)
+        and the cache is emptied, so what it reads next is what the other
+        transaction committed.  PostgreSQL locks rows instead (``Model.lock``).
+        Past the busy timeout it is a UserError, the transaction left as it
+        was (a reader, its savepoints in place), so a caller catching it can
+        go on or give up.
+        """
+        connection = self.connection
+        driver = connection.connection.driver_connection
+        if connection.info.get(WRITES_AT_BEGIN) != driver.total_changes:
+            return   # it has written: it holds the write lock until it ends
+        savepoints = []
+        nested = connection.get_nested_transaction()
+        while nested is not None:   # SQLAlchemy's savepoints, innermost first
+            savepoints.insert(0, nested._savepoint)
+            nested = nested._previous_nested
+        cursor, busy = driver.cursor(), None
+        try:
+            cursor.execute("ROLLBACK")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except connection.dialect.dbapi.OperationalError as exc:
+                busy = exc
+                cursor.execute("BEGIN")   # a reader again, as before: it had nothing to lose
+            for name in savepoints:
+                cursor.execute(f'SAVEPOINT "{name}"')
+        finally:
+            cursor.close()
+        self._invalidate()
+        if busy is not None:
+            timeout = connection.engine.url.query.get("timeout", "5")
+            raise errors.UserError(f"cannot lock: another transaction kept {self.database!r} busy past the busy "
+                                   f"timeout ({timeout} s; ?timeout=N in the URL): {busy}; nothing was changed, "
+                                   f"try again")
+        connection.info[WRITES_AT_BEGIN] = None   # the write lock is held until the transaction ends
 
     def next_numbers(self, name, count):
         """``count`` consecutive numbers of the sequence ``name`` (first: 1)."""

@@ -14,16 +14,17 @@ not alembic's.
 """
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 import alembic
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.operations import batch
 from alembic.migration import MigrationContext
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 import sqlalchemy as sa
 
 from . import errors, modules
@@ -31,7 +32,10 @@ from . import errors, modules
 # alembic 1.16 renamed the option; both mean "split version_locations on os.pathsep".
 PATH_SEPARATOR_OPTION = "path_separator" if tuple(
     int(p) for p in alembic.__version__.split(".")[:2]) >= (1, 16) else "version_path_separator"
-IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence"}
+IGNORED_TABLES = {"alembic_version", "kitwork_module", "kitwork_sequence", "kitwork_module_deactivated"}
+_scripts = {}   # the revisions of a set of version folders as their files are now (see script_directory)
+_scripts_lock = threading.Lock()
+_heads = {}     # id(ScriptDirectory) -> (branch heads, ancestry): see pending (the scripts above live as long as the process)
 
 
 def config(connection, available, metadata=None, include_object=None):
@@ -52,14 +56,24 @@ def config(connection, available, metadata=None, include_object=None):
 
 
 def script_directory(cfg):
-    """The revisions of ``cfg``, read once per Config.
+    """The revisions of ``cfg``, read once per process and set of revision files.
 
     alembic reads and compiles every revision file each time it builds a
     ScriptDirectory, which ``command.upgrade`` does once per call: with one
-    call per branch that was a third of an activation.
+    call per branch that was a third of an activation.  Checking a database
+    for pending migrations when it is first used needs them too.  The key
+    is the folders' revision files with their sizes and times, so a module
+    installed or rewritten meanwhile is read again.
     """
     if "script" not in cfg.attributes:
-        cfg.attributes["script"] = ScriptDirectory.from_config(cfg)
+        folders = cfg.get_main_option("version_locations").split(os.pathsep)
+        key = tuple((folder, tuple(sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                                          for entry in os.scandir(folder) if entry.name.endswith(".py"))))
+                    for folder in folders if folder)
+        with _scripts_lock:
+            if key not in _scripts:
+                _scripts[key] = ScriptDirectory.from_config(cfg)
+            cfg.attributes["script"] = _scripts[key]
     return cfg.attributes["script"]
 
 
@@ -84,55 +98,102 @@ def enabled_branches(manifests, labels):
     return [n for n in order if n in labels] + [label for _, label in sorted(integrations)]
 
 
-def upgrade(connection, available, manifests, only=None, cfg=None):
-    """Bring the enabled branches (or those of ``only``) to their heads."""
+def upgrade(connection, available, manifests, only=None, cfg=None, targets=None):
+    """Bring the enabled branches (or those of ``only``) to their heads.
+
+    ``targets`` (``{branch: revision}``) stops those branches at an earlier
+    revision (an upgrade test's starting point).  A revision that fails is a
+    UserError naming it and what the database said.
+    """
     cfg = cfg or config(connection, available)
     branches = enabled_branches(manifests, branch_labels(cfg))
     for branch in branches:
         if only is None or branch in only:
-            _upgrade(cfg, f"{branch}@head")
+            _upgrade(cfg, (targets or {}).get(branch) or f"{branch}@head")
     return branches
-
-
-def heads(available, manifests):
-    """What :func:`pending` compares with: ``({branch: head revision}, {revision: what applying it implies})``.
-
-    A revision implies itself and every revision it comes after (down
-    revisions and ``depends_on``): a branch whose head an integration
-    branch's revision comes after is applied though its head is not a row
-    of the version table.
-    """
-    cfg = config(None, available)
-    script = script_directory(cfg)
-    parents = {r.revision: r._all_down_revisions for r in script.walk_revisions()}
-    implied = {}
-
-    def implies(revision):
-        if revision not in implied:
-            implied[revision] = frozenset({revision}).union(*(implies(p) for p in parents.get(revision, ())))
-        return implied[revision]
-    wanted = {branch: script.get_revision(f"{branch}@head").revision
-              for branch in enabled_branches(manifests, branch_labels(cfg))}
-    return wanted, {revision: implies(revision) for revision in parents}
-
-
-def pending(connection, wanted):
-    """The branches not at their head, of ``wanted`` as :func:`heads` returns it."""
-    branches, implied = wanted
-    applied = set().union(*(implied.get(r, {r}) for r in MigrationContext.configure(connection).get_current_heads()))
-    return [branch for branch, head in branches.items() if head not in applied]
 
 
 def _upgrade(cfg, target):
     """What ``alembic.command.upgrade(cfg, target)`` does, on the Config's one ScriptDirectory."""
     script = script_directory(cfg)
+    running = []
 
     def steps(revision, context):
-        return script._upgrade_revs(target, revision)
+        for step in script._upgrade_revs(target, revision):
+            running[:] = [step.revision]
+            yield step
 
-    with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
-                            destination_rev=target, tag=None):
-        script.run_env()
+    try:
+        with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+                                destination_rev=target, tag=None):
+            script.run_env()
+    except sa.exc.DBAPIError as exc:
+        if not running or isinstance(exc, sa.exc.OperationalError) and exc.connection_invalidated:
+            raise
+        raise errors.UserError(_failed(running[0], exc)) from exc
+
+
+def _failed(revision, exc):
+    """The sentence of a revision the database refused: which one, why, and what to do for the usual cause."""
+    text = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    advice = ""
+    if "null" in text.lower():
+        advice = (" Rows already in the table need a value before the column is required: give the column "
+                  "a server_default, or fill it with op.execute() before making it NOT NULL (see the "
+                  "documentation's data migrations).")
+    return (f"migration {revision.revision} of branch {_branch_of(revision)!r} "
+            f"({Path(revision.path).name}) failed, nothing was changed: {text[:300]}.{advice}")
+
+
+def _branch_of(revision):
+    return next(iter(revision.branch_labels), "?")
+
+
+def targets(cfg, revisions):
+    """``{branch: revision}`` of revision ids (a UserError names one that no module has)."""
+    script = script_directory(cfg)
+    result = {}
+    for revision_id in revisions:
+        try:
+            revision = script.get_revision(revision_id)
+        except CommandError:   # unknown or ambiguous
+            revision = None
+        if revision is None or revision.revision != revision_id:
+            raise errors.UserError(f"no module has the migration {revision_id!r}")
+        result[_branch_of(revision)] = revision_id
+    return result
+
+
+def pending(connection, available, manifests):
+    """``{branch: [revision ids]}``: what ``kitwork upgrade`` would apply to the enabled branches.
+
+    Empty when the database is at the head of every branch its active
+    modules enable.  Reads the version table, and the revisions once per
+    process (see :func:`script_directory`).
+    """
+    cfg = config(connection, available)
+    script = script_directory(cfg)
+    if id(script) not in _heads:   # once per set of revision files: each branch's head, each revision's past
+        below = {}
+
+        def past(revision_id):
+            if revision_id not in below:
+                revision = script.get_revision(revision_id)
+                below[revision_id] = {revision_id}.union(*(past(r) for r in revision._all_down_revisions))
+            return below[revision_id]
+        _heads[id(script)] = ({label: script.get_revision(f"{label}@head").revision for label in branch_labels(cfg)},
+                              past)
+    branch_heads, past = _heads[id(script)]
+    branches = enabled_branches(manifests, branch_heads)
+    heads = MigrationContext.configure(connection).get_current_heads()
+    applied = set().union(*(past(head) for head in heads))
+    if applied.issuperset(branch_heads[branch] for branch in branches):
+        return {}   # every enabled branch's head applied: the common case, one query
+    result = {}
+    for branch in branches:
+        for step in script._upgrade_revs(f"{branch}@head", heads):
+            result.setdefault(_branch_of(step.revision), []).append(step.revision.revision)
+    return {branch: list(dict.fromkeys(revisions)) for branch, revisions in result.items()}
 
 
 @contextlib.contextmanager
@@ -161,12 +222,21 @@ def batch_reflection_of_one_table():
 
 
 def differences(connection, metadata):
-    """What autogenerate finds between the database and the composed models."""
-    context = MigrationContext.configure(connection, opts={
-        "compare_type": True,
-        "include_object": lambda obj, name, kind, reflected, compare_to: not (
-            kind == "table" and name in IGNORED_TABLES),
-    })
+    """What autogenerate finds between the database and the composed models.
+
+    Tables no model declares (another application's, a library's such as
+    procrastinate's) are left out with their indexes, and so is a model read
+    from a view (its module's migration makes one, as queue's on
+    PostgreSQL): autogenerate knows tables only.
+    """
+    ignored = IGNORED_TABLES | set(sa.inspect(connection).get_view_names())
+    declared = set(metadata.tables)
+
+    def include(obj, name, kind, reflected, compare_to):
+        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table not in ignored and (table is None or table in declared)
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include})
     return compare_metadata(context, metadata)
 
 
@@ -185,23 +255,36 @@ def drift(connection, pool):
     problems = []
     for difference in differences(connection, pool.metadata):
         for item in difference if isinstance(difference, list) else [difference]:
-            if item[0] != "remove_table":
+            if not (item[0].startswith("remove_") and _not_ours(item, pool)):
                 problems.append(_describe(item, pool, models))
     return problems
 
 
-def _describe(item, pool, models):
+def _not_ours(item, pool):
+    """Whether what the models lack is not theirs to judge: a table (or its index) no active model
+    declares, or a column (or its index or constraint) a deactivated module keeps."""
+    if item[0] == "remove_table":
+        return True
+    table, column = _where(item)
+    return table not in pool.metadata.tables or (table, column) in pool.kept_columns
+
+
+def _where(item):
+    """``(table, column)`` an autogenerate difference is about (column: the first of an index or constraint)."""
     kind = item[0]
     if kind == "add_table":
-        table, column = item[1].name, None
-    elif kind in ("add_column", "remove_column"):
-        table, column = item[2], item[3].name
-    elif kind.startswith("modify_"):
-        table, column = item[2], item[3]
-    else:   # indexes, unique and foreign-key constraints
-        table = item[1].table.name
-        column = next(iter(getattr(item[1], "columns", ())), None)
-        column = getattr(column, "name", column)
+        return item[1].name, None
+    if kind in ("add_column", "remove_column"):
+        return item[2], item[3].name
+    if kind.startswith("modify_"):
+        return item[2], item[3]
+    column = next(iter(getattr(item[1], "columns", ())), None)   # indexes, unique and foreign-key constraints
+    return item[1].table.name, getattr(column, "name", column)
+
+
+def _describe(item, pool, models):
+    kind = item[0]
+    table, column = _where(item)
     branch = pool.owner_of(table, column) or "?"
     model = models.get(table, f"table {table}")
     what = {
@@ -225,84 +308,3 @@ def check_drift(connection, pool):
         raise errors.UserError(
             f"the database does not match the models of the active modules: "
             f"{'; '.join(sentence for _, sentence, _ in problems)}. {advice} run 'kitwork upgrade'")
-
-
-def _without_implied(names, available):
-    """``names`` less those another of them already depends on.
-
-    alembic loses track of a dependency listed twice (directly, and through
-    another dependency), so a branch depends on the smallest set.
-    """
-    implied = set()
-    for name in names:
-        implied.update(n for n in modules.resolve([name], available) if n != name)
-    return [n for n in names if n not in implied]
-
-
-def _branch_metadata(pool, branch, existing):
-    """The composed tables, where a table ``branch`` creates keeps only its own columns.
-
-    Columns other branches add to that table belong in their own revisions.
-    """
-    metadata = sa.MetaData(naming_convention=pool.metadata.naming_convention)
-    for table in pool.metadata.sorted_tables:
-        if table.name in existing or pool.owner_of(table.name) != branch:
-            table.to_metadata(metadata)
-            continue
-        columns = [
-            sa.Column(c.name, c.type,
-                      *[sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in c.foreign_keys],
-                      primary_key=c.primary_key, nullable=c.nullable, unique=c.unique, index=c.index)
-            for c in table.columns if c.primary_key or pool.owner_of(table.name, c.name) == branch]
-        copy = sa.Table(table.name, metadata, *columns)
-        for index in table.indexes:
-            if pool.index_owners.get(index.name) == branch:
-                sa.Index(index.name, *[copy.c[c.name] for c in index.columns])
-    return metadata
-
-
-def revision(connection, available, manifests, pool, branch, message):
-    """Autogenerate a revision holding what ``branch`` owns and the database lacks.
-
-    The database must be at the head of every enabled branch.  Returns the
-    path of the new revision file.
-    """
-    module_name, extras = modules.split_owner(branch)
-    manifest = available.get(module_name)
-    if manifest is None or module_name not in [m.name for m in manifests]:
-        raise errors.ModuleError(f"module {module_name!r} is not active in this database")
-    for extra in extras:
-        if extra not in manifest.extras:
-            raise errors.ModuleError(f"{branch!r}: {extra!r} is not an extra of {module_name!r}")
-
-    def owned(obj, name, kind, reflected, compare_to):
-        if reflected:
-            return False
-        if kind == "table":   # a table another branch owns is compared for this branch's columns
-            return pool.owner_of(name) == branch or compare_to is not None
-        if kind == "column":
-            return pool.owner_of(obj.table.name, name) == branch
-        if kind == "index" and name in pool.index_owners:
-            return pool.index_owners[name] == branch
-        columns = list(getattr(obj, "columns", ()))
-        return not columns or pool.owner_of(obj.table.name, columns[0].name) == branch
-
-    folder = manifest.path / "migrations"
-    folder.mkdir(exist_ok=True)
-    existing = set(sa.inspect(connection).get_table_names())
-    cfg = config(connection, available, _branch_metadata(pool, branch, existing), owned)
-    labels = branch_labels(cfg)
-    prefix = branch.replace("+", "_")
-    options = {"rev_id": f"{prefix}_{len(list(folder.glob(f'{prefix}_[0-9]*.py'))) + 1:04d}"}
-    if branch in labels:
-        options["head"] = f"{branch}@head"
-    else:
-        if extras:
-            depends = [module_name, *extras]
-        else:
-            depends = list(manifest.depends)
-        depends = [d for d in _without_implied(depends, available) if d in labels]
-        options.update(head="base", branch_label=branch, depends_on=depends or None)
-    script = command.revision(cfg, message=message, autogenerate=True,
-                              version_path=str(folder), **options)
-    return Path(script.path)

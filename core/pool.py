@@ -7,6 +7,8 @@ modules it depends on.  Each pool has its own SQLAlchemy MetaData, marshmallow
 schemas and pluggy plugin manager, so two databases with different modules
 can live in one process.  Pools are cached per set of active modules.
 """
+import difflib
+import functools
 import threading
 
 import pluggy
@@ -28,13 +30,17 @@ _pools = {}
 _lock = threading.Lock()
 
 
-def get_pool(manifests):
-    """The (cached) pool of ``manifests``, given in dependency order."""
-    key = tuple((m.name, m.version, m.package) for m in manifests)
+def get_pool(manifests, dormant=()):
+    """The (cached) pool of ``manifests``, given in dependency order.
+
+    ``dormant``: the manifests of the modules deactivated in the database,
+    whose tables and columns are kept (see :attr:`Pool.kept_columns`).
+    """
+    key = tuple((m.name, m.version, m.package) for m in manifests), tuple(m.name for m in dormant)
     with _lock:
         pool = _pools.get(key)
         if pool is None:
-            pool = _pools[key] = Pool(manifests)
+            pool = _pools[key] = Pool(manifests, dormant)
         return pool
 
 
@@ -43,8 +49,9 @@ def table_name(model_name):
 
 
 class Pool:
-    def __init__(self, manifests):
+    def __init__(self, manifests, dormant=()):
         self.manifests = tuple(manifests)
+        self.dormant = tuple(dormant)
         self.modules = tuple(m.name for m in self.manifests)
         active = set(self.modules)
         self.registrations = [modules.load_registration(m) for m in self.manifests]
@@ -100,6 +107,11 @@ class Pool:
             owner = owner_of.get(klass, base_owner)
             for attr, value in vars(klass).items():
                 if isinstance(value, kfields.Field):
+                    if attr in collected and collected[attr][1] != owner:
+                        raise errors.ModuleError(
+                            f"module {owner!r} redeclares field {model_name}.{attr}, which module "
+                            f"{collected[attr][1]!r} declares: an extension adds fields of its own, "
+                            f"under another name")
                     collected[attr] = (value, owner)
                 elif isinstance(value, kfields.SelectionExtension):
                     if attr not in collected:
@@ -126,6 +138,11 @@ class Pool:
         composed._readonly_names = frozenset(n for n, f in fields.items() if f.readonly)
         composed._required_names = tuple(n for n, f in fields.items() if f.required and f.stored)
         composed._unique_names = tuple(n for n, f in fields.items() if f.unique)
+        for attr, field in fields.items():
+            if isinstance(field, kfields.Function) and not callable(getattr(composed, field.getter, None)):
+                raise errors.ModuleError(
+                    f"module {field.owner!r}: the Function field {model_name}.{attr} names the getter "
+                    f"{field.getter!r}, which is not a method of {model_name}")
         composed._id_field = kfields.Many2One(model_name).bind("id", model_name, base_owner)
         composed._exposed = api.exposed_of(composed, model_name, base_owner)
         doors = {"create": (False, "create"), "write": (True, "write"), "delete": (True, "delete")}
@@ -177,6 +194,34 @@ class Pool:
                 return field.owner if field is not None else self.owners[model_name]
         return None
 
+    @functools.cached_property
+    def kept_columns(self):
+        """``{(table name, column name): (Table, field)}``: what deactivated modules keep in the database.
+
+        The stored fields the pool of the active and deactivated modules
+        together declares and this one does not (their owner: ``field.owner``).
+        """
+        if not self.dormant:
+            return {}
+        everything = {m.name: m for m in (*self.manifests, *self.dormant)}
+        whole = get_pool([everything[n] for n in modules.resolve(sorted(everything), everything)])
+        kept = {}
+        for name, model_class in whole.models.items():
+            mine = self.models.get(name)
+            for field_name, field in model_class._fields.items():
+                if field.stored and (mine is None or field_name not in mine._fields):
+                    kept[(model_class._table.name, field_name)] = (model_class._table, field)
+        return kept
+
+    @functools.cached_property
+    def kept_references(self):
+        """``{model: [(table, column, field)]}``: kept Many2One columns referring to records of active models."""
+        references = {}
+        for (_, name), (table, field) in self.kept_columns.items():
+            if isinstance(field, kfields.Many2One) and field.target in self.models:
+                references.setdefault(field.target, []).append((table, table.c[name], field))
+        return references
+
     # -- hooks -------------------------------------------------------------------
     def _plugin_manager(self, active):
         """One pluggy manager with the hooks of the active modules.
@@ -198,6 +243,24 @@ class Pool:
                    for registration in self.registrations
                    for namespace, extras in registration.hooks if active.issuperset(extras)]
         for name, namespace in reversed(plugins):   # pluggy calls the last registered first
-            manager.register(namespace, name=name)
-        manager.check_pending()
+            try:
+                manager.register(namespace, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise errors.ModuleError(f"module {name.split(':')[0]!r}, hooks of {namespace.__name__}: "
+                                         f"{' '.join(str(exc).split())}") from None
+        for hook_name, caller in vars(manager.hook).items():   # what check_pending() refuses, in our words
+            required = [i for i in caller.get_hookimpls() if not i.optionalhook]
+            if not hook_name.startswith("_") and not caller.has_spec() and required:
+                raise errors.ModuleError(self._unknown_hook(manager, hook_name, required[0]))
         return manager
+
+    @staticmethod
+    def _unknown_hook(manager, hook_name, implementation):
+        module = implementation.plugin_name.split(":")[0]
+        known = [name for name, caller in vars(manager.hook).items()
+                 if not name.startswith("_") and caller.has_spec()]
+        close = difflib.get_close_matches(hook_name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "no active module declares it"
+        return (f"module {module!r} implements hook {hook_name!r}, which no active module declares "
+                f"({hint}); a hook of a module it does not depend on is registered with "
+                f"add_hooks(..., extra=NAME)")

@@ -67,17 +67,21 @@ def _fingerprint(manifests):
     return digest.hexdigest()[:12]
 
 
-def _key(module_names):
+def _key(module_names, revisions=()):
     """``(key, available modules)``: the fingerprint of ``module_names`` with their dependencies.
 
     The key is None when they cannot be resolved (an unknown module, a
     dependency cycle): ``Database.activate`` reports it, as without templates.
+    ``revisions`` (an upgrade test's starting point) are part of the key.
     """
     try:
         available = kmodules.discover()
-        return _fingerprint([available[n] for n in kmodules.resolve(module_names, available)]), available
+        key = _fingerprint([available[n] for n in kmodules.resolve(module_names, available)])
     except Exception:
         return None, None
+    if revisions:
+        key = hashlib.sha256(f"{key}@{','.join(revisions)}".encode()).hexdigest()[:12]
+    return key, available
 
 
 def _database(url, available):
@@ -102,10 +106,10 @@ def _file_lock(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _activate_or(undo, database, module_names):
-    """Activate ``module_names`` in ``database``; if that fails, ``undo()`` before the error goes on."""
+def _activate_or(undo, database, module_names, revisions=()):
+    """Activate ``module_names`` in ``database`` (their ``revisions``); if that fails, ``undo()``, then raise."""
     try:
-        database.activate(*module_names)
+        database._activate(module_names, revisions)
     except BaseException:
         undo()
         raise
@@ -119,27 +123,27 @@ class SQLiteTemplates:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.counter = 0
 
-    def make(self, module_names, folder):
+    def make(self, module_names, folder, revisions=()):
         """A Database in ``folder`` with ``module_names`` active, copied from their template; and its cleanup."""
         self.counter += 1
         path = Path(folder) / f"kitwork-{self.counter}.db"
-        key, available = _key(module_names) if module_names else (None, None)
+        key, available = _key(module_names, revisions) if module_names else (None, None)
         if key is not None:
             template = self.folder / f"{key}.db"
             with _file_lock(self.folder / f"{key}.lock"):
                 if not template.exists():
-                    self._build(template, module_names)
+                    self._build(template, module_names, revisions)
             shutil.copyfile(template, path)
         database = _database(f"sqlite:///{path}", available)
         if key is None and module_names:
-            database.activate(*module_names)
+            database._activate(module_names, revisions)
         return database, database.close
 
     @staticmethod
-    def _build(template, module_names):
+    def _build(template, module_names, revisions):
         building = template.with_suffix(f".{os.getpid()}.building")
         database = Database(f"sqlite:///{building}")
-        _activate_or(lambda: (database.close(), building.unlink(missing_ok=True)), database, module_names)
+        _activate_or(lambda: (database.close(), building.unlink(missing_ok=True)), database, module_names, revisions)
         database.close()
         os.replace(building, template)   # complete or absent, never half-written
 
@@ -179,15 +183,15 @@ class PostgreSQLTemplates:
     def _url(self, name):
         return self.url.set(database=name).render_as_string(hide_password=False)
 
-    def make(self, module_names, folder=None):
+    def make(self, module_names, folder=None, revisions=()):
         """A Database with ``module_names`` active, and the function dropping it."""
         if not self.templated:
-            return self._schema_database(module_names)
-        key, available = _key(module_names) if module_names else (None, None)
+            return self._schema_database(module_names, revisions)
+        key, available = _key(module_names, revisions) if module_names else (None, None)
         self.counter += 1
         name = f"{self.prefix}_{_worker()}_{self.counter}"
         with self.admin.connect() as connection:
-            template = self._template(connection, key, module_names) if key else "template1"
+            template = self._template(connection, key, module_names, revisions) if key else "template1"
             connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self.strategy}')
         database = _database(self._url(name), available)
 
@@ -196,10 +200,10 @@ class PostgreSQLTemplates:
             with self.admin.connect() as connection:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"{self.force}')
         if key is None and module_names:
-            _activate_or(drop, database, module_names)
+            _activate_or(drop, database, module_names, revisions)
         return database, drop
 
-    def _template(self, connection, key, module_names):
+    def _template(self, connection, key, module_names, revisions):
         """The template database of ``key``, built once per run under an advisory lock."""
         name = f"{self.prefix}_t{key}"
         lock = int(hashlib.sha256(name.encode()).hexdigest()[:15], 16)
@@ -213,17 +217,17 @@ class PostgreSQLTemplates:
                 connection.exec_driver_sql(f'CREATE DATABASE "{building}"')
                 database = Database(self._url(building))
                 _activate_or(lambda: (database.close(), connection.exec_driver_sql(
-                    f'DROP DATABASE "{building}"{self.force}')), database, module_names)
+                    f'DROP DATABASE "{building}"{self.force}')), database, module_names, revisions)
                 database.close()
                 connection.exec_driver_sql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
         finally:
             connection.exec_driver_sql(f"SELECT pg_advisory_unlock({lock})")
         return name
 
-    def _schema_database(self, module_names):
+    def _schema_database(self, module_names, revisions=()):
         database, drop = _postgresql_database(self.url.render_as_string(hide_password=False))
         if module_names:
-            _activate_or(drop, database, module_names)
+            _activate_or(drop, database, module_names, revisions)
         return database, drop
 
     def drop_run(self):
@@ -296,11 +300,22 @@ def kitwork_database(kitwork_templates, tmp_path):
     Without arguments, an empty database (activate modules yourself).  Each
     call makes another database, copied from the template of its modules
     (built once per run, see :mod:`core.testing`).
+
+    ``at_revision`` (a revision id, or several) makes the database an older
+    version of a module would have made, to test an upgrade: the branch of
+    each revision stops there, the others reach their heads.  Its models are
+    the new code's, so it refuses transactions until ``upgrade()``: give it
+    the rows to upgrade with SQL (``database.engine.begin()``), as the older
+    version stored them.  The activation hooks of the modules held back do
+    not run.
     """
     cleanups = []
 
-    def make(*module_names):
-        database, cleanup = kitwork_templates.make(module_names, tmp_path)
+    def make(*module_names, at_revision=None):
+        revisions = (at_revision,) if isinstance(at_revision, str) else tuple(at_revision or ())
+        if revisions and not module_names:
+            raise TypeError("at_revision needs the modules to activate")
+        database, cleanup = kitwork_templates.make(module_names, tmp_path, revisions)
         cleanups.append(cleanup)
         return database
 

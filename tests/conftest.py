@@ -5,9 +5,12 @@ import hashlib
 import importlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,121 @@ def smtp_server():
 def free_port():
     """A function giving a TCP port nobody listens on (yet)."""
     return free_tcp_port
+
+
+def _wait_for(condition, timeout=120, what="the condition"):
+    """Poll ``condition()`` until it is true; fail after ``timeout`` seconds (generous: a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+class Workers:
+    """``kitwork worker`` processes on a database; stopped (SIGTERM, then SIGKILL) at the end of the test."""
+
+    def __init__(self, site, tmp_path):
+        self.site, self.tmp_path, self.processes = site, tmp_path, []
+
+    def start(self, database, *arguments, smtp_url=None):
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(self.site) if self.site else "", environment.get("PYTHONPATH", "")) if p)
+        if smtp_url:
+            environment["KITWORK_SMTP_URL"] = smtp_url
+        log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "worker", "--db", database.url, *arguments],
+            stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
+        process.log_path = log.name
+        self.processes.append(process)
+        return process
+
+    def output(self, process):
+        with open(process.log_path) as handle:
+            return handle.read()
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workers(tmp_path, request):
+    """Start ``kitwork worker`` processes: ``workers.start(database, *arguments)``; stopped after the test.
+
+    With the queue tests' ``probe`` fixture, they see the probe module too.
+    """
+    site = request.getfixturevalue("probe") if "probe" in request.fixturenames else None
+    running = Workers(site, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def wait_for():
+    """``wait_for(condition, timeout=120, what=...)``: poll until ``condition()`` is true, never sleep-and-hope."""
+    return _wait_for
+
+
+@pytest.fixture
+def run_jobs(monkeypatch):
+    """``run_jobs(database)``: run what is queued as ``kitwork worker --once`` would, then return.
+
+    On SQLite the jobs ran in-process when their transaction committed, so
+    this runs what is left (retries, scheduled jobs); on PostgreSQL, where
+    the committing process never runs a job, it runs them all.  The worker
+    runs in this process (on a Database object of its own, as a worker
+    process has), which spares a process start per call; the tests of
+    ``tests/modules/queue/test_worker.py`` run real worker processes.  The
+    periodic tasks are switched off first: only what the test queued runs.
+    """
+    from core import Database
+    from core.worker import Worker
+
+    def run(database, smtp_url=None, **options):
+        with database.transaction() as env:   # a test's database may be older than their next run
+            Schedule = env["queue.schedule"]
+            Schedule.write(Schedule.search([]), {"active": False})
+        if smtp_url:
+            monkeypatch.setenv("KITWORK_SMTP_URL", smtp_url)
+        own = Database(database.url)
+        try:
+            Worker(own, once=True, **options).run()
+        finally:
+            own.close()
+    return run
+def concurrently(url, work, count=3):
+    """Run ``work(env)`` in ``count`` transactions at once, each on its own connection; return the errors raised.
+
+    The threads start their work together (a barrier), so that they really
+    overlap: what a test then checks is what no interleaving may break.
+    """
+    from core import Database
+
+    errors_seen, barrier = [], threading.Barrier(count)
+
+    def run():
+        try:
+            with Database(url).transaction() as env:
+                barrier.wait()
+                work(env)
+        except Exception as exc:   # returned: the test fails on any error
+            errors_seen.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors_seen

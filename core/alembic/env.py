@@ -17,6 +17,7 @@ context.configure(
     include_object=config.attributes.get("include_object"),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    process_revision_directives=config.attributes.get("process_revision_directives"),
 )
 
 with context.begin_transaction(), batch_reflection_of_one_table():

@@ -64,17 +64,18 @@ class Checks(Domains):
         for name, field in cls._stored_fields:
             if name in values:
                 continue
-            method = getattr(cls, f"default_{name}", None)
-            if method is not None:
-                default = method()
-            elif callable(field.default):
-                default = field.default()
-            else:
-                default = field.default
             if result is None:
                 result = dict(values)
-            result[name] = default
+            result[name] = cls._default_of(name, field)
         return values if result is None else result
+
+    @classmethod
+    def _default_of(cls, name, field):
+        """The declared default of one field: ``default_<name>()`` if the model has it, else the field's."""
+        method = getattr(cls, f"default_{name}", None)
+        if method is not None:
+            return method()
+        return field.default() if callable(field.default) else field.default
 
     @classmethod
     def _check_input(cls, vlist, creating, parent_field=None):

@@ -72,17 +72,18 @@ class Records:
         make one): a second transaction locking the same records waits here,
         then sees what the first committed.  PostgreSQL locks the rows
         (``FOR NO KEY UPDATE``: records referring to them can still be
-        written); SQLite has one writer at a time, and a no-op update makes
-        this transaction the writer.
+        written); SQLite has one writer at a time: this transaction becomes
+        it, waiting up to the busy timeout (see
+        :meth:`~core.environment.Environment.take_write_lock`).
         """
         ids = sorted({getattr(r, "id", r) for r in records})
         table = cls._table
+        if cls._env.connection.dialect.name == "sqlite":
+            cls._env.take_write_lock()
+            return
         for batch in batches(cls._env, ids):
-            if cls._env.connection.dialect.name == "sqlite":
-                cls._env.execute(table.update().where(in_(table.c.id, batch)).values(id=table.c.id))
-            else:
-                cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch))
-                                 .with_for_update(key_share=True))
+            cls._env.execute(sa.select(table.c.id).where(in_(table.c.id, batch)).with_for_update(key_share=True))
+        cls._env._invalidate()   # what was read before waiting may have changed since
 
     @classmethod
     def _as_records(cls, records):

@@ -292,6 +292,14 @@ class Storage(BulkRows, Checks):
                     raise errors.UserError(
                         f"cannot delete {record.rec_name}: {model_name} {user[0]} refers to it "
                         f"(field {field.name!r}); delete or change that record first")
+        for referrer_table, column, field in cls._pool.kept_references.get(cls._name, ()):
+            user = env.execute(sa.select(referrer_table.c.id, column).where(column.in_(doomed)).limit(1)).first()
+            if user:
+                record = cls.browse([user[1]])[0]
+                raise errors.UserError(
+                    f"cannot delete {record.rec_name}: {field.model_name} {user[0]} refers to it (field "
+                    f"{field.name!r} of {field.owner!r}, kept while its module is deactivated); activate the "
+                    f"module again to change that record first")
         for link, side in cls._pool.links.get(cls._name, ()):
             env.execute(link.delete().where(link.c[side].in_(doomed)))
         env.execute(table.delete().where(*cls._where(domain)))

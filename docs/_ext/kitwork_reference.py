@@ -100,7 +100,7 @@ def module_lines(pool, manifest):
     for model_name, model_class in pool.models.items():
         model_parts = all_parts[model_name]
         owned = [(n, f) for n, f in model_class._fields.items() if f.owner.split("+")[0] == name]
-        defines = model_parts[0][1] == name
+        defines = model_parts[0][1].split("+")[0] == name   # defined by the module, or one of its extras
         extends = [b for _, b in model_parts[1:] if b.split("+")[0] == name]
         if not (defines or extends):
             continue

@@ -1,4 +1,4 @@
-"""``kitwork invoice NUMBER... [--pdf DIR]``: invoice sales and post the invoices."""
+"""``kitwork invoice NUMBER... [--pdf DIR] [--send]``: invoice sales, post the invoices, write or mail them."""
 from pathlib import Path
 
 from core import Database, errors
@@ -32,6 +32,9 @@ def invoice(args, out):
                 continue
             out.write(f"{sale.number}: invoice {invoice.number} for {invoice.party.name}, "
                       f"{len(invoice.lines)} line(s), total {invoice.total_amount}\n")
+        if args.send and invoices:
+            for message in Invoice.send(invoices):
+                out.write(f"queued mail to {message.to}: {message.subject}\n")
         if folder is not None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,11 @@ def invoice(args, out):
 def add_arguments(parser):
     parser.add_argument("numbers", nargs="+", metavar="SALE_NUMBER", help="the sales to invoice, e.g. S0001")
     parser.add_argument("--pdf", metavar="DIR", help="write each invoice's PDF into DIR (made if needed)")
+    parser.add_argument("--send", action="store_true",
+                        help="queue each invoice to its party's e-mail with its PDF ('kitwork mail send' delivers "
+                             "it); a party without e-mail refuses the whole run")
 
 
-cli_commands = [("invoice", "invoice sales (account_invoice) and post the invoices; print their numbers",
+cli_commands = [("invoice", "invoice sales (account_invoice) and post the invoices; print their numbers; write "
+                            "(--pdf) or mail (--send) them",
                  invoice, add_arguments)]

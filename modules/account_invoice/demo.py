@@ -1,11 +1,14 @@
 """The demo's account_invoice chapter."""
 
 
-def demo(database, out):
-    """A partly shipped sale is invoiced by its shipment, posted, drawn as PDF and queued as mail."""
+def demo(database, out, folder=None):
+    """A partly shipped sale is invoiced by its shipment, posted, drawn as PDF (into ``folder``: the user opens
+    it; without one, a temporary folder) and queued as mail."""
     import tempfile
     from decimal import Decimal
     from pathlib import Path
+
+    from core import errors
 
     with database.transaction() as env:
         if "sale.sale" not in env or "stock.shipment.out" not in env:
@@ -43,10 +46,24 @@ def demo(database, out):
         out.write(f"invoicing {sale.number} again: {len(Sale.invoice([sale]))} new invoice "
                   f"(3 invoiced, the fourth waits for its shipment)\n")
         pdf = Invoice.render_pdf([invoice])[invoice.id]
-        with tempfile.TemporaryDirectory(prefix="kitwork-invoices-") as folder:
-            path = Path(folder) / f"{invoice.number}.pdf"
-            path.write_bytes(pdf)
-            out.write(f"PDF written: {path.name}, {len(pdf)} bytes, starts {pdf[:8]!r}\n")
+        with tempfile.TemporaryDirectory(prefix="kitwork-invoices-") as temporary:
+            path = Path(folder if folder is not None else temporary) / f"{invoice.number}.pdf"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(pdf)
+            except OSError as exc:
+                raise errors.UserError(f"cannot write the demo's invoice PDF {path}: {exc}") from None
+            out.write(f"PDF written: {path if folder is not None else path.name}, {len(pdf)} bytes, "
+                      f"starts {pdf[:8]!r}\n")
         message, = Invoice.send([invoice])
         out.write(f"mail queued to {message.to}: {message.subject!r} with {message.attachment_name} attached "
                   f"({message.state}; 'kitwork mail send' delivers it over $KITWORK_SMTP_URL)\n")
+        back, = Sale.create_return([sale], {line.id: 1})   # one fan comes back: received, then credited
+        Sale.quote([back])
+        Sale.confirm([back])
+        Sale.process([back])
+        env["stock.shipment.out.return"].receive(back.shipment_returns)
+        credit, = Sale.invoice([back])
+        Invoice.post([credit])
+        out.write(f"{back.number} returns 1 {fan.name} of {sale.number}: received, {Invoice.title(credit).lower()} "
+                  f"{credit.number}, total {credit.total_amount}\n")

@@ -8,9 +8,12 @@ import sqlalchemy as sa
 from core import Model, Workflow, errors, expose, fields, transition
 from core.model import batches, collection_deferred, in_
 from modules.account.order import product_quantity
+from modules.party.codes import CURRENCIES, check_code
+from modules.party.party import PartyAddresses
 from modules.product.order import OrderLine
 
 from .freezing import frozen_amounts
+from .identity import company_lines, party_lines
 
 CENT = Decimal("0.01")
 TYPES = [("out", "Customer invoice"), ("in", "Supplier invoice")]
@@ -39,12 +42,28 @@ def records_of(model, items):
     return model.browse(ids)
 
 
+def locked_in(model, records, verb, states):
+    """Lock ``records`` (of a workflow ``model``), then refuse those another transaction moved out of ``states``."""
+    records = list(dict.fromkeys(records))   # a record given twice is moved once
+    model.lock(records)
+    table = model.table
+    current = {}
+    for batch in batches(model.env, [r.id for r in records]):
+        current.update(model.env.execute(sa.select(table.c.id, table.c.state).where(in_(table.c.id, batch))).all())
+    for record in records:
+        if current.get(record.id) not in states:
+            raise errors.WorkflowError(
+                f"cannot {verb} {record.rec_name}: it is {current.get(record.id, 'deleted')}; "
+                f"{verb} is allowed from {' or '.join(states)}")
+    return records
+
+
 OrderLineRow = collections.namedtuple(
     "OrderLineRow", "id order product unit rounding unit_price account sequence quantity product_type invoice_method "
                     "taxes")
 
 
-class Invoice(Workflow, Model):
+class Invoice(PartyAddresses, Workflow, Model):
     """What a customer owes (``out``) or what is owed to a supplier (``in``): draft, posted, or cancelled.
 
     Posting gives the number, from one sequence per type, without gaps
@@ -55,11 +74,19 @@ class Invoice(Workflow, Model):
     amount, one ``account.invoice.tax`` line per tax (its name, base and
     amount, as Tryton does) and the invoice's totals, so editing a tax (its
     rate, type or name) or a unit changes drafts and orders only.
+
+    An invoice takes its currency from the company, its payment term from
+    the party (customer or supplier term by type), its address from its
+    order (else the party's first invoice address), and its ``reference``
+    (the order's number) from the order; posting dates it and sets
+    ``due_date`` from the term (the last instalment; no term: the invoice
+    date).
     """
 
     _name = "account.invoice"
     _order = (("invoice_date", "DESC"), ("id", "DESC"))
     _transitions = frozenset({("draft", "posted"), ("draft", "cancelled"), ("posted", "cancelled")})
+    _party_addresses = {"invoice_address": "invoice"}
 
     type = fields.Selection(TYPES, "Type", required=True, default="out")
     party = fields.Many2One("party.party", "Party", required=True, ondelete="restrict",
@@ -67,11 +94,26 @@ class Invoice(Workflow, Model):
     number = fields.Char("Number", size=32, readonly=True, unique=True, help="Given when the invoice is posted.")
     invoice_date = fields.Date("Invoice date", help="Default: the day it is posted.")
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
+    currency = fields.Char("Currency", size=3, required=True, help="ISO 4217 code; default the company's.")
+    invoice_address = fields.Many2One("party.address", "Invoice address", ondelete="restrict",
+                                      help="Default: the order's, else the party's first invoice address.")
+    payment_term = fields.Many2One("account.payment_term", "Payment term", ondelete="restrict",
+                                   help="Default: the party's customer (out) or supplier (in) payment term.")
+    due_date = fields.Date("Due date", readonly=True,
+                           help="Set at posting: the last instalment's date of the payment term, else the "
+                                "invoice date.")
+    reference = fields.Char("Reference", size=256, help="The numbers of the orders invoiced.")
+    company_block = fields.Text("Company as printed", readonly=True,
+                                help="The company's name, address, tax id and e-mail when the invoice was posted.")
+    party_block = fields.Text("Party as printed", readonly=True,
+                              help="The party's name, invoice address, tax id and e-mail when the invoice was posted.")
     lines = fields.One2Many("account.invoice.line", "invoice", "Lines")
     untaxed_amount = fields.Function(fields.Numeric("Untaxed amount", digits=2), "get_amounts")
     tax_amount = fields.Function(fields.Numeric("Tax amount", digits=2), "get_amounts")
     total_amount = fields.Function(fields.Numeric("Total amount", digits=2, help="Untaxed amount + tax amount."),
                                    "get_amounts")
+    is_credit_note = fields.Function(fields.Boolean("Credit note", help="Its untaxed amount is below zero (goods "
+                                                    "returned, say): it gives money back."), "get_is_credit_note")
     taxes = fields.One2Many("account.invoice.tax", "invoice", "Taxes", readonly=True,
                             help="One line per tax, made at posting: its name, base and amount then.")
     untaxed_amount_cache = fields.Numeric("Untaxed amount at posting", digits=2, readonly=True,
@@ -95,6 +137,40 @@ class Invoice(Workflow, Model):
             if name in ("tax_amount", "total_amount"):
                 result[line.invoice.id] += line.tax_amount
         return result
+
+    @classmethod
+    def _complete(cls, vlist):
+        """The company's currency and the party's payment term, read once for the batch."""
+        vlist = super()._complete(vlist)
+        currency = None
+        wanted = [v for v in vlist if v.get("payment_term") is None and v.get("party") is not None]
+        parties = {p.id: p for p in cls.env["party.party"].browse(
+            {getattr(v["party"], "id", v["party"]) for v in wanted})}
+        completed = []
+        for values in vlist:
+            values = dict(values)
+            if values.get("currency") is None:
+                currency = currency or cls.env["company.company"].get().currency
+                values["currency"] = currency
+            if values.get("payment_term") is None and values.get("party") is not None:
+                party = parties[getattr(values["party"], "id", values["party"])]
+                term = party.supplier_payment_term if values.get("type") == "in" else party.customer_payment_term
+                values["payment_term"] = term.id if term is not None else None
+            completed.append(values)
+        return completed
+
+    @classmethod
+    def validate(cls, invoices):
+        super().validate(invoices)
+        for invoice in invoices:
+            check_code(invoice, "currency", CURRENCIES, "ISO 4217 currency")
+
+    @classmethod
+    def get_is_credit_note(cls, invoices, name):
+        """Below zero, as Tryton has it; an invoice of nothing but returned lines at no price too."""
+        amounts = cls.get_amounts(invoices, "untaxed_amount")
+        return {i.id: amounts[i.id] < 0 or amounts[i.id] == 0 and bool(i.lines) and all(
+            line.quantity < 0 for line in i.lines) for i in invoices}
 
     # -- changes by hand: draft only -------------------------------------------------
     @classmethod
@@ -147,7 +223,35 @@ class Invoice(Workflow, Model):
             numbers = cls.env.next_numbers(f"account.invoice.{kind}", len(of_kind))
             rows += [{"id": i.id, "number": f"{NUMBER_PREFIX[kind]}{n:04d}", "invoice_date": i.invoice_date or today,
                       **totals[i.id]} for i, n in zip(of_kind, numbers)]
+        terms = {t.id: t for t in cls.env["account.payment_term"].browse(
+            {i.payment_term.id for i in invoices if i.payment_term is not None})}
+        term_of = {i.id: terms.get(i.payment_term.id) if i.payment_term is not None else None for i in invoices}
+        blocks = cls._identities(invoices)
+        for row in rows:
+            term = term_of[row["id"]]
+            row["due_date"] = term.due_date(row["invoice_date"]) if term is not None else row["invoice_date"]
+            row["company_block"], row["party_block"] = blocks[row["id"]]
         cls.write_rows(rows)
+
+    @classmethod
+    def _identities(cls, invoices):
+        """``{invoice id: (company block, party block)}``: who they are as printed, frozen by posting.
+
+        A posted invoice's PDF never changes: a party that moves later or a
+        company renamed does not rewrite the invoices already issued.
+        """
+        env = cls.env
+        company = "\n".join(company_lines(env["company.company"].get()))
+        table = cls.table
+        rows = {}
+        for batch in batches(env, [i.id for i in invoices]):
+            rows.update((row[0], row[1:]) for row in env.execute(
+                sa.select(table.c.id, table.c.party, table.c.invoice_address).where(in_(table.c.id, batch))).all())
+        parties = {p.id: p for p in env["party.party"].browse(sorted({party for party, _ in rows.values()}))}
+        first = env["party.address"].first_of(parties, "invoice")
+        addresses = {a.id: a for a in env["party.address"].browse(sorted({a for _, a in rows.values() if a}))}
+        return {i: (company, "\n".join(party_lines(parties[party], addresses[address] if address else first[party])))
+                for i, (party, address) in rows.items()}
 
     @classmethod
     def _freeze(cls, invoices):
@@ -197,19 +301,7 @@ class Invoice(Workflow, Model):
 
     @classmethod
     def _locked(cls, invoices, verb, states):
-        """Lock ``invoices``, then refuse those another transaction moved out of ``states`` meanwhile."""
-        invoices = list(dict.fromkeys(invoices))   # an invoice given twice is numbered once
-        cls.lock(invoices)
-        table = cls.table
-        current = {}
-        for batch in batches(cls.env, [i.id for i in invoices]):
-            current.update(cls.env.execute(sa.select(table.c.id, table.c.state).where(in_(table.c.id, batch))).all())
-        for invoice in invoices:
-            if current.get(invoice.id) not in states:
-                raise errors.WorkflowError(
-                    f"cannot {verb} {invoice.rec_name}: it is {current.get(invoice.id, 'deleted')}; "
-                    f"{verb} is allowed from {' or '.join(states)}")
-        return invoices
+        return locked_in(cls, invoices, verb, states)
 
     # -- invoicing orders ----------------------------------------------------------------
     @classmethod
@@ -245,7 +337,7 @@ class Invoice(Workflow, Model):
         new_lines = collections.defaultdict(list)
         for row in rows:
             quantity = Uom.round(to_invoice[row.id] - invoiced[row.id], row.rounding)
-            if quantity <= 0:
+            if quantity * row.quantity <= 0:   # nothing new, or a line's sign (a return's below zero) reversed
                 continue
             new_lines[row.order].append({
                 "origin": f"{Line._name},{row.id}", "product": row.product, "quantity": quantity,
@@ -257,7 +349,9 @@ class Invoice(Workflow, Model):
         started = {row.order for row in rows if invoiced[row.id] and row.order in new_lines}
         drafts = cls.draft_invoices_of(Line, [(row.id, row.order) for row in rows if row.order in started], type)
         by_id = {o.id: o for o in orders}
-        created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist}
+        created = cls.create_unchecked([{"type": type, "party": by_id[order_id].party.id, "lines": vlist,
+                                         "invoice_address": by_id[order_id].invoice_address,
+                                         "reference": by_id[order_id].number}
                                         for order_id, vlist in new_lines.items() if order_id not in drafts])
         InvoiceLine.create_unchecked([{**values, "invoice": drafts[order_id]}
                                       for order_id, vlist in new_lines.items() if order_id in drafts
@@ -319,26 +413,31 @@ class Invoice(Workflow, Model):
     # -- documents -------------------------------------------------------------------------
     @classmethod
     def render_pdf(cls, invoices):
-        """``{invoice id: the PDF}``: header, party, lines, taxes and totals of each invoice."""
+        """``{invoice id: the PDF}``: seller and buyer, dates, lines, taxes and totals of each (see ``pdf.render``)."""
         from .pdf import render
         invoices = records_of(cls, invoices)
-        return {invoice.id: render(invoice) for invoice in invoices}
+        company = cls.env["company.company"].get()
+        return {invoice.id: render(invoice, company) for invoice in invoices}
 
     @classmethod
     @expose("write", returns="mail.message")
     def send(cls, invoices):
         """Queue a ``mail.message`` to each invoice's party with its PDF attached; return the messages.
 
-        Only posted invoices go out; a party without an e-mail address is
-        refused, and then nothing is queued.
+        Only posted invoices go out (paid ones too: a copy); a party without
+        an e-mail address is refused, and then nothing is queued.  Each
+        message gets a ``mail.send`` job, run once the transaction commits.
         """
+        from modules.mail.tasks import send_later
         with cls.env.atomic():
-            return cls._queue(records_of(cls, invoices))
+            messages = cls._queue(records_of(cls, invoices))
+            send_later(cls.env, messages)
+            return messages
 
     @classmethod
     def _queue(cls, invoices):
         for invoice in invoices:
-            if invoice.state != "posted":
+            if invoice.state in ("draft", "cancelled"):   # posted (or, with payments, paid) ones go out
                 raise errors.WorkflowError(f"cannot send {invoice.rec_name}: it is {invoice.state}; post it first")
             if not invoice.party.email:
                 raise errors.UserError(
@@ -355,8 +454,9 @@ class Invoice(Workflow, Model):
 
     @staticmethod
     def title(invoice):
-        """What the document is called: Invoice, or Supplier invoice."""
-        return "Invoice" if invoice.type == "out" else "Supplier invoice"
+        """What the document is called: Invoice, Credit note, Supplier invoice or Supplier credit note."""
+        kind = "Credit note" if invoice.is_credit_note else "Invoice"
+        return kind if invoice.type == "out" else f"Supplier {kind.lower()}"
 
 
 class InvoiceLine(OrderLine, Model):
@@ -389,6 +489,18 @@ class InvoiceLine(OrderLine, Model):
                                       help="Frozen when the invoice is posted; empty while draft.")
 
     _origin_models = {"out": "sale.line", "in": "purchase.line"}
+
+    @classmethod
+    def quantity_refused(cls, table):
+        """Any quantity but zero: a line below zero credits (a credit note's, a returned line's)."""
+        return table.c.quantity == 0
+
+    @classmethod
+    def _refuse(cls, line):
+        if line.quantity == 0:
+            raise errors.ValidationError(f"{line.rec_name} of {line.invoice.rec_name}: quantity must not be zero",
+                                         {"quantity": ["Must not be zero."]}, line.rec_name)
+        super()._refuse(line)
 
     @classmethod
     def validate(cls, lines):
@@ -433,7 +545,7 @@ class InvoiceLine(OrderLine, Model):
                 else Tax.line_amount(line.taxes, line.amount, product_quantity(line)) for line in lines}
 
     @classmethod
-    def default_prices(cls, products, units, parents):
+    def default_prices(cls, products, units, parents, quantities=None):
         """The list price on a customer invoice, the cost price on a supplier one (in the line's unit)."""
         invoices = {i.id: i for i in cls.env["account.invoice"].browse(
             {getattr(p, "id", p) for p in parents if p is not None})}

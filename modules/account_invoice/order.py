@@ -37,6 +37,16 @@ class InvoicedLine:
         return {l.id: Uom.round(totals[l.id], facts[l.id].rounding) if l.id in totals else 0.0 for l in lines}
 
     @classmethod
+    def amendment_floors(cls, lines):
+        """An amendment never takes a line below what invoices not cancelled hold of it."""
+        floors = super().amendment_floors(lines)
+        invoiced = cls.get_quantity_invoiced(lines, "quantity_invoiced") if lines else {}
+        for line in lines:
+            if invoiced[line.id] > 0:
+                floors.setdefault(line.id, []).append((invoiced[line.id], "invoiced"))
+        return floors
+
+    @classmethod
     def quantities_to_invoice(cls, lines):
         """``{line id: quantity}`` to have been invoiced by now, invoiced or not.
 

@@ -23,24 +23,13 @@ def carry(model_name, writable_after_draft=False):
     It adds the field ``custom`` (:class:`CustomValues`), owned by the module
     registering the class, and the checks of :class:`CustomFields`.  With
     ``writable_after_draft`` the values may change whatever the state of an
-    order (``custom`` joins the order's ``_writable_after_draft``).
+    order (``custom`` joins the order's ``writable_after_draft``).
     """
     attrs = {"_name": model_name, "__module__": __name__, "custom": CustomValues(),
              "__doc__": f"{model_name} carries custom values (custom_field)."}
     if writable_after_draft:
-        attrs["_writable_after_draft"] = _WritableAfterDraft()
+        attrs["writable_after_draft"] = ("custom",)
     return type(f"Custom_{model_name.replace('.', '_')}", (CustomFields,), attrs)
-
-
-class _WritableAfterDraft:
-    """``_writable_after_draft`` of the composed order, plus ``custom``."""
-
-    def __get__(self, record, owner):
-        for klass in owner.__mro__:
-            value = vars(klass).get("_writable_after_draft")
-            if value is not None and not isinstance(value, _WritableAfterDraft):
-                return frozenset(value) | {"custom"}
-        return frozenset({"custom"})
 
 
 def register(module):

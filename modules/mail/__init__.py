@@ -9,9 +9,11 @@ killed sends at most the message in flight again on the next run.
 """
 from .cli import cli_commands
 from .message import Message
+from . import tasks
 
 __all__ = ["cli_commands", "register"]
 
 
 def register(module):
     module.add_models(Message)
+    module.add_hooks(tasks)

@@ -253,7 +253,7 @@ def deliver(database, url=None):
         for position, message_id in enumerate(ids):
             with database.transaction() as env:
                 Message = env["mail.message"]
-                message = _claim(Message, message_id)
+                message = claim(Message, message_id)
                 if message is None:   # another run has it, or sent it
                     continue
                 reason, partial = None, None
@@ -264,7 +264,7 @@ def deliver(database, url=None):
                 except SessionFailed as exc:   # this message and the rest are not sent: failed, tried next run
                     later = "not sent: the SMTP server hung up before it" if session is not None else str(exc)
                     session, reason = None, str(exc)
-                    rest = [m for m in (_claim(Message, i) for i in ids[position + 1:]) if m is not None]
+                    rest = [m for m in (claim(Message, i) for i in ids[position + 1:]) if m is not None]
                     Message.write_rows([Message.outcome_row(m, later) for m in rest])
                     failed += [_delivered(m, later) for m in rest]
                 Message.write_rows([Message.outcome_row(message, reason, partial)])
@@ -277,7 +277,7 @@ def deliver(database, url=None):
     return sent, failed
 
 
-def _claim(Message, message_id):
+def claim(Message, message_id):
     """The message ``message_id`` locked for this transaction if it is still to send, else None."""
     table = Message.table
     query = sa.select(table.c.id).where(table.c.id == message_id, table.c.state.in_(["queued", "failed"]))

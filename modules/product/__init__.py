@@ -1,5 +1,6 @@
-"""Products and the units they are counted in."""
+"""Products, the units they are counted in, and the categories (a tree) they belong to."""
 from . import hooks
+from .category import Category
 from .demo import demo
 from .product import Product
 from .uom import Uom, UomCategory
@@ -8,6 +9,6 @@ __all__ = ["demo", "register"]
 
 
 def register(module):
-    module.add_models(UomCategory, Uom, Product)
+    module.add_models(UomCategory, Uom, Category, Product)
     module.add_hooks(hooks)
 

@@ -51,11 +51,29 @@ class Order(Workflow):
         return amounts
 
     # -- changes by hand ---------------------------------------------------------
-    _writable_after_draft = frozenset()   # fields that may change in any state (labels, say)
+    writable_after_draft = ()
+    """The fields of this class that a caller may write in any state (labels, say); others only in draft.
+
+    Each class of the composed order lists its own: the model, and each
+    module's extension of it (``writable_after_draft = ("delivery_slot",)``);
+    :meth:`fields_writable_after_draft` joins them.
+    """
+
+    @classmethod
+    def fields_writable_after_draft(cls):
+        """Every field the composed order lets a caller write whatever its state: the classes' lists together."""
+        names = set()
+        for klass in cls.__mro__:
+            names.update(vars(klass).get("writable_after_draft", ()))
+        unknown = names.difference(cls.fields)
+        if unknown:
+            raise errors.ModuleError(f"{cls._name}.writable_after_draft names {', '.join(sorted(unknown))}, "
+                                     f"which {cls._name} has no field of")
+        return frozenset(names)
 
     @classmethod
     def write(cls, orders, values):
-        if not isinstance(values, dict) or not set(values) <= cls._writable_after_draft:
+        if not isinstance(values, dict) or not set(values) <= cls.fields_writable_after_draft():
             cls._check_draft(orders, "changed")
         super().write(orders, values)
 
@@ -192,8 +210,12 @@ class OrderLine:
         return {line.id: (Decimal(repr(line.quantity)) * line.unit_price).quantize(CENT) for line in lines}
 
     @classmethod
-    def default_prices(cls, products, units, parents):
-        """The default unit price of each line: the product's list price in the line's unit."""
+    def default_prices(cls, products, units, parents, quantities=None):
+        """The default unit price of each line: the product's list price in the line's unit.
+
+        ``quantities`` (each line's quantity in its unit, when known) are for
+        prices that depend on them (a supplier's price breaks).
+        """
         return [cls._price_in_unit(product.list_price, product, unit) for product, unit in zip(products, units)]
 
     @classmethod
@@ -250,10 +272,18 @@ class OrderLine:
                     .join(product_unit, product_unit.c.id == product.c.default_uom)
                     .join(line_unit, line_unit.c.id == table.c.unit))
                 .where(in_(table.c.id, batch),
-                       sa.or_(table.c.quantity <= 0, line_unit.c.category != product_unit.c.category))
+                       sa.or_(cls.quantity_refused(table), line_unit.c.category != product_unit.c.category))
                 .order_by(table.c.id).limit(1)).scalar()
             if bad is not None:
                 cls._refuse(cls.browse([bad])[0])
+
+    @classmethod
+    def quantity_refused(cls, table):
+        """SQL on the line's row: its quantity is refused (by default: not above zero).
+
+        Lines that carry goods back (returns, credit notes) override it.
+        """
+        return table.c.quantity <= 0
 
     @classmethod
     def refuse_unit_category_change(cls, products):

@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 import sqlalchemy as sa
 
 from core import Model, errors, fields
 from core.model import batches, in_
+
+
+COST = Decimal("0.0001")   # cost_price's digits
 
 
 class Product(Model):
@@ -21,6 +26,8 @@ class Product(Model):
     list_price = fields.Numeric("List price", digits=4, required=True, default=0)
     cost_price = fields.Numeric("Cost price", digits=4, help="Empty: the cost is unknown (not zero).")
     active = fields.Boolean("Active", default=True)
+    category = fields.Many2One("product.category", "Category", ondelete="set null",
+                               help="Its family: price lists may price a whole category and its subcategories.")
 
     @classmethod
     def validate(cls, records):
@@ -44,13 +51,39 @@ class Product(Model):
         """
         if "default_uom" not in values:
             super()._write(records, values)
+        else:
+            before = unit_categories(cls.env, records)
+            super()._write(records, values)
+            after = unit_categories(cls.env, records)
+            moved = [product for product in records if before.get(product.id) != after.get(product.id)]
+            if moved:
+                cls.check_unit_category_change(moved)
+        if {"cost_price", "default_uom", "type"} & set(values):
+            cls.cost_prices_changed(records)
+
+    @classmethod
+    def set_cost_prices(cls, costs):
+        """Set many products' cost prices at once: ``{product id: Decimal, or None for unknown}``.
+
+        One statement, whatever the number of products (an average cost
+        updated by a batch of receipts); what depends on the costs follows
+        (:meth:`cost_prices_changed`).
+        """
+        if not costs:
             return
-        before = unit_categories(cls.env, records)
-        super()._write(records, values)
-        after = unit_categories(cls.env, records)
-        moved = [product for product in records if before.get(product.id) != after.get(product.id)]
-        if moved:
-            cls.check_unit_category_change(moved)
+        cls.write_rows([{"id": id_, "cost_price": None if cost is None else Decimal(cost).quantize(COST)}
+                        for id_, cost in costs.items()])
+        cls.cost_prices_changed(cls.browse(list(costs)))
+
+    @classmethod
+    def cost_prices_changed(cls, products):
+        """``products``' cost prices changed, or the unit or type they are counted in: what depends on them follows.
+
+        Called after a write of ``cost_price``, ``default_uom`` or ``type``
+        and by :meth:`set_cost_prices`.  A module whose records derive a cost
+        from products' costs overrides it and calls ``super()``
+        (product_kit: a kit costs what its components cost).
+        """
 
     @classmethod
     def check_unit_category_change(cls, products):

@@ -18,8 +18,12 @@ whether to pass it on (``propagate``).  A kit whose ``kit_pricing`` is
 A component whose quantity for a line rounds to nothing in its unit gets
 no line (``env.warnings`` says so on the user's line); a kit line left with
 no component at all is refused.
+
+A kit's ``cost_price`` is what its components cost (see :mod:`.cost`): it
+follows them, so the margin control and a purchase kit line's default price
+read it like any product's cost.
 """
-from . import pricing, purchase, sale, stock
+from . import hooks, pricing, purchase, sale, stock
 from .demo import demo
 from .product import Component, Product
 
@@ -28,6 +32,7 @@ __all__ = ["demo", "register"]
 
 def register(module):
     module.add_models(Product, Component)
+    module.add_hooks(hooks)
     module.add_models(sale.Sale, sale.SaleLine, sale.SaleLineComponent, sale.Product, extra="sale")
     module.add_hooks(sale, extra="sale")
     module.add_models(pricing.SaleLine, extra="product_price_list")

@@ -18,13 +18,16 @@ def _kits(database, out):
         units = {u.symbol: u.id for u in env["product.uom"].search([])}
         lamp, = Product.search([("code", "=", "LAMP")])
         bulb, manual = Product.create([
-            {"name": "Bulb", "code": "BULB", "default_uom": units["u"], "list_price": Decimal("4")},
-            {"name": "Manual", "code": "MAN", "default_uom": units["u"], "list_price": Decimal("1")}])
+            {"name": "Bulb", "code": "BULB", "default_uom": units["u"], "list_price": Decimal("4"),
+             "cost_price": Decimal("1.50")},
+            {"name": "Manual", "code": "MAN", "default_uom": units["u"], "list_price": Decimal("1"),
+             "cost_price": Decimal("0.20")}])
         kit, = Product.create([{"name": "Reading kit", "code": "KIT", "type": "kit", "default_uom": units["u"],
                                 "list_price": Decimal("49"), "components": [
                                     {"product": lamp.id, "quantity": 1},
                                     {"product": bulb.id, "quantity": 2},
                                     {"product": manual.id, "quantity": 1, "fixed": True}]}])
+        _kit_cost(env, kit, out)
         customer, = env["party.party"].search([("code", "=", "C001")])
         sale, = Sale.create([{"party": customer.id, "invoice_method": "shipment",
                               "lines": [{"product": kit.id, "quantity": 2}]}])
@@ -54,6 +57,18 @@ def _kits(database, out):
         Shipment.ship([shipment], {bulbs.id: 3})
         out.write(f"shipped 3 of {bulbs.quantity + 3:g} bulbs: {line.quantity_to_invoice:g} kit(s) to invoice, "
                   f"sale {sale.state}; a backorder waits for the rest\n")
+
+
+def _kit_cost(env, kit, out):
+    """A kit costs what its components cost; the margin control checks it (with sale_control)."""
+    parts = ", ".join(f"{c.quantity:g} {c.product.name} at {c.product.cost_price:.2f}" for c in kit.components)
+    out.write(f"{kit.name} costs {kit.cost_price:.2f}: {parts}\n")
+    if "min_margin" not in env["product.product"].fields:
+        return
+    env["product.product"].write([kit], {"min_margin": Decimal("60")})
+    margin = (kit.list_price - kit.cost_price) / kit.list_price * 100
+    out.write(f"sold at {kit.list_price:.2f}: margin {margin:.1f} %, below the kit's minimum of 60 %: "
+              f"the margin control warns on its lines\n")
 
 
 def _commercial_boms(database, out):

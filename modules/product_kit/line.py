@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from core import errors, fields
 from core.model import batches, in_
+from modules.product.amendment import Amended
 from modules.product.product import refuse_unit_category_change
 
 LINE_TYPES = [("normal", "Normal"), ("kit", "Kit"), ("bom", "BOM"),
@@ -179,6 +180,55 @@ class KitLine:
                 cls.write_unchecked(children, {"quantity": quantity})
             todo = following
 
+    # -- amendments (§14) -------------------------------------------------------------------
+    @classmethod
+    def amended_items(cls, changes):
+        """A kit line moves as its components: they follow its new quantity (fixed ones stay).
+
+        A kit line added is exploded as quoting would; its components are
+        the items, from nothing.  A line with child lines (a BOM parent) or
+        a BOM product added is refused: its child lines are lines of their
+        own, amended one by one.
+        """
+        changes = super().amended_items(changes)
+        lines = [c.item for c in changes if c.item._name == cls._name]
+        if not lines:
+            return changes
+        parents = {child.component_parent for child in cls.search([("component_parent", "in", [line.id for line in lines])])}
+        types = line_types(cls.env, {line.product.id for line in lines if not line.components})
+        for line in lines:
+            if line in parents or (
+                    not line.components and types.get(line.product.id) == "bom"):
+                raise errors.ValidationError(
+                    f"{line.rec_name} of {getattr(line, cls._parent_field).rec_name}: {line.product.name} is made "
+                    f"of component lines; amend those lines one by one instead",
+                    {"line": ["A line with component lines cannot be amended as a whole."]}, line.rec_name)
+        added = [c.item for c in changes if c.old == 0 and c.item._name == cls._name
+                 and types.get(c.item.product.id) == "kit"]
+        if added:
+            rows = _rows(cls, ids=[line.id for line in added])
+            _explode_lines(cls.env, cls, cls.env[f"{cls._name}.component"], rows, quoting=True)
+        Uom = cls.env["product.uom"]
+        result, rows = [], []
+        for change in changes:
+            line = change.item
+            if line._name != cls._name or not line.components:
+                result.append(change)
+                continue
+            for component in line.components:
+                old = 0.0 if change.old == 0 else component.quantity
+                if change.new == 0:
+                    new = 0.0
+                elif change.old == 0 or component.fixed:
+                    new = component.quantity
+                else:
+                    new = Uom.round(component.quantity * change.new / change.old, component.unit.rounding)
+                    rows.append({"id": component.id, "quantity": new})
+                result.append(Amended(component, old, new))
+        if rows:
+            cls.env[f"{cls._name}.component"].write_rows(rows)
+        return [c for c in result if c.old != c.new]
+
     # -- line types ----------------------------------------------------------------------
     @classmethod
     def _complete(cls, vlist):
@@ -256,7 +306,7 @@ class KitLine:
         products = {p.id: p for p in env["product.product"].browse({r[1] for r in requests})}
         units = {u.id: u for u in env["product.uom"].browse({r[3] for r in requests})}
         return cls.default_prices([products[r[1]] for r in requests], [units[r[3]] for r in requests],
-                                  [r[0] for r in requests])
+                                  [r[0] for r in requests], quantities=[r[2] for r in requests])
 
     @classmethod
     def price_kits(cls, kits):
@@ -359,6 +409,19 @@ def line_types(env, product_ids):
                                .where(in_(products.c.id, batch))):
             types[row.id] = "kit" if row.type == "kit" else "bom" if row.has else "normal"
     return types
+
+
+def type_untyped_lines(env, Line):
+    """Give the lines made while product_kit was deactivated their type, as ``line_types`` would: one UPDATE.
+
+    Such lines are top lines (only product_kit makes child lines), typed from
+    their products as the migration typed the lines it found.
+    """
+    table = Line.table
+    products, components = env["product.product"].table, env["product.component"].table
+    env.execute(table.update().where(table.c.line_type.is_(None)).values(line_type=sa.case(
+        (table.c.product.in_(sa.select(products.c.id).where(products.c.type == "kit")), "kit"),
+        (table.c.product.in_(sa.select(components.c.parent_product)), "bom"), else_="normal")))
 
 
 class LineComponent:
@@ -646,16 +709,19 @@ def _explode_lines(env, Line, LineComponent, lines, quoting, catalog=None):
                 problems.append((line, problem))
                 continue
             if kit:
-                priced = catalog.products[line.product].kit_pricing == "components"
+                # a returned kit (negative line) comes back as its components, below zero too; it keeps the
+                # price it was sold at
+                sign = -1 if line.quantity < 0 else 1
+                priced = catalog.products[line.product].kit_pricing == "components" and sign > 0
                 wanted, nothing = [], []
                 for component, amount, fixed, kind in made_of:
-                    quantity = catalog.round(amount if fixed else amount * line.quantity, component.unit)
+                    quantity = catalog.round(amount if fixed else amount * abs(line.quantity), component.unit)
                     if quantity <= 0:
                         nothing.append((line, component, amount if fixed else amount * line.quantity))
                         continue
                     components.append({
                         "line": line.id, "product": component.product, "unit": component.unit,
-                        "quantity": quantity, "fixed": fixed, "component": component.id,
+                        "quantity": sign * quantity, "fixed": fixed, "component": component.id,
                         "line_type": f"kit_{_SUFFIX[kind]}"})
                     if priced:
                         wanted.append((line.order, component.product, quantity, component.unit))

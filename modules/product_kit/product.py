@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from core import Model, errors, fields
 from core.model import batches, in_
 
+from . import cost
+
 KINDS = [("normal", "Normal"), ("variant", "Variant"), ("option", "Option")]
 COMPONENT_LINES = [("regenerated", "Regenerated"), ("independent", "Independent")]
 KIT_PRICING = [("parent", "Parent"), ("components", "Components")]
@@ -41,6 +43,12 @@ class Product:
                         f"{kit.rec_name}: a kit needs at least one component",
                         {"components": ["A kit needs at least one component."]}, kit.rec_name)
 
+
+    @classmethod
+    def cost_prices_changed(cls, products):
+        """A kit costs what its components cost: the kits above ``products`` follow (see :mod:`.cost`)."""
+        super().cost_prices_changed(products)
+        cost.refresh(cls.env, [p.id for p in products])
 
     @classmethod
     def _check_component_units(cls, products):
@@ -94,6 +102,25 @@ class Component(Model):
             units = {id(v): p.default_uom.id for v, p in zip(unitless, products)}
             vlist = [{**v, "unit": units[id(v)]} if id(v) in units else v for v in vlist]
         return vlist
+
+    # -- the kits above follow their components' costs (see .cost) ------------------------
+    @classmethod
+    def _create(cls, vlist):
+        components = super()._create(vlist)
+        cost.refresh(cls.env, {c.parent_product.id for c in components})
+        return components
+
+    @classmethod
+    def _write(cls, components, values):
+        parents = {c.parent_product.id for c in components}
+        super()._write(components, values)
+        cost.refresh(cls.env, parents | {c.parent_product.id for c in components})
+
+    @classmethod
+    def _delete(cls, components):
+        parents = {c.parent_product.id for c in components}
+        super()._delete(components)
+        cost.refresh(cls.env, parents)
 
     @classmethod
     def validate(cls, components):

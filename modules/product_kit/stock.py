@@ -276,9 +276,10 @@ class KitStockLine:
         moved = dict(zip([c.id for c in components], (
             sum(Uom.compute_quantity(m.unit, m.quantity, c.unit, round=False) for m in moves if m.state == "done")
             for c, moves in zip(components, cls.env[cls._component_model].moves_of(components)))))
-        for line in kits:
-            ratio = min(min(moved[c.id] / c.quantity, 1.0) for c in line.components)
-            result[line.id] = Uom.floor(line.quantity * ratio, line.unit.rounding)   # whole kits only
+        for line in kits:   # a returned kit (below zero): its components came back, counted below zero too
+            ratio = min(min(moved[c.id] / abs(c.quantity), 1.0) for c in line.components)
+            result[line.id] = math.copysign(Uom.floor(abs(line.quantity) * ratio, line.unit.rounding),
+                                            line.quantity)   # whole kits only
         return result
 
 

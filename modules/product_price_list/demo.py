@@ -2,14 +2,16 @@
 
 
 def demo(database, out):
-    """A price-list search with its reasons: a volume price, a discount, a charge, a free product."""
+    """A price-list search with its reasons: a volume price, a discount, a charge, a free product, a category."""
     from decimal import Decimal
 
     with database.transaction() as env:
         unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        garden, = env["product.category"].create([{"name": "Garden"}])
+        seating, = env["product.category"].create([{"name": "Garden seating", "parent": garden.id}])
         chair, cushion = env["product.product"].create([
             {"name": "Garden chair", "code": "GCHAIR", "default_uom": unit, "list_price": Decimal("100"),
-             "cost_price": Decimal("60")},
+             "cost_price": Decimal("60"), "category": seating.id},
             {"name": "Cushion", "code": "CUSHION", "default_uom": unit, "list_price": Decimal("15")}])
         trade, = env["product.price_list"].create([{"name": "Trade", "lines": [
             {"sequence": 10, "product": chair.id, "min_quantity": 10, "price": Decimal("90"),
@@ -17,7 +19,12 @@ def demo(database, out):
              "discounts": [{"sequence": 1, "type": "discount", "kind": "percentage", "value": Decimal("10"),
                             "reason": "spring promotion"},
                            {"sequence": 2, "type": "charge", "kind": "amount", "value": Decimal("2"),
-                            "reason": "handling"}]}]}])
+                            "reason": "handling"}]},
+            {"sequence": 20, "category": garden.id, "price_type": "list_price", "price": Decimal("1"),
+             "reason": "garden list price", "discounts": [
+                 {"type": "discount", "kind": "percentage", "value": Decimal("5"), "reason": "garden season"}]}]}])
+        out.write(f"categories: {garden.name} > {seating.name} ({chair.name}); the Trade list gives the whole "
+                  f"{garden.name} category 5 %, below its volume price for {chair.name}s\n")
         customer, = env["party.party"].search([("code", "=", "C001")])
         env["party.party"].write([customer], {"sale_price_list": trade.id})
         Sale = env["sale.sale"]

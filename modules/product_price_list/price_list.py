@@ -26,12 +26,15 @@ class PriceList(Model):
 
 
 class PriceListLine(Model):
-    """A price for a product (or any product) from a quantity, between dates, with its reason.
+    """A price for a product, a category of products, or any product, from a quantity, between dates, with its reason.
 
     ``min_quantity`` is compared in the product's unit, whatever the sale
     line's unit, and a break prices every unit of the line.  The price is
     ``price`` itself (``fixed``, per unit of the product) or ``price`` times
-    the product's list or cost price.
+    the product's list or cost price.  A category line matches the products
+    of that category and of every category below it; at the same sequence a
+    product line comes first, then a category line, then a line for any
+    product.
     """
 
     _name = "product.price_list.line"
@@ -39,7 +42,10 @@ class PriceListLine(Model):
 
     price_list = fields.Many2One("product.price_list", "Price list", required=True, ondelete="cascade")
     sequence = fields.Integer("Sequence", required=True, default=10)
-    product = fields.Many2One("product.product", "Product", ondelete="cascade", help="Empty: any product.")
+    product = fields.Many2One("product.product", "Product", ondelete="cascade",
+                              help="Empty: any product (of the category, when one is given).")
+    category = fields.Many2One("product.category", "Category", ondelete="cascade",
+                               help="The line prices the products of this category and of its subcategories.")
     min_quantity = fields.Float("Minimum quantity", required=True, default=0.0,
                                 help="In the product's unit; the line matches from this quantity on.")
     start_date = fields.Date("From", help="Matches sales dated on or after it.")
@@ -95,6 +101,8 @@ class PriceListLine(Model):
                 problems["price"] = ["Cannot be negative."]
             if line.start_date and line.end_date and line.end_date < line.start_date:
                 problems["end_date"] = ["Must not be before the start date."]
+            if line.product is not None and line.category is not None:
+                problems["category"] = ["A line names a product or a category, not both."]
             if line.free_product is not None:
                 if not line.free_quantity or line.free_quantity <= 0:
                     problems["free_quantity"] = ["Must be greater than zero with a free product."]
@@ -161,7 +169,7 @@ def search(env, requests):
     Product, Uom = env["product.product"], env["product.uom"]
     products = {p.id: p for p in Product.browse({r.product for r in requests})}
     units = {u.id: u for u in Uom.browse({r.unit for r in requests})}
-    candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, set(products))
+    candidates = _candidates(env, {r.price_list for r in requests if r.price_list}, products)
     lists = {pl.id: pl for pl in env["product.price_list"].browse({r.price_list for r in requests if r.price_list})}
     ratios = {}   # (unit, product) -> how many units of the product one unit is
     for request in requests:
@@ -172,8 +180,7 @@ def search(env, requests):
     for request in requests:
         quantity = request.quantity * ratios[request.unit, request.product]
         rows = candidates.get((request.price_list, request.product), ()) + candidates.get((request.price_list, None), ())
-        matching = sorted((row for row in rows if _matches(row, quantity, request.date)),
-                          key=lambda row: (row.sequence, row.id))
+        matching = sorted((row for row in rows if _matches(row, quantity, request.date)), key=_precedence)
         # an unknown cost is never 0 (as for the margin control): a cost-based line cannot price the product
         unknown_cost = products[request.product].cost_price is None
         passed = [row for row in matching if unknown_cost and row.price_type == "cost_price"]
@@ -224,27 +231,47 @@ def _warn_unknown_cost(env, product, passed, row):
 
 
 _CANDIDATE_COLUMNS = ("id", "price_list", "sequence", "product", "min_quantity", "start_date", "end_date",
-                      "price_type", "price", "reason", "free_product", "free_quantity", "free_per")
+                      "price_type", "price", "reason", "free_product", "free_quantity", "free_per", "category")
 _Candidate = collections.namedtuple("_Candidate", _CANDIDATE_COLUMNS)
 
 
-def _candidates(env, price_lists, product_ids):
-    """``{(price list, product or None): [rows]}``: the lines that may price these products."""
+def _candidates(env, price_lists, products):
+    """``{(price list, product or None): [rows]}``: the lines that may price ``products`` (``{id: record}``).
+
+    A category line is listed under each product of its category or of a
+    category below it, as a line of that product (never under a product of
+    a category above it).
+    """
     if not price_lists:
         return {}
     table = env["product.price_list.line"].table
     columns = [table.c[name] for name in _CANDIDATE_COLUMNS]
-    found = collections.defaultdict(tuple)
-    for chunk in chunks(sorted(product_ids)):
+    found, by_category = collections.defaultdict(tuple), collections.defaultdict(dict)
+    for chunk in chunks(sorted(products)):
         query = sa.select(*columns).where(table.c.price_list.in_(sorted(price_lists)),
                                           sa.or_(table.c.product.in_(chunk), table.c.product.is_(None)))
         for row in env.execute(query):
             candidate = _Candidate(*row)
+            if candidate.category is not None:   # lines for a category come back with every chunk too
+                by_category[candidate.category][candidate.id] = candidate
+                continue
             key = (candidate.price_list, candidate.product)
             if candidate.product is None and candidate in found[key]:
                 continue   # lines for any product come back with every chunk
             found[key] += (candidate,)
+    if by_category:
+        categories = {p.id: p.category.id for p in products.values() if p.category is not None}
+        above = env["product.category"].ancestors(sorted(set(categories.values())))
+        for product, category in categories.items():
+            for family in above[category]:
+                for line in by_category.get(family, {}).values():
+                    found[line.price_list, product] += (line,)
     return found
+
+
+def _precedence(row):
+    """The first matching line wins: by sequence, then a product's line, a category's, any product's; then age."""
+    return row.sequence, 0 if row.product is not None else 1 if row.category is not None else 2, row.id
 
 
 def _discounts(env, line_ids):

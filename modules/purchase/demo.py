@@ -17,7 +17,19 @@ def demo(database, out):
                   f"expected {line.delivery_date} (lead time 3 days)\n")
         Purchase.quote([purchase])
         Purchase.confirm([purchase])
+        Amendment = env["purchase.amendment"]
+        amendment, = Amendment.create([{"purchase": purchase.id, "lines": [
+            {"action": "quantity", "line": line.id, "quantity": 12}]}])
+        Amendment.validate([amendment])
+        out.write(f"{purchase.number} confirmed, then amended to {line.quantity:g} (revision {purchase.revision})\n")
         Purchase.process([purchase])
         if "stock.shipment.in" in env:
             env["stock.shipment.in"].receive(purchase.shipments)
             out.write(f"{purchase.number} received: {line.quantity_received:g} in, the purchase is {purchase.state}\n")
+            back, = Purchase.create_return([purchase], {line.id: 2})   # two came damaged: they go back
+            Purchase.quote([back])
+            Purchase.confirm([back])
+            Purchase.process([back])
+            env["stock.shipment.in.return"].ship(back.shipment_returns)
+            out.write(f"{back.number} returns 2 to {supplier.name}: {-back.lines[0].quantity_received:g} sent back "
+                      f"(return shipment {back.shipment_returns[0].state})\n")

@@ -52,7 +52,7 @@ def purchase_before_process(env, purchases):
 
 @hookspec
 def purchase_before_cancel(env, purchases):
-    """Draft or quoted purchases are about to be cancelled; raise to refuse.
+    """Purchases (draft or quoted; with stock also confirmed or processing) are about to be cancelled; raise to refuse.
 
     ``purchases`` lists the ``purchase.purchase`` records in their old state;
     nothing they made has been cancelled yet.
@@ -99,8 +99,24 @@ def purchase_process(env, purchases):
 
 @hookspec
 def purchase_cancel(env, purchases):
-    """Purchases were cancelled (from draft or quotation).
+    """Purchases were cancelled (from draft or quotation; with stock also from confirmed or processing).
 
     ``purchases`` lists the ``purchase.purchase`` records cancelled; modules
     cancel what they created for them.
+    """
+
+
+@hookspec
+def purchase_amend(env, purchases, changes):
+    """Amendments changed the lines of confirmed or processing purchases (``purchase.amendment`` validate).
+
+    ``purchases`` lists the ``purchase.purchase`` records amended; ``changes`` the
+    :data:`modules.product.amendment.Amended` items ``(item, old, new)``
+    whose quantity changed: an order line, or (product_kit) a line
+    component, from ``old`` to ``new`` in its unit; a line added has ``old``
+    0, a line removed ``new`` 0 (it is still there, and deleted after this
+    hook).  Called once per ``validate``, after the lines are written and
+    before the removed ones go; modules bring what hangs on the items in
+    step (stock: the incoming moves; stock_reorder: purchases made on
+    order).  Raising undoes the whole validation.
     """

@@ -1,21 +1,34 @@
 """purchase with stock: processing a purchase expects its goods from the supplier."""
 from core import fields, hookimpl
 
+from modules.stock.amendment import amend_moves
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
+from modules.stock.returns import ReturnLine, ReturnOrder, returned_from_field
 
 
-class Purchase(StockOrder):
+class Purchase(ReturnOrder, StockOrder):
+    """``create_return`` makes a return purchase: processed, a supplier return shipment sends the goods back."""
+
     _name = "purchase.purchase"
     _shipment_model = "stock.shipment.in"
+    _return_shipment_model = "stock.shipment.in.return"
 
     warehouse = warehouse_field("Where the goods arrive")
 
     shipments = fields.Function(fields.One2Many("stock.shipment.in", None, "Shipments"), "get_shipments")
+    returned_from = fields.Many2One("purchase.purchase", "Returned from", readonly=True, ondelete="restrict",
+                                    help="The purchase whose goods this return purchase sends back.")
+    shipment_returns = fields.Function(fields.One2Many("stock.shipment.in.return", None, "Return shipments"),
+                                       "get_shipment_returns")
 
 
-class PurchaseLine(StockLine):
+class PurchaseLine(ReturnLine, StockLine):
     _name = "purchase.line"
     _move_shipment_field = "shipment_in"
+    _moved_word = "received"
+    _moved_field = "quantity_received"
+
+    returned_from = returned_from_field("purchase.line")
 
     moves = moves_field()
     quantity_received = fields.Function(fields.Float("Quantity received"), "get_quantity_moved")
@@ -40,6 +53,12 @@ def purchase_process(env, purchases):
 @hookimpl
 def purchase_cancel(env, purchases):
     env["purchase.purchase"].cancel_moves(purchases)
+
+
+@hookimpl
+def purchase_amend(env, purchases, changes):
+    """The incoming moves follow the amended quantities."""
+    amend_moves(env["purchase.purchase"], purchases, changes)
 
 
 @hookimpl

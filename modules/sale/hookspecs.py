@@ -58,7 +58,7 @@ def sale_before_process(env, sales):
 
 @hookspec
 def sale_before_cancel(env, sales):
-    """Draft or quoted sales are about to be cancelled; raise to refuse.
+    """Sales (draft or quoted; with stock also confirmed or processing) are about to be cancelled; raise to refuse.
 
     ``sales`` lists the ``sale.sale`` records in their old state; nothing they
     made has been cancelled yet.
@@ -103,7 +103,7 @@ def sale_process(env, sales):
 
 @hookspec
 def sale_cancel(env, sales):
-    """Sales were cancelled (from draft or quotation).
+    """Sales were cancelled (from draft or quotation; with stock also from confirmed or processing).
 
     ``sales`` lists the ``sale.sale`` records cancelled; modules cancel what
     they created for them.
@@ -118,4 +118,31 @@ def sale_status_changed(env, changes):
     ``sale.status`` before and after (either may be ``None``), only for the
     sales whose status really changed.  Called after the write, inside its
     savepoint: raising undoes it.
+    """
+
+
+@hookspec
+def sale_amend(env, sales, changes):
+    """Amendments changed the lines of confirmed or processing sales (``sale.amendment`` validate).
+
+    ``sales`` lists the ``sale.sale`` records amended; ``changes`` the
+    :data:`modules.product.amendment.Amended` items ``(item, old, new)``
+    whose quantity changed: an order line, or (product_kit) a line
+    component, from ``old`` to ``new`` in its unit; a line added has ``old``
+    0, a line removed ``new`` 0 (it is still there, and deleted after this
+    hook).  Called once per ``validate``, after the lines are written and
+    before the removed ones go; modules bring what hangs on the items in
+    step (stock: the outgoing moves; stock_reorder: purchases made on
+    order).  Raising undoes the whole validation.
+    """
+
+
+@hookspec
+def sale_paid(env, sales):
+    """Sales became paid: every invoice of each is paid (module account_payment calls it).
+
+    ``sales`` lists the ``sale.sale`` records whose ``payment_state`` has just
+    turned ``paid``, in one batch (a payment posted), inside that
+    transaction.  sale_automation runs the rules listening to ``paid``
+    (ship when paid).  The return value is ignored.
     """

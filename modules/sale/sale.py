@@ -1,7 +1,8 @@
 import datetime
 
 from core import Model, errors, fields, hookimpl
-from modules.party.party import check_names
+from modules.party.party import PartyAddresses, check_names
+from modules.product.amendment import AmendableLine
 from modules.product.order import INVOICE_METHODS, STATES, Order, OrderLine
 
 
@@ -56,14 +57,14 @@ class ShippingMethod(Model):
         check_names(records)
 
 
-class Sale(Order, Model):
+class Sale(PartyAddresses, Order, Model):
     """A customer's order: quoted, confirmed, then processed until done."""
 
     _name = "sale.sale"
     _order = (("sale_date", "DESC"), ("id", "DESC"))
     _hook_prefix, _hook_argument, _number_prefix = "sale", "sales", "S"
-    _writable_after_draft = frozenset({"status", "shipping_method", "reference"})
-
+    writable_after_draft = ("status", "shipping_method", "reference")
+    _party_addresses = {"invoice_address": "invoice", "shipment_address": "delivery"}
     number = fields.Char("Number", size=32, readonly=True, unique=True,
                          help="Given when the sale is first quoted, and kept.")
     party = fields.Many2One("party.party", "Customer", required=True)
@@ -79,6 +80,12 @@ class Sale(Order, Model):
                              help="A label of the sale's progress, independent of its state; may change any time.")
     shipping_method = fields.Many2One("sale.shipping_method", "Shipping method", ondelete="restrict",
                                       help="May change any time.")
+    revision = fields.Integer("Revision", readonly=True, default=0,
+                              help="How many amendments (sale.amendment) were validated on the sale.")
+    invoice_address = fields.Many2One("party.address", "Invoice address", ondelete="restrict",
+                                      help="Default: the customer's first invoice address; copied onto invoices.")
+    shipment_address = fields.Many2One("party.address", "Shipment address", ondelete="restrict",
+                                       help="Default: the customer's first delivery address.")
 
     @classmethod
     def write(cls, sales, values):
@@ -111,7 +118,7 @@ class Product:
         cls.env["sale.line"].refuse_unit_category_change(products)
 
 
-class SaleLine(OrderLine, Model):
+class SaleLine(AmendableLine, OrderLine, Model):
     """What the customer orders: a quantity of a product, at the product's list price by default."""
 
     _name = "sale.line"

@@ -5,23 +5,36 @@ import sqlalchemy as sa
 
 from core import errors, expose, fields, hookimpl
 
+from modules.stock.amendment import amend_moves
 from modules.stock.order import StockLine, StockOrder, moves_field, quantity_to_invoice_field, warehouse_field
+from modules.stock.returns import ReturnLine, ReturnOrder, returned_from_field
 
 MAX_ID = 2 ** 63   # ids are 64-bit integers: a bigger one names no record and would overflow the driver
 
 
-class Sale(StockOrder):
+class Sale(ReturnOrder, StockOrder):
+    """``create_return`` makes a return sale: processed, a customer return shipment brings the goods back."""
+
     _name = "sale.sale"
     _shipment_model = "stock.shipment.out"
+    _return_shipment_model = "stock.shipment.out.return"
 
     warehouse = warehouse_field("Where the goods leave from")
 
     shipments = fields.Function(fields.One2Many("stock.shipment.out", None, "Shipments"), "get_shipments")
+    returned_from = fields.Many2One("sale.sale", "Returned from", readonly=True, ondelete="restrict",
+                                    help="The sale whose goods this return sale brings back.")
+    shipment_returns = fields.Function(fields.One2Many("stock.shipment.out.return", None, "Return shipments"),
+                                       "get_shipment_returns")
 
 
-class SaleLine(StockLine):
+class SaleLine(ReturnLine, StockLine):
     _name = "sale.line"
     _move_shipment_field = "shipment_out"
+    _moved_word = "shipped"
+    _moved_field = "quantity_shipped"
+
+    returned_from = returned_from_field("sale.line")
 
     moves = moves_field()
     quantity_shipped = fields.Function(fields.Float("Quantity shipped"), "get_quantity_moved")
@@ -44,8 +57,33 @@ def sale_process(env, sales):
 
 
 @hookimpl
+def sale_before_cancel(env, sales):
+    """A confirmed or processing sale is cancelled only while nothing of it is shipped (§14).
+
+    What left the warehouse cannot be taken back by a cancel: lower what
+    is left with an amendment (``sale.amendment``) instead.
+    """
+    started = [s for s in sales if s.state == "processing"]
+    if not started:
+        return
+    Line = env["sale.line"]
+    lines = Line.search([("sale", "in", [s.id for s in started])])
+    for line, moves in zip(lines, Line.moves_of(lines)):
+        if any(m.state == "done" for m in moves):
+            raise errors.WorkflowError(
+                f"cannot cancel {line.sale.rec_name}: {line.rec_name} is already shipped in part; amend the sale "
+                f"(sale.amendment) to lower or remove what is left instead")
+
+
+@hookimpl
 def sale_cancel(env, sales):
     env["sale.sale"].cancel_moves(sales)
+
+
+@hookimpl
+def sale_amend(env, sales, changes):
+    """The outgoing moves follow the amended quantities."""
+    amend_moves(env["sale.sale"], sales, changes)
 
 
 @hookimpl

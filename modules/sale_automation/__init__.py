@@ -12,6 +12,7 @@ from . import sale
 from .automation import Action, Application, CustomField, Log, Rule, Watch
 from .cli import cli_commands
 from .demo import demo
+from . import tasks
 
 __all__ = ["cli_commands", "demo", "register"]
 
@@ -19,3 +20,5 @@ __all__ = ["cli_commands", "demo", "register"]
 def register(module):
     module.add_models(Rule, Action, Application, Watch, Log, CustomField, sale.Sale)
     module.add_hooks(sale)
+    module.add_hooks(tasks)
+    module.add_hooks(sale.Payments, extra="account_payment")

@@ -37,7 +37,7 @@ from .actions import KINDS, Never
 from .json_field import Json
 
 EVENTS = [("created", "Created"), ("quoted", "Quoted"), ("confirmed", "Confirmed"), ("processed", "Processed"),
-          ("status_changed", "Status changed")]
+          ("status_changed", "Status changed"), ("paid", "Paid")]
 OPEN_STATES = ("quotation", "confirmed", "processing")
 MAX_CASCADE = 5
 OUTCOMES = [("applied", "Applied"), ("watching", "Watching"), ("dropped", "Dropped")]
@@ -101,7 +101,8 @@ class Rule(Model):
     active = fields.Boolean("Active", default=True)
     events = Json("Events", default=list,
                   help="The sale events that run the rule at once: created, quoted, confirmed, processed, "
-                       "status_changed; runs of the scheduler check every rule anyway.")
+                       "status_changed, paid (with account_payment: every invoice paid); runs of the scheduler "
+                       "check every rule anyway.")
     conditions = Json("Conditions", default=list, help="A domain over sale.sale: a list of [field, operator, value].")
     repeat = fields.Boolean("Repeat", help="Apply again each time the sale newly matches; default: once per sale.")
     actions = fields.One2Many("sale.automation.action", "rule", "Actions")

@@ -62,3 +62,61 @@ def demo(database, out):
         out.write("log of " + treat.number + ":\n")
         for log in env["sale.automation.log"].search([("sale", "=", treat.id)], order=[("id", "ASC")]):
             out.write(f"  {log.outcome}: {log.detail}\n")
+        if "account.payment" in env:
+            ship_when_paid(env, out, order, receive, ben, mug, central)
+    background(database, out)
+
+
+def background(database, out):
+    """No run by hand: a receipt queues a check of the sales waiting for its goods, run once it commits."""
+    from decimal import Decimal
+
+    with database.transaction() as env:
+        Product, Sale = env["product.product"], env["sale.sale"]
+        unit = env["product.uom"].search([("symbol", "=", "u")])[0].id
+        lamp, = Product.create([{"name": "Brass lamp", "code": "LAMP-B", "default_uom": unit,
+                                 "list_price": Decimal("70")}])
+        customer, = env["party.party"].search([("name", "=", "Ada Lovelace")])
+        env["sale.automation.rule"].create([{"name": "Lamps ship when in stock", "events": ["processed"],
+                                             "conditions": [["lines.product.code", "=", "LAMP-B"]],
+                                             "actions": [{"type": "fulfil"}]}])
+        sale, = Sale.create([{"party": customer.id, "lines": [{"product": lamp.id, "quantity": 2}]}])
+        Sale.quote([sale])
+        Sale.confirm([sale])
+        Sale.process([sale])
+        number, sale_id = sale.number, sale.id
+        supplier, = env["party.party"].create([{"name": "Lamp maker"}])
+        Purchase = env["purchase.purchase"]
+        purchase, = Purchase.create([{"party": supplier.id, "lines": [{"product": lamp.id, "quantity": 5}]}])
+        Purchase.quote([purchase])
+        Purchase.confirm([purchase])
+        Purchase.process([purchase])
+        out.write(f"background: {number} waits for brass lamps; receiving {purchase.number}…\n")
+        env["stock.shipment.in"].receive(purchase.shipments)
+        out.write(f"  in the receipt's transaction: {number} is {sale.state}; a sale_automation.check job is queued\n")
+    # Committed: on SQLite the job has run in this process; on PostgreSQL a kitwork worker runs it.
+    with database.transaction() as env:
+        job, = env["queue.job"].search([("task", "=", "sale_automation.check")], order=[("id", "DESC")], limit=1)
+        out.write(f"  after the commit: job {job.id} {job.task}({', '.join(f'{k}={v}' for k, v in job.args.items())})"
+                  f" {job.state}; {number} is {env['sale.sale'].browse([sale_id])[0].state}, nobody ran "
+                  f"kitwork automate\n")
+
+
+def ship_when_paid(env, out, order, receive, party, product, warehouse):
+    """Seed 003's most common rule: a sale ships once its invoice is paid (event ``paid``)."""
+    Sale, Invoice, Payment = env["sale.sale"], env["account.invoice"], env["account.payment"]
+    env["sale.automation.rule"].create([{"name": "Ship when paid", "sequence": 4, "events": ["paid"],
+                                         "actions": [{"type": "fulfil"}]}])
+    revenue, = env["account.account"].search([("code", "=", "4000")])
+    env["product.product"].write([product], {"revenue_account": revenue.id})
+    receive(product, 2, warehouse)
+    sale = order(party, product, 1)
+    invoice, = Sale.invoice([sale])
+    Invoice.post([invoice])
+    out.write(f"rule 'Ship when paid': {sale.number} invoiced ({invoice.number}, {invoice.total_amount}), "
+              f"not paid: {sale.state}\n")
+    payment, = Payment.create([{"party": party.id, "amount": invoice.total_amount,
+                                "lines": [{"invoice": invoice.id, "amount": invoice.total_amount}]}])
+    Payment.post([payment])
+    out.write(f"payment of {payment.amount} posted: {invoice.number} {invoice.state}, {sale.number} payment "
+              f"{sale.payment_state}, {sale.state} (shipped {sale.lines[0].quantity_shipped:g})\n")

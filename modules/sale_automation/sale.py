@@ -1,4 +1,4 @@
-"""The sale events that run automation rules: created, quoted, confirmed, processed, status changed."""
+"""The sale events that run automation rules: created, quoted, confirmed, processed, status changed, paid."""
 from core import hookimpl
 
 
@@ -30,3 +30,12 @@ def sale_process(env, sales):
 @hookimpl
 def sale_status_changed(env, changes):
     env["sale.automation.rule"].trigger("status_changed", [sale for sale, _, _ in changes])
+
+
+class Payments:
+    """With account_payment: a sale whose invoices are all paid runs the rules listening to ``paid``."""
+
+    @staticmethod
+    @hookimpl
+    def sale_paid(env, sales):
+        env["sale.automation.rule"].trigger("paid", sales)

@@ -70,7 +70,8 @@ class SaleLine:
     @classmethod
     def validate(cls, lines):
         super().validate(lines)
-        cls.control([line for line in lines if line.sale.state == "draft"])
+        # goods coming back (a return line, below zero) are no sale to control
+        cls.control([line for line in lines if line.sale.state == "draft" and line.quantity > 0])
 
     @classmethod
     def control(cls, lines):

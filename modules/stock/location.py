@@ -1,9 +1,13 @@
 import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from core import Model, errors, fields
+from core.api import expose
 from core.model import chunks
+
+CENT = Decimal("0.01")
 
 TYPES = [("warehouse", "Warehouse"), ("storage", "Storage"), ("supplier", "Supplier"), ("customer", "Customer"),
          ("lost_found", "Lost and found"), ("view", "View")]
@@ -30,6 +34,10 @@ class Location(Model):
     storage_location = fields.Many2One("stock.location", "Storage", help="Of a warehouse: where goods are kept.")
     input_location = fields.Many2One("stock.location", "Input", help="Of a warehouse: where receipts arrive.")
     output_location = fields.Many2One("stock.location", "Output", help="Of a warehouse: where deliveries leave.")
+    lost_found_location = fields.Many2One(
+        "stock.location", "Lost and found",
+        help="Of a warehouse: where what a stock count finds missing goes, and what it finds in excess comes from "
+             "(outside the warehouse).")
 
     @classmethod
     def _create(cls, vlist):
@@ -44,6 +52,11 @@ class Location(Model):
             zones = super()._create([values for _, _, values in wanted])
             cls.write_rows([{"id": w.id, **{field: zone.id for (owner, field, _), zone in zip(wanted, zones)
                                              if owner == w}} for w in warehouses])
+        lacking = [w for w in locations if w.type == "warehouse" and w.lost_found_location is None]
+        if lacking:   # outside the warehouse: what moves there leaves its stock
+            found = super()._create([{"name": f"{w.name} lost and found", "type": "lost_found",
+                                      "code": f"{w.code}-LOST" if w.code else None} for w in lacking])
+            cls.write_rows([{"id": w.id, "lost_found_location": place.id} for w, place in zip(lacking, found)])
         return locations
 
     @classmethod
@@ -189,3 +202,60 @@ class Location(Model):
                     if out_of is not None:
                         result[product][out_of] -= quantity or 0.0
         return {p: {w: round(q, 10) for w, q in by_site.items()} for p, by_site in result.items()}
+
+    @classmethod
+    @expose("read", records=False, warehouse=fields.Many2One("stock.location", "Warehouse"),
+            date=fields.Date("Date"))
+    def valuation(cls, warehouse=None, date=None):
+        """What the stock is worth: ``[{"product", "warehouse", "quantity", "cost_price", "value"}]``.
+
+        One row per product and warehouse holding some (on hand at ``date``,
+        default today; every warehouse, or ``warehouse`` only), by product
+        name; ``value`` is the quantity at the product's current cost price,
+        None when the cost is unknown.  One aggregate query over the done
+        moves, whatever their number.
+        """
+        date = date or datetime.date.today()
+        warehouses = cls.warehouse_locations()
+        if warehouse is not None:
+            warehouse = cls._a_warehouse(warehouse)
+            warehouses = {warehouse.id: warehouses[warehouse.id]}
+        if not warehouses:
+            return []
+        Product = cls.env["product.product"]
+        moves, products = cls.env["stock.move"].table, Product.table
+        everywhere = [i for inside in warehouses.values() for i in inside]
+        entered = cls.warehouse_of(moves.c.to_location, warehouses)
+        left = cls.warehouse_of(moves.c.from_location, warehouses)
+        query = (sa.select(moves.c.product, entered, left, sa.func.sum(moves.c.internal_quantity))
+                 .where(moves.c.state == "done", moves.c.effective_date <= date,
+                        sa.or_(moves.c.to_location.in_(everywhere), moves.c.from_location.in_(everywhere)))
+                 .group_by(moves.c.product, entered, left))
+        totals = {}
+        for product, into, out_of, quantity in cls.env.execute(query):
+            if into == out_of:
+                continue
+            for site, sign in ((into, 1), (out_of, -1)):
+                if site is not None:
+                    totals[product, site] = totals.get((product, site), 0.0) + sign * (quantity or 0.0)
+        held = {key: round(quantity, 10) for key, quantity in totals.items() if abs(quantity) > 1e-9}
+        if not held:
+            return []
+        records = {p.id: p for p in Product.browse(sorted({product for product, _ in held}))}
+        sites = {w.id: w for w in cls.browse(sorted({site for _, site in held}))}
+        rows = []
+        for (product, site), quantity in sorted(held.items(), key=lambda item: (records[item[0][0]].name,
+                                                                               item[0][0], sites[item[0][1]].name)):
+            cost = records[product].cost_price
+            value = None if cost is None else (Decimal(repr(quantity)) * cost).quantize(CENT)
+            rows.append({"product": records[product], "warehouse": sites[site], "quantity": quantity,
+                         "cost_price": cost, "value": value})
+        return rows
+
+    @classmethod
+    def _a_warehouse(cls, warehouse):
+        found = cls.search([("id", "=", getattr(warehouse, "id", warehouse)), ("type", "=", "warehouse")])
+        if not found:
+            raise errors.UserError(f"stock valuation: {warehouse!r} is not a warehouse (a stock.location of type "
+                                   f"warehouse)")
+        return found[0]

@@ -7,6 +7,9 @@ from core import Model, Workflow, errors, fields, transition
 from core.model import batches, in_
 from modules.product.product import refuse_unit_category_change
 
+from . import cost
+
+COST_PRICE_METHODS = [("fixed", "Fixed"), ("average", "Average")]
 STATES = [("draft", "Draft"), ("waiting", "Waiting"), ("assigned", "Assigned"), ("done", "Done"),
           ("cancelled", "Cancelled")]
 
@@ -42,9 +45,15 @@ class Move(Workflow, Model):
     state = fields.Selection(STATES, "State", required=True, readonly=True, default="draft")
     origin = fields.Reference("Origin", help="What the move is for: a sale line, a line component, …")
     unit_price = fields.Numeric("Unit price", digits=4)
+    cost_price = fields.Numeric("Cost price", digits=4, readonly=True,
+                                help="Of a done move leaving the warehouses: the product's cost per unit of the "
+                                     "product when it left.")
     shipment_out = fields.Many2One("stock.shipment.out", "Customer shipment", ondelete="cascade")
     shipment_in = fields.Many2One("stock.shipment.in", "Supplier shipment", ondelete="cascade")
     shipment_internal = fields.Many2One("stock.shipment.internal", "Internal shipment", ondelete="cascade")
+    shipment_out_return = fields.Many2One("stock.shipment.out.return", "Customer return shipment",
+                                          ondelete="cascade")
+    shipment_in_return = fields.Many2One("stock.shipment.in.return", "Supplier return shipment", ondelete="cascade")
 
     # -- quantities in the product's unit -----------------------------------------
     @classmethod
@@ -170,6 +179,16 @@ class Move(Workflow, Model):
         raise errors.ValidationError(f"{move.rec_name}: it goes from and to {move.to_location.name}",
                                      {"to_location": ["Must differ from the origin location."]}, move.rec_name)
 
+    @classmethod
+    def priced_sources(cls):
+        """The types of the locations whose goods enter the warehouses at their move's unit price.
+
+        A done move from one of them into a warehouse moves the average cost
+        of its product (see ``cost.py``): stock knows suppliers; a module
+        bringing goods in from elsewhere at a known cost adds its own type.
+        """
+        return {"supplier"}
+
     # -- history is read-only --------------------------------------------------------
     @classmethod
     def write(cls, moves, values):
@@ -203,6 +222,7 @@ class Move(Workflow, Model):
         undated = [m for m in moves if m.effective_date is None]
         if undated:
             cls.write_unchecked(undated, {"effective_date": today})
+        cost.moves_done(cls.env, moves)
         cls.env.hooks.stock_moves_done(env=cls.env, moves=moves)
 
     @classmethod
@@ -220,7 +240,8 @@ class Move(Workflow, Model):
             "from_location": move.from_location.id, "to_location": move.to_location.id,
             "planned_date": move.planned_date, "state": move.state, "origin": move.origin,
             "unit_price": move.unit_price, "shipment_out": move.shipment_out, "shipment_in": move.shipment_in,
-            "shipment_internal": move.shipment_internal}])
+            "shipment_internal": move.shipment_internal, "shipment_out_return": move.shipment_out_return,
+            "shipment_in_return": move.shipment_in_return}])
         cls.write_unchecked([move], {"quantity": quantity})
         return rest
 
@@ -266,9 +287,14 @@ class Move(Workflow, Model):
 
 
 class Product:
-    """Products moved in stock: their unit keeps its category while moves count them."""
+    """Products moved in stock: how their cost follows receipts, and a unit kept while moves count them."""
 
     _name = "product.product"
+
+    cost_price_method = fields.Selection(
+        COST_PRICE_METHODS, "Cost price method", required=True, default="fixed",
+        help="'fixed': the cost price changes only when written; 'average': each receipt from a supplier moves it "
+             "to the average of the stock on hand and the goods received at their purchase price.")
 
     @classmethod
     def check_unit_category_change(cls, products):

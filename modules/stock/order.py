@@ -11,6 +11,7 @@ shipments and their moves created in one call, and whether an order is done
 is one query for all of them, not a walk through each line's moves.
 """
 import collections
+import math
 
 import sqlalchemy as sa
 
@@ -64,12 +65,17 @@ class StockOrder:
 
     @classmethod
     def get_shipments(cls, orders, name):
+        return cls.shipments_of(orders, cls.env[cls.fields["lines"].target]._move_shipment_field)
+
+    @classmethod
+    def shipments_of(cls, orders, move_field):
+        """``{order id: ids of the shipments its lines' moves are on}``, by the moves' field ``move_field``."""
         Line = cls.env[cls.fields["lines"].target]
         result = {o.id: [] for o in orders}
         lines = cls._lines_of(orders)
         for line, moves in zip(lines, Line.moves_of(lines)):
             for move in moves:
-                shipment = getattr(move, Line._move_shipment_field)
+                shipment = getattr(move, move_field)
                 order_id = getattr(line, Line._parent_field).id
                 if shipment is not None and shipment.id not in result[order_id]:
                     result[order_id].append(shipment.id)
@@ -105,18 +111,26 @@ class StockOrder:
         Line = cls.env[cls.fields["lines"].target]
         lines = cls._lines_of(orders)
         with collection_deferred(len(lines)):
-            moves = collections.defaultdict(list)
+            moves, returns = collections.defaultdict(list), collections.defaultdict(list)
             for spec in Line.move_specs(lines):   # fresh dicts: completed in place
                 spec["state"] = "waiting"
-                moves[spec.pop("order")].append(spec)
-            if not moves:
-                return []
-            Shipment = cls.env[cls._shipment_model]
+                if spec["quantity"] < 0:   # a return line: its goods come back the other way
+                    spec["quantity"] = -spec["quantity"]
+                    spec["from_location"], spec["to_location"] = spec["to_location"], spec["from_location"]
+                    returns[spec.pop("order")].append(spec)
+                else:
+                    moves[spec.pop("order")].append(spec)
             by_id = {o.id: o for o in orders}
-            return Shipment.create_unchecked([{
-                "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id, "state": "waiting",
-                "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]), default=None),
-                "moves": order_moves} for order_id, order_moves in moves.items()])
+            shipments = []
+            for model, grouped in ((cls._shipment_model, moves), (getattr(cls, "_return_shipment_model", None),
+                                                                   returns)):
+                if grouped:
+                    shipments += cls.env[model].create_unchecked([{
+                        "party": by_id[order_id].party.id, "warehouse": by_id[order_id].warehouse.id,
+                        "state": "waiting", "moves": order_moves,
+                        "planned_date": min((m["planned_date"] for m in order_moves if m["planned_date"]),
+                                            default=None)} for order_id, order_moves in grouped.items()])
+            return shipments
 
     @classmethod
     def cancel_moves(cls, orders):
@@ -125,12 +139,15 @@ class StockOrder:
                       if m.state not in ("done", "cancelled")]
         if open_moves:
             cls.env["stock.move"].cancel(open_moves)
-            shipments = {getattr(m, Line._move_shipment_field) for m in open_moves} - {None}
-            Shipment = cls.env[cls._shipment_model]
-            finished = [s for s in shipments if s.state not in ("done", "cancelled")
-                        and all(m.state == "cancelled" for m in s.moves)]
-            if finished:
-                Shipment.change_state(finished, "cancelled", "cancel")
+            for model in (cls._shipment_model, getattr(cls, "_return_shipment_model", None)):
+                if model is None:
+                    continue
+                Shipment = cls.env[model]
+                shipments = {getattr(m, Shipment._move_field) for m in open_moves} - {None}
+                finished = [s for s in shipments if s.state not in ("done", "cancelled")
+                            and all(m.state == "cancelled" for m in s.moves)]
+                if finished:
+                    Shipment.change_state(finished, "cancelled", "cancel")
 
 
 class StockLine:
@@ -141,6 +158,7 @@ class StockLine:
     """
 
     _move_shipment_field = None
+    _moved_word = "moved"
 
     @classmethod
     def move_locations(cls, orders):
@@ -236,6 +254,16 @@ class StockLine:
         return specs
 
     @classmethod
+    def amendment_floors(cls, lines):
+        """An amendment never takes a line below what its moves already carried (``_moved_word``)."""
+        floors = super().amendment_floors(lines)
+        moved = cls.get_quantity_moved(lines, "quantity_moved") if lines else {}
+        for line in lines:
+            if moved[line.id] > 0:
+                floors.setdefault(line.id, []).append((moved[line.id], cls._moved_word))
+        return floors
+
+    @classmethod
     def get_quantity_moved(cls, lines, name):
         """What the done moves of each line (those whose origin is the line) carried, in the line's unit.
 
@@ -260,8 +288,9 @@ class StockLine:
                     unit = units.get(unit) or units.setdefault(unit, Uom.browse([unit])[0])
                     quantity = Uom.compute_quantity(unit, quantity, Uom.browse([line_unit])[0], round=False)
                 done[line_id] += quantity
-        return {line.id: Uom.round(done[line.id], facts[line.id].rounding) if line.id in done else 0.0
-                for line in lines}
+        # a return line (negative) moved its goods back: what it moved counts below zero too
+        return {line.id: math.copysign(Uom.round(done[line.id], facts[line.id].rounding), facts[line.id].quantity)
+                if line.id in done else 0.0 for line in lines}
 
     @classmethod
     def get_quantity_to_invoice(cls, lines, name):

@@ -25,7 +25,12 @@ def replenish(args, out):
             out.write(f"transfer: internal shipment {shipment.id} (draft) {_site(shipment.from_location)} -> "
                       f"{_site(shipment.to_location)}: {move.quantity:g} {move.unit.symbol} {move.product.name}, "
                       f"planned {move.planned_date}\n")
-        out.write(f"{len(lines)} purchase line(s) and {len(moves)} transfer move(s) created or increased\n")
+        made = [r for r in ordered if r._name not in ("purchase.line", "stock.move")]   # another route's orders
+        for record in made:
+            out.write(f"made: {record.rec_name} (draft) for {_site(record.warehouse)}: {record.quantity:g} "
+                      f"{record.unit.symbol} {record.product.name}, planned {record.planned_date}\n")
+        out.write(f"{len(lines)} purchase line(s) and {len(moves)} transfer move(s) created or increased"
+                  + (f", {len(made)} {made[0]._name} made" if made else "") + "\n")
 
 
 def _site(warehouse):
@@ -38,11 +43,12 @@ def write_report(rows, out):
         out.write("nothing to reorder now\n")
         return
     header = ("product", "warehouse", "on hand", "forecast", "forecasted date", "lead times", "to order",
-              "from", "trigger")
+              "unit price", "amount", "from", "trigger")
     table = [header] + [(
         r["product"].name, _site(r["warehouse"]), f"{r['on_hand']:g}", f"{r['forecast']:g}",
         str(r["forecasted_date"]), "+".join(str(v) for v in r["lead_times"].values()),
-        "EXCEPTION" if r["exception"] else f"{r['to_order']:g}", _source(r), r["trigger"]) for r in rows]
+        "EXCEPTION" if r["exception"] else f"{r['to_order']:g} {r['unit'].symbol}", _money(r["unit_price"]),
+        _money(r["amount"]), _source(r), r["trigger"]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
@@ -52,7 +58,13 @@ def write_report(rows, out):
             out.write(f"  exception: {r['exception']}\n")
 
 
+def _money(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _source(row):
+    if row["route"] == "manufacture":
+        return f"make with {row['bom'].name}" if row.get("bom") else "no BOM"
     if row["source_warehouse"] is not None:
         return f"transfer from {_site(row['source_warehouse'])}"
     return row["vendor"].name if row["vendor"] else "no vendor"

@@ -1,13 +1,17 @@
 import datetime
 import math
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from core import Model, errors, expose, fields
 from core.model import chunks
 from modules.product.product import refuse_unit_category_change
+from modules.purchase.purchase import priced_by_supplier
 
 from . import forecast
+
+CENT = Decimal("0.01")
 
 
 class Configuration(Model):
@@ -114,6 +118,9 @@ class Rule(Model):
                                         help="Of a transfer rule: how long goods take between the warehouses.")
     visibility_days = fields.Integer("Visibility days", required=True, default=0, min=0, max=3650)
     horizon_days = fields.Integer("Horizon days", required=True, default=0, min=0, max=3650)
+    active = fields.Boolean("Active", required=True, default=True,
+                            help="An archived rule (not active) is left out of the report and the scheduler.")
+    snoozed_until = fields.Date("Snoozed until", help="The report and the scheduler skip the rule before this date.")
 
     @classmethod
     def default_warehouse(cls):
@@ -122,6 +129,14 @@ class Rule(Model):
     @property
     def supply_route(self):
         return supply_route(self.route, self.source_warehouse)
+
+    @classmethod
+    def _check_input(cls, vlist, creating, parent_field=None):
+        """A rule is snoozed until today or later: a date already past would snooze nothing."""
+        checked = super()._check_input(vlist, creating, parent_field)
+        for (label, _), values in zip(vlist, checked):
+            _refuse_past_snooze(f"{cls._name} ({label})", values.get("snoozed_until"))
+        return checked
 
     @classmethod
     def validate(cls, rules):
@@ -195,12 +210,20 @@ class Rule(Model):
 
         Each row is a dict: ``rule``, ``product``, ``warehouse``, ``on_hand``,
         ``forecast`` (at ``forecasted_date``), ``forecasted_date``,
-        ``lead_times``, ``visibility_demand``, ``to_order``, ``vendor`` (buy),
-        ``source_warehouse`` (transfer), ``trigger``, ``route``,
-        ``explanation``, and ``exception`` (why it cannot be ordered, e.g. no
-        vendor) or None.  Every warehouse's forecast counts what the transfer
-        rows of the others would take from it; ``warehouse`` (a record or an
-        id) keeps the rows of one warehouse.
+        ``lead_times``, ``visibility_demand``, ``to_order``, ``unit`` (the
+        product's, which every quantity of the row is in), ``min_quantity``
+        and ``max_quantity`` (the rule's), ``vendor`` and ``supplier`` (its
+        ``purchase.product_supplier`` record, or None) of a buy row,
+        ``unit_price`` (the supplier's price for the quantity, else the cost
+        price; None when unknown or for a transfer), ``price_reason``,
+        ``amount`` (``to_order`` × ``unit_price``), ``source_warehouse``
+        (transfer), ``trigger``, ``route``, ``explanation``, and
+        ``exception`` (why it cannot be ordered, e.g. no vendor) or None.  A
+        buy row's ``to_order`` is raised to the supplier's minimum.  Archived
+        rules, and rules snoozed until after today, are left out.  Every
+        warehouse's forecast counts what the transfer rows of the others
+        would take from it; ``warehouse`` (a record or an id) keeps the rows
+        of one warehouse.
         """
         warehouse = cls._warehouse_of(warehouse)
         if rules is None:
@@ -223,24 +246,32 @@ class Rule(Model):
         return location.id
 
     @classmethod
-    def _plans(cls, domain):
-        """The rules matching ``domain`` as plain plans: thousands of rules are read as rows, not records."""
+    def _plans(cls, domain, awake=True):
+        """The rules matching ``domain`` as plain plans: thousands of rules are read as rows, not records.
+
+        ``awake``: only the active rules not snoozed after today (those the
+        report and the scheduler work on).
+        """
         table = cls.table
         query = sa.select(*(table.c[name] for name in _PLAN_COLUMNS)).where(
             *cls.sql_where(domain)).order_by(*cls.sql_order(None))
+        if awake:
+            query = query.where(table.c.active.is_(True), sa.or_(
+                table.c.snoozed_until.is_(None), table.c.snoozed_until <= datetime.date.today()))
         return [_Plan(*row) for row in cls.env.execute(query)]
 
     @classmethod
     def _schedule(cls, plans):
-        """Set each plan's position, vendor, lead times and forecasted date."""
+        """Set each plan's position, vendor and supplier, lead times and forecasted date."""
         config = cls.env["stock.reorder.configuration"].get()
         today = datetime.date.today()
-        vendors = cls._vendors([p for p in plans if p.route == "buy"])
+        vendors = cls._vendors([p for p in plans if p.route == "buy"], today)
         for position, plan in enumerate(plans):
             plan.position = position   # the rules' order, which the report keeps within a warehouse
             horizon = plan.horizon_days if plan.trigger == "manual" else 0
             if plan.route == "buy":
-                plan.vendor, lead_time = vendors[plan.id]
+                plan.vendor, plan.supplier, plan.priced = vendors[plan.id]
+                lead_time = plan.supplier.lead_time if plan.supplier is not None else 0
                 plan.lead_times = {"vendor": lead_time, "security": config.security_days,
                                    "purchase": config.days_to_purchase, "horizon": horizon}
             else:
@@ -256,53 +287,79 @@ class Rule(Model):
         warehouses = {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"}
         profiles = forecast.profiles(cls.env, sorted({p.product for p in plans}), sorted(warehouses), until)
         due = []
-        for plan in _destinations_first(plans):
+        for plan in cls._in_supply_order(plans):
             if cls._need(plan, profiles[plan.warehouse, plan.product]):
                 due.append(plan)
-                if plan.route == "transfer":   # the transfer takes it from the source warehouse
-                    profiles[plan.source_warehouse, plan.product].add(plan.date, 0.0, plan.to_order)
+                cls._pass_on(plan, profiles)
         due = sorted((p for p in due if warehouse in (None, p.warehouse)), key=lambda p: (p.warehouse, p.position))
         return cls._rows(due)
 
     @classmethod
-    def _vendors(cls, plans):
-        """``{rule id: (vendor id or None, lead time)}``: the rule's vendor, else the first supplier."""
-        suppliers = cls.env["purchase.product_supplier"].table
-        by_product = {}
-        for chunk in chunks(sorted({p.product for p in plans})):
-            query = (sa.select(suppliers.c.product, suppliers.c.party, suppliers.c.lead_time)
-                     .where(suppliers.c.product.in_(chunk)).order_by(suppliers.c.sequence, suppliers.c.id))
-            for product, party, lead_time in cls.env.execute(query):
-                by_product.setdefault(product, []).append((party, lead_time))
-        result = {}
-        for plan in plans:
-            candidates = by_product.get(plan.product, [])
-            if plan.vendor is not None:
-                result[plan.id] = (plan.vendor, next((t for party, t in candidates if party == plan.vendor), 0))
-            else:
-                result[plan.id] = candidates[0] if candidates else (None, 0)
-        return result
+    def _in_supply_order(cls, plans):
+        """``plans`` in the order their needs are settled: a plan whose supply draws on others before them.
+
+        A transfer rule comes before the rules of its source warehouse (see
+        :func:`_destinations_first`).  A module adding a route whose supply
+        takes stock of other rules' products orders them too (and calls
+        ``super()``).
+        """
+        return _destinations_first(plans)
+
+    @classmethod
+    def _pass_on(cls, plan, profiles):
+        """Count the demand ``plan``'s supply makes on other products or warehouses in ``profiles``.
+
+        Called for each due plan, in the order of :meth:`_in_supply_order`,
+        so that the plans settled after it see that demand in the same run:
+        a transfer takes what it orders from its source warehouse.
+        ``profiles`` maps ``(warehouse id, product id)`` to the forecast
+        profile of every rule's product in every warehouse concerned.
+        """
+        if plan.route == "transfer":
+            profiles[plan.source_warehouse, plan.product].add(plan.date, 0.0, plan.to_order)
+
+    @classmethod
+    def _vendors(cls, plans, date):
+        """``{rule id: (vendor id or None, supplier row or None, priced row or None)}`` of buy plans.
+
+        The vendor is the rule's, else the product's first supplier valid at
+        ``date``; the supplier row is the vendor's own (its lead time and
+        minimum), the priced row the one whose prices a purchase from the
+        vendor takes (see ``purchase.product_supplier.choose``).
+        """
+        choices = cls.env["purchase.product_supplier"].choose([(p.product, p.vendor, date) for p in plans])
+        return {plan.id: (plan.vendor if plan.vendor is not None else choice.own.party if choice.own else None,
+                          choice.own, choice.preferred) for plan, choice in zip(plans, choices)}
 
     @staticmethod
     def _need(plan, profile):
-        """Whether ``plan``'s rule is due now; if so, set how much to order and why."""
+        """Whether ``plan``'s rule is due now, or given a quantity by hand; if so, set how much to order and why."""
         level = profile.forecast(plan.date)
-        if level >= plan.min_quantity - 1e-9:
+        due = level < plan.min_quantity - 1e-9
+        if not due and plan.wanted is None:
             return False
-        base = plan.max_quantity - level
-        visibility = profile.demand(plan.date, _add_days(plan.date, plan.visibility_days)) \
-            if plan.visibility_days else 0.0
-        wanted = base + visibility
-        to_order = math.ceil(wanted / plan.multiple - 1e-9) * plan.multiple
         lead_times = plan.lead_times
         why = (f"forecast {level:g} on {plan.date} (on hand {profile.on_hand:g}; lead times "
                + " + ".join(f"{k} {v}" for k, v in lead_times.items() if v) + (")" if any(lead_times.values())
-                                                                              else "none)")
-               + f" is below min {plan.min_quantity:g}: max {plan.max_quantity:g} - forecast {level:g} = {base:g}")
-        if visibility:
-            why += f", + {visibility:g} due in the {plan.visibility_days} visibility days"
-        if abs(to_order - wanted) > 1e-9:
-            why += f", rounded up to a multiple of {plan.multiple:g}"
+                                                                              else "none)"))
+        visibility = 0.0
+        if due:
+            base = plan.max_quantity - level
+            visibility = profile.demand(plan.date, _add_days(plan.date, plan.visibility_days)) \
+                if plan.visibility_days else 0.0
+            wanted = base + visibility
+            to_order = math.ceil(wanted / plan.multiple - 1e-9) * plan.multiple
+            why += f" is below min {plan.min_quantity:g}: max {plan.max_quantity:g} - forecast {level:g} = {base:g}"
+            if visibility:
+                why += f", + {visibility:g} due in the {plan.visibility_days} visibility days"
+            if abs(to_order - wanted) > 1e-9:
+                why += f", rounded up to a multiple of {plan.multiple:g}"
+        else:
+            to_order = 0.0
+            why += f" is not below min {plan.min_quantity:g}: nothing to propose"
+        if plan.wanted is not None:
+            why += f"; {plan.wanted:g} given by hand instead"
+            to_order = plan.wanted
         plan.on_hand, plan.forecast, plan.visibility, plan.to_order, plan.why = (
             profile.on_hand, level, visibility, to_order, why)
         return True
@@ -316,10 +373,18 @@ class Rule(Model):
         places = {w.id: w for w in env["stock.location"].browse(
             {p.warehouse for p in plans} | {p.source_warehouse for p in plans if p.route == "transfer"})}
         parties = {v.id: v for v in env["party.party"].browse({p.vendor for p in plans if p.vendor})}
+        bought = [p for p in plans if p.route == "buy" and p.vendor is not None]
+        for plan in bought:
+            _raise_to_minimum(plan, parties[plan.vendor])
+        Supplier = env["purchase.product_supplier"]
+        prices = dict(zip([p.id for p in bought], Supplier.price([p.priced for p in bought],
+                                                                 [p.to_order for p in bought])))
+        suppliers = {s.id: s for s in Supplier.browse({p.supplier.id for p in bought if p.supplier is not None})}
         rows = []
         for plan, rule, product in zip(plans, rules, products):
-            vendor, source = parties.get(plan.vendor), None
+            vendor, source, supplier = parties.get(plan.vendor), None, None
             why, exception = plan.why, None
+            unit_price, price_reason = None, None
             if plan.route == "transfer":
                 source = places[plan.source_warehouse]
                 vendor = None
@@ -330,10 +395,20 @@ class Rule(Model):
                 why += f" -> would order {plan.to_order:g}, but {exception}"
             else:
                 why += f" -> order {plan.to_order:g}"
+                supplier = suppliers.get(plan.supplier.id) if plan.supplier is not None else None
+                unit_price, price_reason = prices[plan.id]
+                if unit_price is None and product.cost_price is not None:
+                    unit_price, price_reason = product.cost_price, "cost price"
+                if unit_price is not None:
+                    why += f" at {unit_price:.2f} ({price_reason})"
+            amount = None if unit_price is None else (Decimal(repr(plan.to_order)) * unit_price).quantize(CENT)
             rows.append({"rule": rule, "product": product, "warehouse": places[plan.warehouse],
                          "on_hand": plan.on_hand, "forecast": plan.forecast, "forecasted_date": plan.date,
                          "lead_times": plan.lead_times, "visibility_demand": plan.visibility,
-                         "to_order": plan.to_order, "vendor": vendor, "source_warehouse": source,
+                         "to_order": plan.to_order, "unit": product.default_uom,
+                         "min_quantity": plan.min_quantity, "max_quantity": plan.max_quantity,
+                         "vendor": vendor, "supplier": supplier, "unit_price": unit_price,
+                         "price_reason": price_reason, "amount": amount, "source_warehouse": source,
                          "trigger": plan.trigger, "route": plan.route, "explanation": why, "exception": exception})
         return rows
 
@@ -352,7 +427,7 @@ class Rule(Model):
         after that day), read as the report reads them.
         """
         ids = [getattr(r, "id", r) for r in rules]
-        plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
+        plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)], awake=False)]
         if not plans:
             return []
         cls._schedule(plans)
@@ -379,15 +454,69 @@ class Rule(Model):
 
     # -- ordering ---------------------------------------------------------------------
     @classmethod
-    @expose("write")
-    def order(cls, rules):
-        """Order what ``rules`` need now (the report's order action).
+    @expose("write", vendor=fields.Many2One("party.party", "Vendor",
+                                            help="Buy from this party instead of the rule's vendor, at its prices."))
+    def order(cls, rules, quantities=None, vendor=None):
+        """Order what ``rules`` need now (the report's order action), as proposed or as edited.
 
-        Returns the purchase lines and internal-shipment moves created or increased.
+        ``quantities`` (``{rule id: quantity in the product's unit}``)
+        replace the proposal of those rules (ordered even if nothing is
+        proposed, never raised to the supplier's minimum); ``vendor`` (a
+        party) replaces the vendor of the buy rules, which are then priced,
+        dated and raised to its minimum from its supplier record.  Archived
+        and snoozed rules order nothing.  Returns the purchase lines and
+        internal-shipment moves created or increased.
         """
+        ids = [getattr(r, "id", r) for r in rules]
+        quantities, vendor = cls._order_input(ids, quantities, vendor)
         with cls.env.atomic():
             cls.env["stock.reorder.configuration"].lock()
-            return cls._supply(cls.needs(rules=cls.browse([getattr(r, "id", r) for r in rules])))
+            plans = [plan for chunk in chunks(ids) for plan in cls._plans([("id", "in", chunk)])]
+            for plan in plans:
+                plan.wanted = quantities.get(plan.id)
+                if vendor is not None and plan.route == "buy":
+                    plan.vendor = vendor
+            return cls._supply(cls._report(plans, None))
+
+    @classmethod
+    def _order_input(cls, ids, quantities, vendor):
+        """``({rule id: float}, vendor id or None)``: each quantity a positive number, of a rule ordered."""
+        where = f"{cls._name}.order"
+        if quantities is None:
+            quantities = {}
+        if not isinstance(quantities, dict):
+            raise errors.ValidationError(f"{where}: quantities must map rule ids to quantities, not "
+                                         f"{quantities!r:.80}", {"quantities": ["A mapping of rule ids."]}, where)
+        checked = {}
+        for key, quantity in quantities.items():
+            rule = getattr(key, "id", key)
+            if isinstance(rule, str) and rule.isascii() and rule.isdigit():
+                rule = int(rule)
+            if rule not in ids:
+                raise errors.ValidationError(
+                    f"{where}: quantities name {key!r:.40}, which is not one of the rules ordered ({ids[:20]})",
+                    {"quantities": ["Only the rules ordered."]}, where)
+            number = float(quantity) if isinstance(quantity, (int, float, Decimal)) \
+                and not isinstance(quantity, bool) else math.nan
+            if not 0 < number <= 1e12:   # NaN too
+                raise errors.ValidationError(
+                    f"{cls._name} {rule}: quantity {quantity!r:.40} to order must be a number greater than zero",
+                    {"quantities": ["Each quantity must be greater than zero."]}, f"{cls._name} {rule}")
+            checked[rule] = number
+        return checked, getattr(vendor, "id", vendor)   # an existing party: checked by the door (``expose``)
+
+    @classmethod
+    @expose("write", until=fields.Date("Until", help="Skip the rule until this date (today or later); empty: now."))
+    def snooze(cls, rules, until=None):
+        """Leave ``rules`` out of the report and the scheduler until ``until`` (the report's snooze).
+
+        ``until`` is today or a later date: on that day the rules are back;
+        None wakes them up now.  A date already past is refused.
+        """
+        records = cls.browse([getattr(r, "id", r) for r in rules])
+        for rule in records:
+            _refuse_past_snooze(f"{rule.rec_name} ({rule.product.name})", until)
+        cls.write_unchecked(records, {"snoozed_until": until})
 
     @classmethod
     @expose("write", records=False, warehouse=fields.Many2One("stock.location", "Warehouse",
@@ -407,10 +536,36 @@ class Rule(Model):
         rows = [r for r in rows if r["exception"] is None and r["to_order"] > 0]
         purchases = [{"vendor": r["vendor"], "warehouse": r["warehouse"], "product": r["product"],
                       "unit": r["product"].default_uom, "quantity": r["to_order"],
-                      "delivery_date": r["forecasted_date"], "origin": r["rule"], "explanation": r["explanation"]}
+                      "delivery_date": r["forecasted_date"], "origin": r["rule"], "explanation": r["explanation"],
+                      "unit_price": r["unit_price"], "price_reason": r["price_reason"]}
                      for r in rows if r["route"] == "buy"]
         transfers = [r for r in rows if r["route"] == "transfer"]
         return buy(cls.env, purchases, merge=True) + transfer(cls.env, transfers)
+
+
+def _raise_to_minimum(plan, vendor):
+    """A proposal below the supplier's minimum is raised to it (and to the rule's multiple), saying so.
+
+    A quantity given by hand is kept; the explanation says when the
+    supplier would not sell so little.
+    """
+    minimum = plan.supplier.min_quantity if plan.supplier is not None else 0.0
+    if not minimum or plan.to_order >= minimum - 1e-9:
+        return
+    if plan.wanted is not None:
+        plan.why += f" (below {vendor.name}'s minimum order of {minimum:g})"
+        return
+    plan.to_order = math.ceil(minimum / plan.multiple - 1e-9) * plan.multiple
+    plan.why += f", raised to {vendor.name}'s minimum order of {minimum:g}"
+    if abs(plan.to_order - minimum) > 1e-9:
+        plan.why += f" and up to a multiple of {plan.multiple:g}"
+
+
+def _refuse_past_snooze(where, until):
+    if until is not None and until < datetime.date.today():
+        raise errors.ValidationError(
+            f"{where}: snoozed_until {until} is in the past: snooze until today or a later date",
+            {"snoozed_until": ["Must be today or later."]}, where)
 
 
 def _add_days(date, days):
@@ -426,15 +581,24 @@ _PLAN_COLUMNS = ("id", "product", "warehouse", "min_quantity", "max_quantity", "
 
 
 class _Plan:
-    """One rule as the report works on it: its columns, then what the report computes."""
+    """One rule as the report works on it: its columns, then what the report computes.
+
+    ``wanted``: a quantity given by hand (``Rule.order``), ordered whatever
+    the proposal; ``supplier`` and ``priced``: the vendor's supplier row and
+    the row pricing the purchase (see :meth:`Rule._vendors`);
+    ``route_data``: what the module owning the plan's route keeps for it
+    (production: the bill of materials and what it consumes).
+    """
 
     __slots__ = _PLAN_COLUMNS + ("position", "lead_times", "date", "on_hand", "forecast", "visibility",
-                                 "to_order", "why")
+                                 "to_order", "why", "wanted", "supplier", "priced", "route_data")
 
     def __init__(self, *values):
         for name, value in zip(_PLAN_COLUMNS, values):
             setattr(self, name, value)
         self.route = supply_route(self.route, self.source_warehouse)
+        self.wanted = self.supplier = self.priced = None
+        self.route_data = None
 
 
 def supply_route(route, source_warehouse):
@@ -525,7 +689,10 @@ def buy(env, demands, merge):
     sales confirmed together) find or make the same draft purchase instead
     of one each.  With ``merge``, a demand for a product the draft purchase
     already has increases that line; otherwise each demand gets its own line
-    (make to order: each line keeps its sale line as origin).
+    (make to order: each line keeps its sale line as origin).  Each line is
+    priced as bought today from its vendor (:meth:`purchase.line.supplier_prices`),
+    unless the demand brings its ``unit_price`` and ``price_reason``; a line
+    increased is priced again for its new quantity, unless priced by hand.
     """
     if not demands:
         return []
@@ -557,7 +724,26 @@ def buy(env, demands, merge):
             continue
         creations.append({"purchase": purchase.id, "product": demand["product"].id, "unit": demand["unit"].id,
                           "quantity": demand["quantity"], "delivery_date": demand["delivery_date"],
-                          "origin": demand["origin"], "reorder_explanation": demand["explanation"]})
+                          "origin": demand["origin"], "reorder_explanation": demand["explanation"],
+                          "unit_price": demand.get("unit_price"), "price_reason": demand.get("price_reason")})
+    increased = Line.browse(list(increases))
+    repriced = [line for line in increased if priced_by_supplier(line.price_reason)]
+    todo = [values for values in creations if values["unit_price"] is None or values["price_reason"] is None]
+    if todo or repriced:
+        units = {u.id: u for u in env["product.uom"].browse({values["unit"] for values in todo})}
+        products = {p.id: p for p in env["product.product"].browse({values["product"] for values in todo})}
+        parties = {purchase.id: purchase.party.id for purchase in drafts.values()}
+        prices = Line.supplier_prices(
+            [products[v["product"]] for v in todo] + [line.product for line in repriced],
+            [units[v["unit"]] for v in todo] + [line.unit for line in repriced],
+            [parties[v["purchase"]] for v in todo] + [line.purchase.party.id for line in repriced],
+            [datetime.date.today()] * (len(todo) + len(repriced)),
+            [v["quantity"] for v in todo] + [increases[line.id][0] for line in repriced])
+        for values, (price, reason, _) in zip(todo, prices):
+            values["unit_price"], values["price_reason"] = price, reason
+        if repriced:
+            Line.write_rows([{"id": line.id, "unit_price": price, "price_reason": reason}
+                             for line, (price, reason, _) in zip(repriced, prices[len(todo):])])
     if increases:
         Line.write_rows([{"id": i, "quantity": q, "reorder_explanation": why} for i, (q, why) in increases.items()])
     created = Line.create_unchecked(creations)

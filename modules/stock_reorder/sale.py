@@ -13,8 +13,10 @@ from core import errors, expose, fields, hookimpl
 from core.fields import Reference
 from core.model import batches, in_
 
+from modules.product.amendment import Amended
 from modules.sale.stock import MAX_ID
 
+from . import exception
 from .rule import _add_days, buy
 
 
@@ -51,9 +53,11 @@ class Sale:
         """Buy the goods of confirmed or processing ``sales``; return the purchases made or added to.
 
         Each goods line (each goods component of a kit line) is bought from
-        ``vendor``, else from its product's first supplier, with the line as
-        the purchase line's origin; what a non-cancelled purchase already
-        buys for it is not bought again.  To the warehouse: added to the
+        ``vendor``, else from its product's first supplier valid today, at
+        the price a purchase line would get from it today (its price breaks
+        for the quantity), with the line as the purchase line's origin; only
+        what is neither allocated (its assigned or shipped moves) nor already
+        bought (by a purchase not cancelled) is bought.  To the warehouse: added to the
         vendor's draft purchase of the sale's warehouse (made when missing).
         ``drop_ship``: one draft drop-ship purchase per sale and vendor, whose
         goods go from the supplier straight to the customer; the sale's
@@ -67,7 +71,11 @@ class Sale:
             sales, vendor = cls._purchase_input(sales, vendor, drop_ship)
             cls.lock(sales)
             items = _goods_items(env, sales)
-            items = [item for item, bought in zip(items, _bought(env, items)) if not bought]
+            if drop_ship:
+                items = [item for item, bought in zip(items, _bought(env, items)) if not bought]
+                wanted = [item.quantity for item in items]
+            else:
+                items, wanted = _still_needed(env, items)
             if not items:
                 return []
             Supplier = env["purchase.product_supplier"]
@@ -76,13 +84,13 @@ class Sale:
                 if supplier is None and vendor is None:
                     raise errors.UserError(
                         f"cannot buy {item.product.name} for {_sale_of(item).rec_name}: the product has no "
-                        f"supplier; add one to the product or give a vendor")
+                        f"supplier valid today; add one to the product or give a vendor")
             vendors = [vendor or s.party for s in suppliers]
             if not drop_ship:
                 lines = buy(env, [{"vendor": v, "warehouse": _sale_of(i).warehouse, "product": i.product,
-                                   "unit": i.unit, "quantity": i.quantity, "delivery_date": None, "origin": i,
+                                   "unit": i.unit, "quantity": q, "delivery_date": None, "origin": i,
                                    "explanation": f"bought for {_sale_of(i).rec_name}"}
-                                  for i, v in zip(items, vendors)], merge=False)
+                                  for i, v, q in zip(items, vendors, wanted)], merge=False)
                 return list(dict.fromkeys(line.purchase for line in lines))
             return cls._drop_ship(items, vendors)
 
@@ -286,6 +294,26 @@ def _bought(env, items):
     return [origin in bought for origin in origins]
 
 
+def _still_needed(env, items):
+    """The items with something left to buy, and how much: the quantity less what is allocated (assigned or
+    shipped moves) and already bought (purchase lines of purchases not cancelled), in the item's unit.
+
+    One search for the purchase lines and one for the moves of all items.
+    """
+    Uom = env["product.uom"]
+    origins = {f"{item._name},{item.id}": item for item in items}
+    covered = dict.fromkeys(origins, 0.0)
+    for line in env["purchase.line"].search([("origin", "in", list(origins)), ("purchase.state", "!=", "cancelled")]):
+        key = f"{line.origin._name},{line.origin.id}"
+        covered[key] += Uom.compute_quantity(line.unit, line.quantity, origins[key].unit, round=False)
+    for move in env["stock.move"].search([("origin", "in", list(origins)), ("state", "in", ["assigned", "done"])]):
+        key = f"{move.origin._name},{move.origin.id}"
+        covered[key] += Uom.compute_quantity(move.unit, move.quantity, origins[key].unit, round=False)
+    needed = [(item, Uom.round(item.quantity - covered[key], item.unit.rounding)) for key, item in origins.items()]
+    needed = [(item, quantity) for item, quantity in needed if quantity > 0]
+    return [item for item, _ in needed], [quantity for _, quantity in needed]
+
+
 def _item_origins(env, sales):
     """SQL ``(sale, origin)``: the reference of every line and line component of ``sales`` (a list of ids).
 
@@ -413,11 +441,36 @@ def sale_before_cancel(env, sales):
 
 @hookimpl
 def sale_cancel(env, sales):
-    """The sale's drop-ship purchases not yet confirmed with the supplier go with it."""
+    """The sale's drop-ship purchases not yet confirmed with the supplier go with it; what was bought on
+    order follows the sale down to nothing (see :mod:`.exception`)."""
     unbound = [p for purchases in _drop_ship_purchases(env, sales, ("draft", "quotation")).values()
                for p in purchases]
     if unbound:
         env["purchase.purchase"].cancel(list(dict.fromkeys(unbound)))
+    exception.follow(env, [Amended(item, item.quantity, 0.0) for item in _on_order(env, sales)])
+
+
+@hookimpl
+def sale_amend(env, sales, changes):
+    """What was bought on order follows the amended items (see :mod:`.exception`)."""
+    exception.follow(env, changes)
+
+
+@hookimpl
+def purchase_cancel(env, purchases):
+    """A make-to-order purchase cancelled frees its sales: an exception says what no longer comes."""
+    lines = [line for purchase in purchases for line in purchase.lines
+             if line.origin is not None and line.origin._name in ("sale.line", "sale.line.component")]
+    if lines:
+        exception.purchase_dropped(env, lines, [max(line.quantity - line.quantity_received, 0.0) for line in lines])
+
+
+@hookimpl
+def purchase_amend(env, purchases, changes):
+    """A make-to-order purchase line lowered or removed no longer brings all of its sale's goods: said."""
+    lowered = [c for c in changes if c.item._name == "purchase.line" and c.new < c.old]
+    if lowered:
+        exception.purchase_dropped(env, [c.item for c in lowered], [c.old - c.new for c in lowered])
 
 
 @hookimpl
@@ -444,7 +497,7 @@ def sale_confirm(env, sales):
 
 
 def raise_no_supplier(item):
-    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier: "
+    raise errors.UserError(f"{item.product.name} is supplied on order but has no supplier valid today: "
                            f"add one to the product before confirming")
 
 
@@ -455,7 +508,10 @@ class Move:
 
     @classmethod
     def assign_try(cls, moves):
+        """Moves supplied on order wait for their purchase; once none buys for them (cancelled), for stock."""
         on_order = [m for m in moves if _is_on_order(m)]
+        live = exception.bought_on_order(cls.env, {f"{m.origin._name},{m.origin.id}" for m in on_order})
+        on_order = [m for m in on_order if f"{m.origin._name},{m.origin.id}" in live]
         assigned = super().assign_try([m for m in moves if m not in set(on_order)])
         return assigned + reserve_on_order(cls.env, on_order)
 

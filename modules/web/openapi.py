@@ -184,6 +184,9 @@ def _parameter(converter, field):
     else:
         prop = _exactly(converter.field2property(field.schema_field()), True)
     prop["description"] = f"{field.string or field.name}" + (f". {field.help}" if field.help else "")
+    if field.required and isinstance(prop.get("type"), list):   # a required parameter is given, and not null
+        types = [t for t in prop["type"] if t != "null"]
+        prop["type"] = types[0] if len(types) == 1 else types
     return prop
 
 
@@ -195,6 +198,8 @@ def _method_schema(converter, model, exposed):
         required.append("ids")
     for name, field in exposed.params.items():
         properties[name] = _parameter(converter, field)
+        if field.required:   # given, and not null
+            required.append(name)
     schema = {"type": "object", "additionalProperties": False, "properties": properties}
     if required:
         schema["required"] = required

@@ -20,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import chart, security
+from . import chart, row_forms, security
 from .problems import Problem, bearer, problem_of, read_body
 
 templates = jinja2.Environment(loader=jinja2.PackageLoader("modules.web", "templates"), autoescape=True)
+templates.globals["today"] = row_forms.today
 MAX_FORM = 64 * 1024
 
 
@@ -108,6 +109,7 @@ def routes(api, signer):
                 projection["title"] = f"{row['product'].name} in {row['warehouse'].name}"
                 row["chart"] = chart.svg(projection)
                 row["points"] = projection["points"]
+            row_forms.vendor_choices(env, rows)
             lines = env["purchase.line"].search([("id", "in", ordered)]) if ordered else []
             if not any_purchase:   # ?ordered= takes any ids: without the right, only what rules ordered
                 lines = [line for line in lines if getattr(line.origin, "_name", None) == "stock.reorder.rule"]
@@ -128,11 +130,18 @@ def routes(api, signer):
         rule = _id(form.get("rule"), "rule")
         if rule is None and form.get("all") != "1":
             raise Problem(400, "Malformed request", "give a rule to order, or all=1")
+        snooze, quantity = row_forms.snooze(form), row_forms.quantity(form)
+        vendor = _id(form.get("vendor"), "vendor")
 
         def work(env):
             Rule = env["stock.reorder.rule"]
             if rule is not None:
-                ordered = Rule.order(api.existing(env, "stock.reorder.rule", [rule], "write"))
+                rules = api.existing(env, "stock.reorder.rule", [rule], "write")
+                if snooze is not None:   # a snooze button of the row
+                    Rule.snooze(rules, snooze)
+                    return []
+                ordered = Rule.order(rules, quantities={rule: quantity} if quantity is not None else None,
+                                     vendor=row_forms.vendor(env, rule, vendor))
             else:
                 ordered = Rule.run_scheduler(warehouse=warehouse)
             return [r.id for r in ordered if r._name == "purchase.line"]

@@ -23,7 +23,7 @@ import marshmallow
 from starlette.responses import JSONResponse
 
 from core import Model, errors, fields as kfields
-from core import schema as kschema
+from core import api, schema as kschema
 from modules.res import AuthenticationError
 
 from .idempotency import KeyReused
@@ -253,6 +253,8 @@ def check_call(model, exposed, arguments, max_ids):
         except marshmallow.ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
             problems[name] = [str(m) for m in messages]
+    for name, messages in api.missing_required(exposed, arguments).items():
+        problems.setdefault(name, messages)
     if problems:
         detail = "; ".join(f"{n}: {' '.join(m)}" for n, m in sorted(problems.items()))
         raise Problem(422, "Invalid data", f"invalid call of {where}: {detail}", errors=problems)

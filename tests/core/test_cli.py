@@ -116,10 +116,15 @@ def test_newcomer_mistakes_get_a_hint(url, capsys, monkeypatch):
     assert version.value.code == 0 and capsys.readouterr().out.startswith("kitwork ")
 
 
-def test_demo_walks_through_the_modules():
+def test_demo_walks_through_the_modules(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # its chapters write the files they make (an invoice's PDF) here
     status, out = run("demo")
     assert status == 0
     assert "Activated" in out and "== product ==" in out and out.rstrip().endswith("Done.")
+    # §17: a price break prices the chairs' proposal, a rule snoozed, a discount for a whole category
+    assert "order 28 at 36.00 (supplier price from 24)" in out and "snoozed until" in out
+    assert "9 x Garden chair: gross 100.00 (garden list price), discount 5% (garden season)" in out
+    assert "make with Table from legs and a top" in out and "MO0001 done: 2 tables" in out   # production
 
 
 def test_demo_refuses_a_database_in_use(url, capsys):

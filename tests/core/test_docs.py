@@ -71,6 +71,28 @@ def test_what_lacks_documentation_is_named(module_factory):
     ]
 
 
+def test_the_fields_reference_lists_each_field_class_with_every_argument_it_takes():
+    """docs/fields.rst writes each signature out (``**kwargs`` hides the common ones): they follow the code."""
+    import inspect
+
+    from core import fields
+    documented = dict(re.findall(r"^\.\. autoclass:: core\.fields\.(\w+)\((.*)\)$",
+                                 (DOCS / "fields.rst").read_text(), re.MULTILINE))
+    classes = {name for name, value in vars(fields).items() if inspect.isclass(value)
+               and issubclass(value, fields.Field) and value is not fields.Field}
+    assert set(documented) == classes
+    for name, signature in documented.items():
+        takes = set()
+        for klass in getattr(fields, name).__mro__:   # each __init__ up to the first not passing **kwargs on
+            if "__init__" in vars(klass):
+                parameters = inspect.signature(klass.__init__).parameters.values()
+                takes.update(p.name for p in parameters if p.name != "self" and p.kind is not p.VAR_KEYWORD)
+                if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+                    break
+        written = {part.split("=")[0].strip() for part in signature.split(",")} - {"*"}
+        assert written == takes, name
+
+
 def test_the_docs_extra_brings_what_autodoc_imports():
     """autodoc imports ``core.testing`` (the pytest plugin's fixtures are documented), which imports pytest."""
     import configparser

@@ -1,10 +1,10 @@
 """Hook specifications and the plugin manager of each pool."""
 import inspect
 
-import pluggy
 import pytest
+import sqlalchemy as sa
 
-from core import hookspecs, modules
+from core import Database, errors, hookspecs, modules
 from core.pool import Pool
 
 
@@ -45,12 +45,24 @@ def register(module):
 '''
 
 
-def test_a_misspelled_hook_fails_at_start_up(module_factory):
+def test_a_misspelled_hook_fails_at_start_up(module_factory, kitwork_database):
+    """A ModuleError of one line naming the module, the hook and the likely one; nothing is activated."""
     module_factory("misspelled", {"__init__.py": MISSPELLED,
                                   "manifest.toml": 'name = "misspelled"\nversion = "1"\n'})
     manifest = modules.discover()["misspelled"]
-    with pytest.raises(pluggy.PluginValidationError, match="core_module_activated"):
+    with pytest.raises(errors.ModuleError) as caught:
         Pool([manifest])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "module 'misspelled' implements hook 'core_module_activated'" in message
+    assert "did you mean 'core_modules_activated'?" in message
+    database = kitwork_database("party")
+    tables = sa.inspect(database.engine).get_table_names()
+    with pytest.raises(errors.ModuleError) as caught:
+        database.activate("misspelled")
+    assert str(caught.value) == message
+    assert Database(database.url).active_modules == ("party",)
+    assert sa.inspect(database.engine).get_table_names() == tables
 
 
 def test_each_pool_has_its_own_plugin_manager(kitwork_database, example_package):

@@ -10,7 +10,7 @@ from core.workflow import Workflow
 # What a model definition declares: underscore by Tryton's convention, public by documentation.
 DECLARATIONS = {"_name", "_order", "_description", "_indexes", "_transitions"}
 # The implementations an extension may override, reaching the next one with super().
-OVERRIDABLE = {"_complete", "_create", "_write", "_defaults", "_check_input"}
+OVERRIDABLE = {"_complete", "_create", "_write", "_delete", "_defaults", "_check_input"}
 CORE_PRIVATE = {name for cls in (Model, Workflow, Environment, Prefetch) for name in dir(cls)
                 if name.startswith("_") and not name.startswith("__")} - DECLARATIONS
 

@@ -217,8 +217,8 @@ def test_bad_input_is_a_clear_error_and_saves_nothing(database, shop):
             with pytest.raises(errors.UserError, match=message):
                 Sale.invoice(bad)
         assert Invoice.search([]) == [] and sale.lines[0].quantity_invoiced == 0.0
-        with pytest.raises(errors.ValidationError, match="quantity"):
-            Invoice.create([{"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": -1}]}])
+        with pytest.raises(errors.ValidationError, match="quantity must not be zero"):   # below zero credits
+            Invoice.create([{"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": 0}]}])
         with pytest.raises(errors.ValidationError, match="unit"):
             Invoice.create([{"party": shop.customer.id, "lines": [{"product": shop.jar.id, "quantity": 1,
                                                                    "unit": shop.kg}]}])
@@ -303,6 +303,28 @@ def concurrently(database, tmp_path, task, id_lists):
     return results
 
 
+def test_invoice_command_sends_the_invoices_or_refuses_the_whole_run(database, shop, capsys):
+    with database.transaction() as env:
+        mailed = shop.sale(env, [{"product": shop.jar.id, "quantity": 2}], invoice_method="order")
+        silent, = env["party.party"].create([{"name": "No Mail Ltd"}])
+        Sale = env["sale.sale"]
+        unmailed, = Sale.create([{"party": silent.id, "invoice_method": "order",
+                                  "lines": [{"product": shop.jar.id, "quantity": 1}]}])
+        Sale.quote([unmailed])
+        Sale.confirm([unmailed])
+        numbers = mailed.number, unmailed.number
+    assert cli.main(["invoice", *numbers, "--db", database.url, "--send"], out=io.StringIO()) == 1
+    assert "party No Mail Ltd has no e-mail address" in capsys.readouterr().err
+    with database.transaction() as env:   # nothing stayed: no invoice, no mail
+        assert env["account.invoice"].search([]) == [] and env["mail.message"].search([]) == []
+    out = io.StringIO()
+    assert cli.main(["invoice", numbers[0], "--db", database.url, "--send"], out=out) == 0
+    assert out.getvalue().splitlines()[-1] == "queued mail to ann@example.com: Invoice INV0001"
+    with database.transaction() as env:
+        message, = env["mail.message"].search([])
+        assert (message.attachment_name, message.state) == ("INV0001.pdf", "queued")
+
+
 postgresql_only = pytest.mark.skipif(not os.environ.get("KITWORK_TEST_DATABASE_URL", "").startswith("postgresql"),
                                      reason="row locks and concurrent transactions in two processes: PostgreSQL")
 
@@ -336,14 +358,18 @@ def test_concurrent_invoicing_and_posting_of_the_same_orders_happens_once(databa
         assert sorted(i.number for i in invoices) == [f"INV{n:04d}" for n in range(1, 6)]
 
 
-def test_the_demo_invoices_a_shipped_sale_writes_its_pdf_and_queues_the_mail():
+def test_the_demo_invoices_a_shipped_sale_writes_its_pdf_and_queues_the_mail(tmp_path, monkeypatch):
     out = io.StringIO()
+    monkeypatch.chdir(tmp_path)   # by default the PDF goes to the current folder, where the user opens it
     assert cli.main(["demo"], out=out) == 0
     chapter = out.getvalue().split("== account_invoice ==\n")[1].split("\n== ")[0]
     assert "shipped 3: invoice INV0001 (posted) for Alder & Co: 3 x 24.5, untaxed 73.50, tax 14.70, total 88.20" \
         in chapter
     assert "invoicing S0002 again: 0 new invoice" in chapter
-    assert "PDF written: INV0001.pdf" in chapter and "b'%PDF-" in chapter
+    assert f"PDF written: {tmp_path / 'INV0001.pdf'}," in chapter and "b'%PDF-" in chapter
+    assert (tmp_path / "INV0001.pdf").read_bytes().startswith(b"%PDF-")
+    assert cli.main(["demo", "--out", str(tmp_path / "elsewhere")], out=io.StringIO()) == 0
+    assert (tmp_path / "elsewhere" / "INV0001.pdf").read_bytes().startswith(b"%PDF-")
     assert "mail queued to orders@alder.example: 'Invoice INV0001' with INV0001.pdf attached (queued;" in chapter
 
 

@@ -10,7 +10,8 @@ def test_create_search_dump(db):
         Party.create([{"name": "Zed"}, {"name": "Ann", "code": "C001"}])
         ann, zed = Party.search([])   # ordered by name
         assert (ann.name, ann.code, zed.code) == ("Ann", "C001", None)
-        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001", "tags": [], "email": None}]
+        assert Party.dump([ann]) == [{"id": ann.id, "name": "Ann", "code": "C001", "tags": [], "email": None,
+                                       "addresses": [], "tax_identifier": None}]
 
 
 def test_name_is_required_and_code_unique(db):

@@ -85,7 +85,7 @@ def test_wrong_parameters_are_refused_at_save(database, shop):
         with pytest.raises(errors.ValidationError, match="at least one action"):
             Rule.create([{"name": "empty"}])
         with pytest.raises(errors.ValidationError, match="events"):
-            Rule.create([{"name": "bad", "events": ["paid"], "actions": [{"type": "set_status",
+            Rule.create([{"name": "bad", "events": ["invoiced"], "actions": [{"type": "set_status",
                                                                           "status": s.review.id}]}])
         assert count(env, "sale.automation.rule") == count(env, "sale.automation.action") == 0
 

@@ -1,13 +1,13 @@
 """Reordering rules (seed 004) and make to order (seed 000), with a frozen today."""
 import datetime
 import io
-import threading
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
 
-from core import Database, cli, errors
+from core import cli, errors
+from tests.conftest import concurrently
 
 D = datetime.date
 
@@ -283,20 +283,7 @@ def test_rerunning_and_concurrent_schedulers_order_once(database):
         shop = Shop(env)
         for i in range(20):
             shop.rule(env, product=shop.product(env, f"P{i}"), min_quantity=1, max_quantity=5)
-    errors_seen = []
-
-    def schedule():
-        try:
-            with Database(database.url).transaction() as env:
-                env["stock.reorder.rule"].run_scheduler()
-        except Exception as exc:   # reported below: the test fails on any error
-            errors_seen.append(exc)
-    threads = [threading.Thread(target=schedule) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors_seen == []
+    assert concurrently(database.url, lambda env: env["stock.reorder.rule"].run_scheduler()) == []
     with database.transaction() as env:
         lines = env["purchase.line"].search([])
         assert len(lines) == 20 and all(l.quantity == 5.0 for l in lines)

@@ -1,4 +1,5 @@
-"""A real server: uvicorn on 127.0.0.1 and a free port, in a thread, serving a throw-away database."""
+"""A real server: uvicorn on 127.0.0.1 and a free port, in a thread, serving a throw-away database; or a real
+``kitwork serve`` process."""
 import os
 import signal
 import socket
@@ -96,3 +97,19 @@ def start_serve(database, port, workers, *options):
                 os.killpg(process.pid, signal.SIGTERM)
                 raise AssertionError(process.communicate(timeout=30)[1].decode())
             time.sleep(0.2)
+
+
+@pytest.fixture
+def kitwork_serve():
+    """``kitwork_serve(database, workers=1)``: a real ``kitwork serve`` process; its base URL.  Stopped after the test."""
+    running = []
+
+    def start(database, workers=1):
+        port = free_port()
+        process, _ = start_serve(database, port, workers)
+        running.append(process)
+        return f"http://127.0.0.1:{port}"
+    yield start
+    for process in running:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)

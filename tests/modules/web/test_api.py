@@ -89,6 +89,33 @@ def test_order_to_supply_over_http(database, admin, serve):
     assert ok(http.post("/api/stock.reorder.rule/needs", json={}))["result"] == []
 
 
+def test_supplier_prices_snooze_and_an_edited_order_over_http(database, admin, serve):
+    """§17 through the JSON API: a row's unit, price and amount; snooze (a past date refused); order with a vendor."""
+    http = serve(database).client(admin)
+    unit, = ok(http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    lumen, volt = ok(http.post("/api/party.party", json=[{"name": "Lumen"}, {"name": "Volt"}]), 201)
+    suppliers = [{"party": lumen["id"], "sequence": 1, "unit_price": "10",
+                  "prices": [{"min_quantity": 20, "unit_price": "8"}]},
+                 {"party": volt["id"], "sequence": 2, "unit_price": "9", "min_quantity": 30}]
+    lamp, = ok(http.post("/api/product.product", json=[{"name": "Lamp", "default_uom": unit["id"],
+                                                        "product_suppliers": suppliers}]), 201)
+    rule, = ok(http.post("/api/stock.reorder.rule", json=[{
+        "product": lamp["id"], "min_quantity": 5, "max_quantity": 24, "trigger": "manual"}]), 201)
+    row, = ok(http.post("/api/stock.reorder.rule/needs", json={}))["result"]
+    assert (row["to_order"], row["unit"], row["unit_price"], row["amount"], row["vendor"]["id"]) == (
+        24, {"model": "product.uom", "id": unit["id"]}, "8.0000", "192.00", lumen["id"])
+    past = problem(http.post("/api/stock.reorder.rule/snooze", json={"ids": [rule["id"]], "until": "2000-01-01"}), 422)
+    assert "snoozed_until" in past["errors"] and "in the past" in past["detail"]
+    assert ok(http.get(f"/api/stock.reorder.rule/{rule['id']}"))["snoozed_until"] is None
+    ok(http.post("/api/stock.reorder.rule/snooze", json={"ids": [rule["id"]], "until": "2999-12-31"}))
+    assert ok(http.post("/api/stock.reorder.rule/needs", json={}))["result"] == []
+    ok(http.post("/api/stock.reorder.rule/snooze", json={"ids": [rule["id"]]}))   # woken up
+    ordered = ok(http.post("/api/stock.reorder.rule/order", json={"ids": [rule["id"]], "vendor": volt["id"]}))
+    line = ok(http.get(f"/api/purchase.line/{ordered['result'][0]['id']}"))
+    assert (line["quantity"], line["unit_price"], line["price_reason"]) == (30, "9.0000", "supplier price")
+    assert "raised to Volt's minimum order of 30" in line["reorder_explanation"]
+
+
 def test_rights_refuse_with_403_and_save_nothing(database, admin, serve):
     reader = add_user(database, "rita", groups=["readers"], access=[("readers", "sale.sale", ["read"]),
                                                                    ("readers", "party.party", ["read"])])
@@ -317,6 +344,31 @@ def test_a_body_not_sent_as_json_is_refused_with_415_and_nothing_saved(database,
     assert count(database, "party.party") == before + 2
     assert ok(http.get(f"/api/party.party/{customer['id']}"))["name"] == "Plain"
     assert "415" in http.get("/api/openapi.json").json()["paths"]["/api/party.party"]["post"]["responses"]
+
+
+def test_inventories_and_valuation_over_http(database, admin, serve):
+    http = serve(database).client(admin)
+    unit, = ok(http.get("/api/product.uom", params={"domain": json.dumps([["symbol", "=", "u"]])}))
+    warehouse, = ok(http.get("/api/stock.location", params={"domain": json.dumps([["code", "=", "WH"]])}))
+    supplier, = ok(http.get("/api/stock.location", params={"domain": json.dumps([["type", "=", "supplier"]])}))
+    pen, = ok(http.post("/api/product.product", json=[{"name": "Pen", "default_uom": unit["id"],
+                                                       "cost_price": "1.50"}]), 201)
+    move, = ok(http.post("/api/stock.move", json=[{
+        "product": pen["id"], "quantity": 10, "from_location": supplier["id"],
+        "to_location": warehouse["storage_location"]}]), 201)
+    ok(http.post("/api/stock.move/do", json={"ids": [move["id"]]}))
+    inventory, = ok(http.post("/api/stock.inventory", json=[{"warehouse": warehouse["id"]}]), 201)
+    ok(http.post("/api/stock.inventory/complete_lines", json={"ids": [inventory["id"]]}))
+    line, = ok(http.get("/api/stock.inventory.line",
+                        params={"domain": json.dumps([["inventory", "=", inventory["id"]]])}))
+    ok(http.patch(f"/api/stock.inventory.line/{line['id']}", json={"quantity": 8}))
+    ok(http.post("/api/stock.inventory/confirm", json={"ids": [inventory["id"]]}))
+    assert ok(http.get(f"/api/stock.inventory.line/{line['id']}"))["expected_quantity"] == 10
+    problem(http.post("/api/stock.inventory/confirm", json={"ids": [inventory["id"]]}), 409)
+    rows = ok(http.post("/api/stock.location/valuation", json={"warehouse": warehouse["id"]}))["result"]
+    assert rows == [{"product": {"model": "product.product", "id": pen["id"]},
+                     "warehouse": {"model": "stock.location", "id": warehouse["id"]},
+                     "quantity": 8.0, "cost_price": "1.5000", "value": "12.00"}]
 
 
 def test_a_method_parameter_naming_no_record_is_a_422(database, admin, serve):

@@ -1,4 +1,5 @@
 """The replenishment page: over HTTP, and in a real browser (headless Chromium driven by Playwright)."""
+import contextlib
 import datetime
 import hashlib
 import io
@@ -128,7 +129,9 @@ def test_a_browser_holds_a_signed_expiring_session_never_the_key(shop, serve):
     page = browser.get("/replenishment")
     assert page.status_code == 200 and 'class="need"' in page.text
     # every form that changes something carries the session's token; the headers forbid framing
-    assert page.text.count('name="csrf_token"') == page.text.count('method="post"') == 4
+    # (sign out, order every auto rule, and each row's order and snooze forms)
+    forms = 2 + 2 * page.text.count('class="need"')
+    assert page.text.count('name="csrf_token"') == page.text.count('method="post"') == forms == 6
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     policy = page.headers["content-security-policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
@@ -183,12 +186,16 @@ def test_forms_need_the_session_s_csrf_token_and_this_site_s_origin(shop, serve)
     for data, headers in (({"rule": rule}, {}), ({"rule": rule, "csrf_token": "forged"}, {}),
                           ({"rule": rule, "csrf_token": token}, {"Origin": "http://evil.example"}),
                           ({"rule": rule, "csrf_token": token}, {"Sec-Fetch-Site": "cross-site"}),
-                          ({"all": "1", "csrf_token": token}, {"Origin": "null"})):
+                          ({"all": "1", "csrf_token": token}, {"Origin": "null"}),
+                          ({"rule": rule, "snooze": "1w"}, {}),   # a row's snooze and edited order: as any form
+                          ({"rule": rule, "snooze": "1d", "csrf_token": token}, {"Origin": "http://evil.example"}),
+                          ({"rule": rule, "proposed": "24", "quantity": "30", "csrf_token": "forged"}, {})):
         refused = browser.post("/replenishment/order", data=data, headers=headers)
         assert refused.status_code == 403, (data, headers)
         assert refused.headers["x-frame-options"] == "DENY"
     with shop.transaction() as env:
         assert env["purchase.line"].search([]) == []
+        assert env["stock.reorder.rule"].browse([rule])[0].snoozed_until is None
     other, _ = sign_in(server, key)   # another browser's token is not this one's
     assert other.post("/replenishment/order", data={"rule": rule, "csrf_token": token}).status_code == 403
     assert browser.post("/logout", data={}).status_code == 403
@@ -222,10 +229,10 @@ def browser():
     return sync_api
 
 
-def test_the_page_in_a_browser(shop, serve):
+@contextlib.contextmanager
+def signed_in(server, key):
+    """A headless Chromium page signed in with ``key`` through the login form, on /replenishment."""
     sync_api = browser()
-    key = add_user(shop, "buyer", groups=["admin"])
-    server = serve(shop)
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -237,31 +244,38 @@ def test_the_page_in_a_browser(shop, serve):
             page.fill("input[name=key]", key)
             page.click("button[type=submit]")
             page.wait_for_url(re.compile(r".*/replenishment$"))
-            page.select_option("select[name=warehouse]", str(shop.ids["main"]))
-            page.click("#warehouse-picker button")
-            page.wait_for_url(re.compile(rf".*warehouse={shop.ids['main']}"))
-            lamp_row = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
-            assert "Lamp" in lamp_row.inner_text()
-            assert page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}'] button.order").is_disabled()
-
-            chart = page.locator(f"tr.detail[data-rule='{shop.ids['lamp_rule']}'] details.chart")
-            svg = chart.locator("svg.projection")
-            assert not svg.is_visible()
-            chart.locator("summary").click()
-            svg.wait_for(state="visible")
-            band = svg.locator("rect.band")
-            assert band.count() == 1 and float(band.get_attribute("height")) > 1
-            assert svg.locator("line.min").count() == 1 and svg.locator("line.max").count() == 1
-            assert svg.locator("circle.move").count() >= 1
-            page.screenshot(path=str(SCREENSHOTS / "replenishment-chart.png"), full_page=True)
-
-            lamp_row.locator("button.order").click()
-            page.wait_for_selector("#ordered tr.purchase-line")
-            line = page.locator("#ordered tr.purchase-line").first.inner_text()
-            assert "Lamp" in line and "Lumen & Co" in line and "24 u" in line
-            page.screenshot(path=str(SCREENSHOTS / "replenishment-ordered.png"), full_page=True)
+            yield page
         finally:
             chromium.close()
+
+
+def test_the_page_in_a_browser(shop, serve):
+    key = add_user(shop, "buyer", groups=["admin"])
+    server = serve(shop)
+    with signed_in(server, key) as page:
+        page.select_option("select[name=warehouse]", str(shop.ids["main"]))
+        page.click("#warehouse-picker button")
+        page.wait_for_url(re.compile(rf".*warehouse={shop.ids['main']}"))
+        lamp_row = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+        assert "Lamp" in lamp_row.inner_text()
+        assert page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}'] button.order").is_disabled()
+
+        chart = page.locator(f"tr.detail[data-rule='{shop.ids['lamp_rule']}'] details.chart")
+        svg = chart.locator("svg.projection")
+        assert not svg.is_visible()
+        chart.locator("summary").click()
+        svg.wait_for(state="visible")
+        band = svg.locator("rect.band")
+        assert band.count() == 1 and float(band.get_attribute("height")) > 1
+        assert svg.locator("line.min").count() == 1 and svg.locator("line.max").count() == 1
+        assert svg.locator("circle.move").count() >= 1
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-chart.png"), full_page=True)
+
+        lamp_row.locator("button.order").click()
+        page.wait_for_selector("#ordered tr.purchase-line")
+        line = page.locator("#ordered tr.purchase-line").first.inner_text()
+        assert "Lamp" in line and "Lumen & Co" in line and "24 u" in line
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-ordered.png"), full_page=True)
     with shop.transaction() as env:
         assert [line.quantity for line in env["purchase.line"].search([("product", "=", shop.ids["lamp"])])] == [24]
     assert (SCREENSHOTS / "replenishment-ordered.png").stat().st_size > 1000
@@ -283,3 +297,101 @@ def test_the_page_shows_other_purchase_lines_only_to_who_may_read_them(shop, ser
     assert "Lumen &amp; Co" in html and 'class="purchase-line"' in html   # what the user's order made
     assert "Secret Supplier" not in html and f'data-id="{manual}"' not in html
     assert "Secret Supplier" not in viewer.get("/replenishment", params={"ordered": str(manual)}).text
+
+
+@pytest.fixture
+def priced(shop):
+    """The lamp also sold by Volt (second, 9.00 and 8.00 from 20); Lumen's price 10.00, 8.50 from 30.
+
+    A stranger sold it until yesterday: it is no vendor to pick.
+    """
+    with shop.transaction() as env:
+        lumen, = env["party.party"].search([("name", "=", "Lumen & Co")])
+        volt, = env["party.party"].create([{"name": "Volt"}])
+        lumen_supplier, = env["purchase.product_supplier"].search([("party", "=", lumen.id)])
+        env["purchase.product_supplier"].write([lumen_supplier], {
+            "sequence": 1, "unit_price": "10", "prices": [("create", [{"min_quantity": 30, "unit_price": "8.50"}])]})
+        env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": volt.id, "sequence": 2,
+                                                  "lead_time": 1, "unit_price": "9",
+                                                  "prices": [{"min_quantity": 20, "unit_price": "8"}]}])
+        stranger, = env["party.party"].create([{"name": "Stranger"}])
+        env["purchase.product_supplier"].create([{"product": shop.ids["lamp"], "party": stranger.id, "sequence": 3,
+                                                  "end_date": datetime.date.today() - datetime.timedelta(days=1)}])
+    shop.ids.update(lumen=lumen.id, volt=volt.id, stranger=stranger.id)
+    return shop
+
+
+def test_the_page_shows_prices_and_orders_an_edited_row(priced, serve):
+    shop = priced
+    http = serve(shop).client(add_user(shop, "buyer", groups=["admin"]))
+    http.follow_redirects = False
+    html = http.get("/replenishment", params={"warehouse": shop.ids["main"]}).text
+    lamp = html[html.index(f'<tr class="need" data-rule="{shop.ids["lamp_rule"]}"'):]
+    lamp = lamp[:lamp.index("</tr>")]
+    for cell in ('class="number min">5 u<', 'class="number max">20 u<', 'class="number to-order">24 u<',
+                 'class="number unit-price" title="supplier price">10.00<', 'class="number amount">240.00<',
+                 'name="quantity" class="quantity" value="24"'):
+        assert cell in lamp
+    assert lamp.index(">Lumen &amp; Co</option>") < lamp.index(">Volt</option>") and "Stranger" not in lamp
+    assert f'<option value="{shop.ids["lumen"]}" selected>' in lamp
+    refused = [{"quantity": "-3"}, {"quantity": "many"}, {"vendor": str(shop.ids["stranger"])}]
+    for bad in refused:
+        response = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "proposed": "24", **bad})
+        assert response.status_code == 422 and "text/html" in response.headers["content-type"]
+    ordered = http.post("/replenishment/order", data={"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"],
+                                                      "proposed": "24", "quantity": "25", "vendor": shop.ids["volt"]})
+    assert ordered.status_code == 303
+    after = http.get(ordered.headers["location"]).text
+    assert 'class="purchase-line"' in after and "Volt" in after and "25 u" in after
+    with shop.transaction() as env:
+        line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
+        assert (line.quantity, line.unit_price, line.price_reason, line.purchase.party.id) == (
+            25.0, 8, "supplier price from 20", shop.ids["volt"])
+        assert "25 given by hand instead" in line.reorder_explanation
+
+
+def test_the_page_snoozes_a_row(priced, serve):
+    shop = priced
+    http = serve(shop).client(add_user(shop, "buyer", groups=["admin"]))
+    http.follow_redirects = False
+    today = datetime.date.today()
+    chair = {"rule": shop.ids["chair_rule"], "warehouse": shop.ids["main"]}
+    assert http.post("/replenishment/order", data={**chair, "snooze": "date",
+                                                   "until": str(today - datetime.timedelta(days=1))}).status_code == 422
+    assert http.post("/replenishment/order", data={**chair, "snooze": "date", "until": "soon"}).status_code == 422
+    assert http.post("/replenishment/order", data={**chair, "snooze": "1w"}).status_code == 303
+    html = http.get("/replenishment", params={"warehouse": shop.ids["main"]}).text
+    assert html.count('class="need"') == 1 and f'data-rule="{shop.ids["chair_rule"]}"' not in html
+    lamp = {"rule": shop.ids["lamp_rule"], "warehouse": shop.ids["main"]}
+    assert http.post("/replenishment/order", data={**lamp, "snooze": "1d"}).status_code == 303
+    assert "Nothing to reorder now" in http.get("/replenishment").text
+    with shop.transaction() as env:
+        chair, lamp = env["stock.reorder.rule"].browse([shop.ids["chair_rule"], shop.ids["lamp_rule"]])
+        assert (chair.snoozed_until, lamp.snoozed_until) == (today + datetime.timedelta(days=7),
+                                                             today + datetime.timedelta(days=1))
+        assert env["purchase.line"].search([]) == []
+
+
+def test_the_page_in_a_browser_edits_and_snoozes(priced, serve):
+    shop = priced
+    key = add_user(shop, "buyer", groups=["admin"])
+    with signed_in(serve(shop), key) as page:
+        chair = page.locator(f"tr.detail[data-rule='{shop.ids['chair_rule']}'] form.snooze")
+        chair.locator("input[name=until]").fill(str(datetime.date.today() + datetime.timedelta(days=3)))
+        chair.locator("button[value=date]").click()
+        page.locator(f"tr.need[data-rule='{shop.ids['chair_rule']}']").wait_for(state="detached")
+        assert page.locator("tr.need").count() == 1
+        lamp = page.locator(f"tr.need[data-rule='{shop.ids['lamp_rule']}']")
+        assert lamp.locator("td.amount").inner_text() == "240.00"
+        lamp.locator("input.quantity").fill("30")
+        lamp.locator("select.vendor").select_option(str(shop.ids["lumen"]))
+        lamp.locator("button.order").click()
+        page.wait_for_selector("#ordered tr.purchase-line")
+        assert "30 u" in page.locator("#ordered tr.purchase-line").first.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "replenishment-edited.png"), full_page=True)
+    with shop.transaction() as env:
+        line, = env["purchase.line"].search([("product", "=", shop.ids["lamp"])])
+        assert (line.quantity, line.unit_price, line.purchase.party.id) == (
+            30.0, 8.5, shop.ids["lumen"])
+        chair, = env["stock.reorder.rule"].browse([shop.ids["chair_rule"]])
+        assert chair.snoozed_until == datetime.date.today() + datetime.timedelta(days=3)

@@ -1,15 +1,15 @@
 """supplier reference
 
-Revision ID: purchase_0003
-Revises: purchase_0002
+Revision ID: purchase_0006
+Revises: purchase_0005
 Create Date: 2026-12-07 23:30:28.182364
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'purchase_0003'
-down_revision = 'purchase_0002'
+revision = 'purchase_0006'
+down_revision = 'purchase_0005'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """customer reference
 
-Revision ID: sale_0004
-Revises: sale_0003
+Revision ID: sale_0006
+Revises: sale_0005
 Create Date: 2026-12-07 23:30:14.022637
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'sale_0004'
-down_revision = 'sale_0003'
+revision = 'sale_0006'
+down_revision = 'sale_0005'
 branch_labels = None
 depends_on = None
 
