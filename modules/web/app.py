@@ -419,7 +419,14 @@ def create_app(url, secret=None, access_log=False):
 
     async def readyz(request):
         def ready():
-            pending = api.database.pending_migrations()
+            try:
+                pending = api.database.pending_migrations()
+            except errors.UserError:
+                raise   # the database does not answer: 503
+            except Exception as exc:   # revisions alembic cannot place: not ready either, and said so
+                log.warning("readiness: the migrations cannot be compared: %s", exc)
+                raise Problem(503, "Not ready", f"the database's migrations cannot be compared with the "
+                              f"modules': {exc}", headers={"Retry-After": "10"}) from None
             if pending:
                 raise Problem(503, "Not ready", f"migrations are pending for {', '.join(pending)}: run "
                               f"'kitwork upgrade'", headers={"Retry-After": "10"})
