@@ -119,16 +119,20 @@ class Api:
         with self.database.transaction() as env:
             if write and self.sqlite:
                 env.execute(sa.text(WRITE_LOCK))
-            user = env["res.user"].authenticate(key) if key is not None else env["ir.session"].authenticate(session)
-            operations.note_login(user.login)
+            if key is not None:   # the key's user, in the one query finding the key
+                user_id, login = env["res.user"].identify(key)
+            else:
+                user = env["ir.session"].authenticate(session)
+                user_id, login = user.id, user.login
+            operations.note_login(login)
             if once is not None:
-                first = env["web.idempotency_key"].claim(user.id, once[0], once[1])
+                first = env["web.idempotency_key"].claim(user_id, once[0], once[1])
                 if first is not None:
                     return Replay(*first)
-            with env.with_user(user.login):
+            with env.with_user(login):
                 result = work(env)
             if once is not None:
-                env["web.idempotency_key"].keep(user.id, once[0], once[2], encode(result))
+                env["web.idempotency_key"].keep(user_id, once[0], once[2], encode(result))
             return result
 
     def sign_in(self, login, password, lifetime):
@@ -415,7 +419,14 @@ def create_app(url, secret=None, access_log=False):
 
     async def readyz(request):
         def ready():
-            pending = api.database.pending_migrations()
+            try:
+                pending = api.database.pending_migrations()
+            except errors.UserError:
+                raise   # the database does not answer: 503
+            except Exception as exc:   # revisions alembic cannot place: not ready either, and said so
+                log.warning("readiness: the migrations cannot be compared: %s", exc)
+                raise Problem(503, "Not ready", f"the database's migrations cannot be compared with the "
+                              f"modules': {exc}", headers={"Retry-After": "10"}) from None
             if pending:
                 raise Problem(503, "Not ready", f"migrations are pending for {', '.join(pending)}: run "
                               f"'kitwork upgrade'", headers={"Retry-After": "10"})
