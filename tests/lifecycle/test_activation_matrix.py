@@ -262,6 +262,30 @@ def flow_account_invoice(env, facts):
     assert Invoice.search_count([("state", "=", "posted")]) >= 2
 
 
+def flow_company(env, facts):
+    company, = env["company.company"].search([])   # made at activation, for the invoices' seller
+    env["company.company"].write([company], {"name": "Old Shop Ltd"})
+    customer = env["party.party"].browse([facts["customer"]])[0]
+    assert customer.addresses == [] and customer.tax_identifier is None   # old parties: nothing invented
+    env["party.party"].write([customer], {"tax_identifier": "FR40303265045",
+                                          "addresses": [("create", [{"street": "1 rue Haute", "city": "Lyon",
+                                                                     "country": "FR", "invoice": True}])]})
+    assert customer.addresses[0].city == "Lyon"
+
+
+def flow_account_payment(env, facts):
+    Sale, Invoice, Payment = env["sale.sale"], env["account.invoice"], env["account.payment"]
+    done = Sale.browse([facts["sale"]["done"]])[0]
+    assert done.payment_state == "none"   # the old sale: nothing paid, nothing invented
+    invoices = [i for i in Sale.invoice([done]) if i.lines] or Invoice.search([("party", "=", facts["customer"])])
+    Invoice.post([i for i in invoices if i.state == "draft"])
+    invoice = [i for i in invoices if i.state == "posted"][0]
+    payment, = Payment.create([{"party": invoice.party.id, "amount": invoice.total_amount,
+                                "lines": [{"invoice": invoice.id, "amount": invoice.total_amount}]}])
+    Payment.post([payment])
+    assert invoice.state == "paid" and invoice.amount_to_pay == 0
+
+
 def flow_custom_field(env, facts):
     env["custom.field"].create([{"model": "party.party", "name": "priority", "type": "selection",
                                  "options": "low\nhigh"},
