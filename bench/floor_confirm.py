@@ -54,6 +54,8 @@ def copy_database(source_url, target_url, modules):
             for table in reversed(metadata.sorted_tables):
                 connection.execute(table.delete())
             for table in metadata.sorted_tables:
+                if table.name.startswith("procrastinate_"):   # the job queue's own tables: no job in this phase
+                    continue
                 name = quote(table.name)
                 connection.exec_driver_sql(
                     f"INSERT INTO {quote(schemas[1])}.{name} SELECT * FROM {quote(schemas[0])}.{name}")
@@ -228,6 +230,8 @@ def differing_tables(first_url, second_url):
         differing = []
         with engines[0].connect() as first, engines[1].connect() as second:
             for table in metadata.sorted_tables:
+                if table.name.startswith("procrastinate_"):
+                    continue
                 order = list(table.primary_key.columns) or list(table.c)
                 query = sa.select(table).order_by(*order)
                 if first.execute(query).all() != second.execute(query).all():
